@@ -1,0 +1,4 @@
+export * from "./alerts";
+export * from "./organisation";
+export * from "./queue";
+export * from "./sms";

@@ -1,0 +1,120 @@
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const stations = pgTable("stations", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export const posts = pgTable(
+  "posts",
+  {
+    id: text("id").primaryKey(),
+    stationId: text("station_id")
+      .notNull()
+      .references(() => stations.id),
+    name: text("name").notNull(),
+    /** The station's duty desk takes every alert no jurisdiction rule claims. */
+    isDutyDesk: boolean("is_duty_desk").notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index("posts_station_idx").on(t.stationId)],
+);
+
+/** Routing is data: an area code prefix or an address keyword maps to a post. */
+export const jurisdictionRules = pgTable(
+  "jurisdiction_rules",
+  {
+    id: text("id").primaryKey(),
+    stationId: text("station_id")
+      .notNull()
+      .references(() => stations.id),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id),
+    kind: text("kind", { enum: ["area_prefix", "address_keyword"] }).notNull(),
+    pattern: text("pattern").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("jurisdiction_rules_station_idx").on(t.stationId)],
+);
+
+export const officers = pgTable(
+  "officers",
+  {
+    id: text("id").primaryKey(),
+    stationId: text("station_id")
+      .notNull()
+      .references(() => stations.id),
+    postId: text("post_id").references(() => posts.id),
+    username: text("username").notNull(),
+    displayName: text("display_name").notNull(),
+    role: text("role", { enum: ["officer", "supervisor", "admin"] }).notNull(),
+    phoneEnc: text("phone_enc"),
+    phoneHash: text("phone_hash"),
+    onDuty: boolean("on_duty").notNull().default(true),
+    passwordHash: text("password_hash").notNull(),
+    /** Demo accounts are refused in production even if a seeded database is promoted. */
+    demo: boolean("demo").notNull().default(false),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("officers_username_uq").on(t.username), index("officers_post_idx").on(t.postId)],
+);
+
+/** Sessions are stored by the hash of their token: a database read does not yield usable tokens. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    officerId: text("officer_id")
+      .notNull()
+      .references(() => officers.id),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("sessions_officer_idx").on(t.officerId)],
+);
+
+export const feedSources = pgTable("feed_sources", {
+  id: text("id").primaryKey(),
+  stationId: text("station_id")
+    .notNull()
+    .references(() => stations.id),
+  name: text("name").notNull(),
+  /** The HMAC secret must be readable to verify signatures, so it is encrypted rather than hashed. */
+  secretEnc: text("secret_enc").notNull(),
+  callbackUrl: text("callback_url"),
+  demo: boolean("demo").notNull().default(false),
+  disabledAt: timestamp("disabled_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const partners = pgTable("partners", {
+  id: text("id").primaryKey(),
+  stationId: text("station_id")
+    .notNull()
+    .references(() => stations.id),
+  name: text("name").notNull(),
+  channel: text("channel", { enum: ["partner_http", "sns", "attach"] }).notNull(),
+  partsPerSecond: integer("parts_per_second").notNull().default(100),
+  dailyQuota: integer("daily_quota").notNull().default(50000),
+  demo: boolean("demo").notNull().default(false),
+  disabledAt: timestamp("disabled_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const partnerApiKeys = pgTable(
+  "partner_api_keys",
+  {
+    keyHash: text("key_hash").primaryKey(),
+    partnerId: text("partner_id")
+      .notNull()
+      .references(() => partners.id),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("partner_api_keys_partner_idx").on(t.partnerId)],
+);

@@ -1,0 +1,72 @@
+import { bigserial, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+export const SMS_PURPOSES = ["victim_warning", "officer_notification"] as const;
+export const SMS_STATUSES = ["queued", "submitted", "delivered", "failed", "expired", "suppressed"] as const;
+export type SmsPurpose = (typeof SMS_PURPOSES)[number];
+export type SmsStatus = (typeof SMS_STATUSES)[number];
+
+const at = (name: string) => timestamp(name, { withTimezone: true });
+
+export const smsMessages = pgTable(
+  "sms_messages",
+  {
+    id: text("id").primaryKey(),
+    /**
+     * `<purpose>:<subject>:<recipient hash>`: a retried push finds the message it already created
+     * instead of texting the same person twice.
+     */
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    lane: text("lane", { enum: ["urgent", "bulk"] }).notNull(),
+    purpose: text("purpose", { enum: SMS_PURPOSES }).notNull(),
+    alertId: text("alert_id"),
+    recipientEnc: text("recipient_enc").notNull(),
+    recipientHash: text("recipient_hash").notNull(),
+    recipientMasked: text("recipient_masked").notNull(),
+    body: text("body").notNull(),
+    segments: integer("segments").notNull(),
+    channel: text("channel").notNull(),
+    status: text("status", { enum: SMS_STATUSES }).notNull().default("queued"),
+    providerMessageId: text("provider_message_id"),
+    attempts: integer("attempts").notNull().default(0),
+    /** A sender holds the message until then; a redelivered send job waits instead of sending twice. */
+    leaseUntil: at("lease_until"),
+    lastError: text("last_error"),
+    createdAt: at("created_at").notNull().defaultNow(),
+    submittedAt: at("submitted_at"),
+    finishedAt: at("finished_at"),
+  },
+  (t) => [
+    index("sms_messages_alert_idx").on(t.alertId),
+    index("sms_messages_provider_idx").on(t.channel, t.providerMessageId),
+  ],
+);
+
+/** Every status change with its time: the message's history. */
+export const smsEvents = pgTable(
+  "sms_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    messageId: text("message_id").notNull(),
+    status: text("status", { enum: SMS_STATUSES }).notNull(),
+    detail: text("detail"),
+    at: at("at").notNull().defaultNow(),
+  },
+  (t) => [index("sms_events_message_idx").on(t.messageId)],
+);
+
+/** The development channel's record of what a phone would have received. Local mode only. */
+export const devOutbox = pgTable(
+  "dev_outbox",
+  {
+    id: text("id").primaryKey(),
+    messageId: text("message_id").notNull().unique(),
+    toMasked: text("to_masked").notNull(),
+    purpose: text("purpose").notNull(),
+    alertId: text("alert_id"),
+    body: text("body").notNull(),
+    segments: integer("segments").notNull(),
+    status: text("status").notNull().default("submitted"),
+    createdAt: at("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("dev_outbox_created_idx").on(t.createdAt)],
+);

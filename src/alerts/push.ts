@@ -1,0 +1,84 @@
+import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import { alerts, jurisdictionRules, officers, posts } from "../../schema";
+import { transact } from "../db/transaction";
+import type { Deps } from "../deps";
+import type { Log } from "../log";
+import { queueSms, type SmsToQueue } from "../sms/queue-sms";
+import { officerNotificationText, victimWarningText } from "../sms/templates";
+import { chooseRoute } from "./routing";
+
+/**
+ * 快推, the alert.push consumer: routes the alert to a post, queues the warning SMS to the subject and a
+ * notification to each on-duty officer of that post, and marks it pushed — all in one transaction, so a
+ * redelivered message finds the alert already pushed and sends nothing again.
+ */
+export async function pushAlert(
+  deps: Pick<Deps, "db" | "queue" | "pii" | "clock" | "sms" | "config">,
+  alertId: string,
+  log: Log,
+  traceId?: string,
+): Promise<void> {
+  await transact(deps, async (tx, publish) => {
+    const [alert] = await tx.select().from(alerts).where(eq(alerts.id, alertId)).for("update");
+    if (!alert) {
+      log.warn({ alertId }, "push for an unknown alert; dropping");
+      return;
+    }
+    if (alert.stage !== "received") {
+      log.debug({ alertId, stage: alert.stage }, "alert already pushed");
+      return;
+    }
+    const [rules, [dutyDesk]] = await Promise.all([
+      tx.select().from(jurisdictionRules).where(eq(jurisdictionRules.stationId, alert.stationId)),
+      tx
+        .select({ id: posts.id })
+        .from(posts)
+        .where(and(eq(posts.stationId, alert.stationId), eq(posts.isDutyDesk, true)))
+        .limit(1),
+    ]);
+    if (!dutyDesk) throw new Error(`station ${alert.stationId} has no duty desk to route to`);
+    const route = chooseRoute(rules, dutyDesk.id, { code: alert.areaCode, address: alert.areaAddress });
+
+    const onDuty = await tx
+      .select({ id: officers.id, phoneEnc: officers.phoneEnc })
+      .from(officers)
+      .where(
+        and(
+          eq(officers.postId, route.postId),
+          eq(officers.onDuty, true),
+          isNull(officers.disabledAt),
+          isNotNull(officers.phoneEnc),
+        ),
+      );
+
+    const signature = deps.config.SMS_SIGNATURE;
+    const sms: SmsToQueue[] = [
+      {
+        purpose: "victim_warning",
+        lane: "urgent",
+        to: deps.pii.decrypt(alert.subjectPhoneEnc),
+        body: victimWarningText(signature, alert.type),
+        alertId,
+        dedupeKey: alertId,
+      },
+      ...onDuty.map((officer) => ({
+        purpose: "officer_notification" as const,
+        lane: "urgent" as const,
+        to: deps.pii.decrypt(officer.phoneEnc as string),
+        body: officerNotificationText(signature, alert),
+        alertId,
+        dedupeKey: alertId,
+      })),
+    ];
+    await queueSms(deps, tx, publish, sms, traceId);
+
+    await tx
+      .update(alerts)
+      .set({ stage: "pushed", postId: route.postId, routedBy: route.routedBy, pushedAt: deps.clock.now() })
+      .where(eq(alerts.id, alertId));
+    log.info(
+      { alertId, postId: route.postId, routedBy: route.routedBy, officers: onDuty.length },
+      "alert pushed",
+    );
+  });
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/**
+ * Every setting the system reads, parsed once at start-up. A bad value stops start-up and names the key,
+ * so a misconfigured deployment fails loudly instead of sending SMS with the wrong signature or keys.
+ */
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded");
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Public URL used in printed examples; defaults to http://localhost:PORT. */
+  BASE_URL: z.string().url().optional(),
+  /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().default(".data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** AES-256-GCM key for personal fields (subject phones, names) and stored feed secrets. */
+  PII_ENCRYPTION_KEY: base64Key.optional(),
+  /** HMAC key for look-up hashes of phone numbers; separate from the encryption key so one leak is not both. */
+  PII_HASH_KEY: base64Key.optional(),
+  /** Signature every SMS starts with (短信签名); counts toward the SMS length. */
+  SMS_SIGNATURE: z
+    .string()
+    .regex(/^【[^【】]{2,12}】$/, "must look like 【昌吉公安】")
+    .default("【昌吉公安】"),
+  /** Which SMS channel urgent messages use. `outbox` records them for developers instead of sending. */
+  SMS_CHANNEL: z.enum(["outbox", "sns"]).default("outbox"),
+  /** The dev outbox simulates delivery receipts after this delay; negative disables simulation. */
+  OUTBOX_RECEIPT_DELAY_MS: z.coerce.number().int().default(2000),
+  OUTBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** Which queues this process works: `all`, `none`, or a comma-separated list of queue names. */
+  WORKERS: z.string().default("all"),
+  /** Seconds a claimed queue message stays invisible before it is redelivered. */
+  QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).default(30),
+  FEED_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
+  SESSION_TTL_HOURS: z.coerce.number().min(0.01).default(12),
+  /** Create demo station, officers, feed source and partner on first start (never in production). */
+  SEED_DEMO: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === "true")),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { local: boolean };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === "production") {
+    for (const key of ["DATABASE_URL", "PII_ENCRYPTION_KEY", "PII_HASH_KEY"] as const) {
+      if (!config[key]) throw new ConfigError(`invalid configuration: ${key}: required in production`);
+    }
+  }
+  return { ...config, local: config.NODE_ENV !== "production" };
+}

@@ -1,0 +1,16 @@
+import { pushAlert } from "./alerts/push";
+import type { Deps } from "./deps";
+import type { MessageHandler } from "./queue/batch";
+import { sendSms } from "./sms/send";
+
+/** One handler for every message type: the local workers and the Lambdas both call this. */
+export function messageHandler(deps: Deps): MessageHandler {
+  return async (message, ctx) => {
+    switch (message.type) {
+      case "alert.push":
+        return pushAlert(deps, message.alertId, ctx.log, message.traceId);
+      case "sms.send":
+        return sendSms(deps, message.messageId, ctx.log);
+    }
+  };
+}

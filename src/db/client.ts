@@ -1,0 +1,76 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "../../schema";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything a query can run on: the database or an open transaction. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: "pglite" | "postgres";
+  /** Subscribe to NOTIFY on a channel; resolves to an unsubscribe function. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when absent, PGlite is used. */
+  url?: string;
+  /** PGlite data directory; when absent (and no url), an in-memory database. */
+  dataDir?: string;
+  /** Pool size for PostgreSQL. */
+  max?: number;
+  /** An existing PGlite instance (tests clone a migrated one). */
+  pglite?: PGlite;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const client = postgres(options.url, {
+      max: options.max ?? 10,
+      onnotice: () => {},
+      // Timestamps arrive as Date objects either way; bigint as number is declared per column.
+    });
+    const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
+    return {
+      db,
+      kind: "postgres",
+      async listen(channel, onNotify) {
+        const sub = await client.listen(channel, onNotify);
+        return () => sub.unlisten();
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  let pg = options.pglite;
+  if (!pg) {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    pg = options.dataDir ? await PGlite.create(join(options.dataDir, "pglite")) : await PGlite.create();
+  }
+  const lite = pg;
+  const db = drizzlePglite(lite, { schema, casing: "snake_case" }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    async listen(channel, onNotify) {
+      const unlisten = await lite.listen(channel, onNotify);
+      return () => unlisten();
+    },
+    close: () => lite.close(),
+  };
+}
+
+/** Rows of a raw query, whichever driver ran it (postgres.js returns an array, PGlite an object). */
+export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}

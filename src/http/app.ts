@@ -1,0 +1,71 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Deps } from "../deps";
+import { newId } from "../ids";
+import { docsPage } from "./docs";
+import type { AppEnv } from "./env";
+import { handleError, problem } from "./problem";
+import { alertRoutes } from "./routes/alerts";
+import { authRoutes } from "./routes/auth";
+import { devRoutes } from "./routes/dev";
+import { feedRoutes } from "./routes/feeds";
+
+/** The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. */
+export function createApp(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(requestId({ generator: () => newId("request") }));
+  app.use(async (c, next) => {
+    const log = deps.log.child({ requestId: c.get("requestId") });
+    c.set("log", log);
+    const started = performance.now();
+    await next();
+    log.debug(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      "request",
+    );
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      const status = Math.min(error.status, 500) as ContentfulStatusCode;
+      return problem(c, status, status === 400 ? "MALFORMED_JSON" : "HTTP_ERROR", error.message);
+    }
+    return handleError(error, c, c.get("log") ?? deps.log);
+  });
+  app.notFound((c) => problem(c, 404, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
+
+  app.get("/healthz", async (c) => {
+    await deps.db.execute(sql`select 1`);
+    return c.json({ status: "ok" });
+  });
+
+  app.route("/", feedRoutes(deps));
+  app.route("/", authRoutes(deps));
+  app.route("/", alertRoutes(deps));
+  if (deps.config.local) app.route("/", devRoutes(deps));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  const documentConfig = {
+    openapi: "3.1.0",
+    info: {
+      title: "antifraud-alerts",
+      version: "0.1.0",
+      description:
+        "Telecom-fraud early warnings: receive, push, verify, feed back; and courier anti-fraud reminders.",
+    },
+  };
+  app.doc31("/openapi.json", documentConfig);
+  app.get("/docs", (c) => c.html(docsPage(app.getOpenAPI31Document(documentConfig))));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,78 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { ingestWarnings } from "../../alerts/intake";
+import { WarningBatchSchema, WarningInputSchema } from "../../alerts/warning-input";
+import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import { authenticateFeed } from "../../feeds/sources";
+import type { AppEnv } from "../env";
+import { readJsonBody } from "../json-body";
+import { zodFieldErrors } from "../problem";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const IntakeResultSchema = z.object({
+  index: z.number().int(),
+  status: z.enum(["accepted", "duplicate", "rejected"]),
+  alertId: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export function feedRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  // Documented here, handled by hand below: the signature covers the raw body, and one bad warning
+  // must not reject its batch, so the body cannot go through the all-or-nothing request validator.
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/v1/feeds/{sourceId}/warnings",
+    summary: "Post fraud warnings (快接)",
+    description:
+      '1 to 1,000 warnings, body at most 1 MiB, signed with X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">. Each warning is accepted, reported as a duplicate of an earlier one (same externalId), or rejected with its field errors.',
+    request: {
+      params: z.object({ sourceId: z.string() }),
+      headers: z.object({ "x-signature": z.string() }),
+      body: {
+        content: { "application/json": { schema: z.object({ warnings: z.array(WarningInputSchema) }) } },
+      },
+    },
+    responses: {
+      202: {
+        description: "One result per warning, in order",
+        content: { "application/json": { schema: z.object({ results: z.array(IntakeResultSchema) }) } },
+      },
+      400: { description: "Malformed JSON, or an empty or oversized batch" },
+      401: { description: "Unknown source, bad signature or stale timestamp" },
+      413: { description: "Body over 1 MiB" },
+      415: { description: "Not application/json" },
+    },
+  });
+
+  app.post(
+    "/v1/feeds/:sourceId/warnings",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", "body is over 1 MiB; send smaller batches");
+      },
+    }),
+    async (c) => {
+      const { raw, value } = await readJsonBody(c);
+      const source = await authenticateFeed(deps, c.req.param("sourceId"), c.req.header("x-signature"), raw);
+      const batch = WarningBatchSchema.safeParse(value);
+      if (!batch.success) {
+        throw new AppError(
+          "VALIDATION_FAILED",
+          "the body must be { warnings: [1..1000 items] }",
+          zodFieldErrors(batch.error),
+        );
+      }
+      const results = await ingestWarnings(deps, source, batch.data.warnings, c.get("requestId"));
+      const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+      for (const r of results) counts[r.status]++;
+      c.get("log").info({ sourceId: source.id, ...counts }, "warnings received");
+      return c.json({ results }, 202);
+    },
+  );
+  return app;
+}

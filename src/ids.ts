@@ -1,0 +1,37 @@
+import { randomBytes } from "node:crypto";
+
+/** Every id says what it refers to, so a log line or a URL can be read without a lookup. */
+export const ID_PREFIXES = {
+  alert: "alr",
+  warning: "wrn",
+  station: "stn",
+  post: "pst",
+  rule: "rul",
+  officer: "off",
+  feedSource: "src",
+  partner: "par",
+  message: "msg",
+  outbox: "obx",
+  request: "req",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
+
+/**
+ * Time-ordered ids (48-bit milliseconds + 80 random bits, base32): they sort by creation time,
+ * which keeps B-tree inserts at the right edge of the index and makes cursors cheap.
+ */
+export function newId(kind: IdKind, now = Date.now()): string {
+  let time = "";
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const random = randomBytes(16);
+  let rand = "";
+  for (let i = 0; i < 16; i++) rand += ALPHABET[(random[i] as number) % 32];
+  return `${ID_PREFIXES[kind]}_${time}${rand}`;
+}

@@ -1,0 +1,73 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { count } from "drizzle-orm";
+import { stations } from "../../schema";
+import type { Config } from "../config";
+import { openDatabase } from "../db/client";
+import { migrateDatabase } from "../db/migrate";
+import { createApp } from "../http/app";
+import type { Log } from "../log";
+import { buildLocalDeps } from "./deps";
+import { localPiiKeys } from "./keys";
+import { seedDemo, writeDemoCredentials } from "./seed";
+import { selectedQueues, startWorkers } from "./workers";
+
+/**
+ * The whole pipeline in one process: migrations, API, and a worker per queue, on PGlite or PostgreSQL.
+ * `stop()` stops accepting requests, lets in-flight batches finish, then closes the database.
+ */
+export async function startLocalRuntime(config: Config, log: Log) {
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  await migrateDatabase(database, config.DATABASE_URL);
+  const deps = buildLocalDeps({ config, database, log, keys: localPiiKeys(config) });
+
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = config.BASE_URL ?? `http://localhost:${port}`;
+
+  const shouldSeed = config.SEED_DEMO ?? (config.local && !config.DATABASE_URL);
+  if (shouldSeed && config.local) {
+    const [{ value: existing } = { value: 0 }] = await deps.db.select({ value: count() }).from(stations);
+    if (existing === 0) {
+      const credentials = await seedDemo(deps, baseUrl);
+      const file = writeDemoCredentials(config.DATA_DIR, credentials);
+      printCredentials(credentials, file);
+    }
+  }
+
+  const workers = await startWorkers(deps, selectedQueues(config.WORKERS));
+  log.info({ port, database: database.kind, workers: config.WORKERS }, "antifraud-alerts running");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    deps,
+    baseUrl,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await workers.stop();
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function printCredentials(c: Awaited<ReturnType<typeof seedDemo>>, file: string): void {
+  const lines = [
+    "",
+    "Demo data created (local mode only; refused when NODE_ENV=production).",
+    `  feed source   ${c.feedSource.id}  secret ${c.feedSource.secret}`,
+    `  partner       ${c.partner.id}  apiKey ${c.partner.apiKey}`,
+    ...c.officers.map((o) => `  ${o.role.padEnd(12)}  ${o.username.padEnd(20)} password ${o.password}`),
+    `  written to ${file}`,
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

@@ -1,0 +1,155 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  feedSources,
+  jurisdictionRules,
+  officers,
+  partnerApiKeys,
+  partners,
+  posts,
+  stations,
+} from "../../schema";
+import { hashPassword } from "../auth/passwords";
+import type { Deps } from "../deps";
+import { newId } from "../ids";
+
+export interface DemoCredentials {
+  baseUrl: string;
+  feedSource: { id: string; secret: string };
+  partner: { id: string; apiKey: string };
+  officers: { username: string; password: string; postId: string | null; role: string }[];
+}
+
+const secret = (bytes = 24) => randomBytes(bytes).toString("base64url");
+
+/** Village posts of Sangong town, Changji; codes follow the division code of Changji city (652301). */
+const DEMO_POSTS = [
+  {
+    key: "miaogong",
+    name: "庙工村警务室",
+    areaPrefix: "652301105201",
+    keyword: "庙工村",
+    phone: "+8613999001001",
+  },
+  {
+    key: "ergong",
+    name: "二工村警务室",
+    areaPrefix: "652301105202",
+    keyword: "二工村",
+    phone: "+8613999001002",
+  },
+  {
+    key: "sangong",
+    name: "三工村警务室",
+    areaPrefix: "652301105203",
+    keyword: "三工村",
+    phone: "+8613999001003",
+  },
+];
+
+/**
+ * First start in local mode: a demo station with posts, jurisdiction rules, officers, a feed source
+ * and a logistics partner, so the worked example in the README runs as printed. All rows are marked
+ * demo and refused in production.
+ */
+export async function seedDemo(deps: Pick<Deps, "db" | "pii">, baseUrl: string): Promise<DemoCredentials> {
+  const stationId = newId("station");
+  const dutyDeskId = newId("post");
+  const credentials: DemoCredentials = {
+    baseUrl,
+    feedSource: { id: newId("feedSource"), secret: secret() },
+    partner: { id: newId("partner"), apiKey: `pk_${secret()}` },
+    officers: [],
+  };
+
+  await deps.db.transaction(async (tx) => {
+    await tx.insert(stations).values({ id: stationId, name: "昌吉市公安局三工派出所" });
+    const postRows = DEMO_POSTS.map((p) => ({ ...p, id: newId("post") }));
+    await tx
+      .insert(posts)
+      .values([
+        { id: dutyDeskId, stationId, name: "所值班室", isDutyDesk: true },
+        ...postRows.map((p) => ({ id: p.id, stationId, name: p.name })),
+      ]);
+    await tx.insert(jurisdictionRules).values(
+      postRows.flatMap((p) => [
+        { id: newId("rule"), stationId, postId: p.id, kind: "area_prefix" as const, pattern: p.areaPrefix },
+        { id: newId("rule"), stationId, postId: p.id, kind: "address_keyword" as const, pattern: p.keyword },
+      ]),
+    );
+
+    const people = [
+      ...postRows.map((p, i) => ({
+        username: `officer.${p.key}`,
+        displayName: `${p.name.slice(0, 3)}民警${i + 1}`,
+        role: "officer" as const,
+        postId: p.id,
+        phone: p.phone,
+      })),
+      {
+        username: "officer.duty",
+        displayName: "值班民警",
+        role: "officer" as const,
+        postId: dutyDeskId,
+        phone: "+8613999001000",
+      },
+      {
+        username: "supervisor",
+        displayName: "所长",
+        role: "supervisor" as const,
+        postId: null,
+        phone: "+8613999001009",
+      },
+      { username: "admin", displayName: "系统管理员", role: "admin" as const, postId: null, phone: null },
+    ];
+    for (const person of people) {
+      const password = secret(9);
+      credentials.officers.push({
+        username: person.username,
+        password,
+        postId: person.postId,
+        role: person.role,
+      });
+      await tx.insert(officers).values({
+        id: newId("officer"),
+        stationId,
+        postId: person.postId,
+        username: person.username,
+        displayName: person.displayName,
+        role: person.role,
+        phoneEnc: person.phone ? deps.pii.encrypt(person.phone) : null,
+        phoneHash: person.phone ? deps.pii.hash(person.phone) : null,
+        passwordHash: await hashPassword(password),
+        demo: true,
+      });
+    }
+
+    await tx.insert(feedSources).values({
+      id: credentials.feedSource.id,
+      stationId,
+      name: "Demo anti-fraud platform",
+      secretEnc: deps.pii.encrypt(credentials.feedSource.secret),
+      demo: true,
+    });
+    await tx.insert(partners).values({
+      id: credentials.partner.id,
+      stationId,
+      name: "Demo courier (驿站)",
+      channel: "attach",
+      demo: true,
+    });
+    await tx.insert(partnerApiKeys).values({
+      partnerId: credentials.partner.id,
+      keyHash: createHash("sha256").update(credentials.partner.apiKey).digest("base64url"),
+    });
+  });
+  return credentials;
+}
+
+export function writeDemoCredentials(dataDir: string, credentials: DemoCredentials): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, "demo-credentials.json");
+  writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  return file;
+}

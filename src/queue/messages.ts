@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/**
+ * Every message any queue carries: versioned, one discriminated union that producers and consumers share.
+ * `traceId` carries the request id through the queue so one warning can be followed across log lines.
+ */
+const meta = { v: z.literal(1), traceId: z.string().optional() };
+
+export const MessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("alert.push"), ...meta, alertId: z.string() }),
+  z.object({ type: z.literal("sms.send"), ...meta, messageId: z.string() }),
+]);
+
+export type Message = z.infer<typeof MessageSchema>;
+export type MessageType = Message["type"];
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;

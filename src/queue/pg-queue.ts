@@ -1,0 +1,114 @@
+import { EventEmitter } from "node:events";
+import { inArray, sql } from "drizzle-orm";
+import { deadJobs, jobs } from "../../schema";
+import type { Database, Executor } from "../db/client";
+import { queryRows } from "../db/client";
+import type { QueueName } from "../topology";
+import type { BatchResult, ReceivedRecord } from "./batch";
+import type { Outgoing, QueuePort } from "./port";
+
+const NOTIFY_CHANNEL = "af_jobs";
+
+/**
+ * PostgreSQL table queue. Publishing inserts jobs in the caller's transaction and issues NOTIFY, which
+ * PostgreSQL delivers only on commit; workers in the same process are also woken directly after commit.
+ */
+export class PgTableQueue implements QueuePort {
+  readonly transactional = true;
+  private readonly wakeups = new EventEmitter().setMaxListeners(0);
+
+  constructor(private readonly database: Database) {}
+
+  async publish(items: Outgoing[], tx: Executor = this.database.db): Promise<void> {
+    if (items.length === 0) return;
+    await tx.insert(jobs).values(
+      items.map((item) => ({
+        queue: item.queue,
+        payload: item.message,
+        visibleAt: item.delaySeconds ? sql`now() + make_interval(secs => ${item.delaySeconds})` : sql`now()`,
+      })),
+    );
+    for (const queue of new Set(items.map((i) => i.queue))) {
+      await tx.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${queue})`);
+    }
+    // Without a caller's transaction the insert has already committed.
+    if (tx === this.database.db) this.committed(items);
+  }
+
+  committed(items: Outgoing[]): void {
+    for (const queue of new Set(items.map((i) => i.queue))) this.wakeups.emit(queue);
+  }
+
+  /** Wake-ups for a queue from this process and, through LISTEN, from every other process. */
+  async subscribe(queue: QueueName, wake: () => void): Promise<() => Promise<void>> {
+    this.wakeups.on(queue, wake);
+    const unlisten = await this.database.listen(NOTIFY_CHANNEL, (payload) => {
+      if (payload === queue) wake();
+    });
+    return async () => {
+      this.wakeups.off(queue, wake);
+      await unlisten();
+    };
+  }
+
+  /** Claims up to `limit` visible jobs, hiding them for `visibilitySeconds`. */
+  async claim(queue: QueueName, limit: number, visibilitySeconds: number): Promise<ReceivedRecord[]> {
+    const rows = await queryRows<{ id: string | number; payload: unknown; receive_count: number }>(
+      this.database.db,
+      sql`update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
+                          receive_count = receive_count + 1
+          where id in (select id from jobs where queue = ${queue} and visible_at <= now()
+                       order by visible_at, id limit ${limit} for update skip locked)
+          returning id, payload, receive_count`,
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      body: typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload,
+      receiveCount: r.receive_count,
+    }));
+  }
+
+  /**
+   * Deletes what was handled; failed jobs become visible again after a backoff, or move to the
+   * dead-letter table once they have been received `maxReceives` times.
+   */
+  async settle(records: ReceivedRecord[], result: BatchResult, maxReceives: number): Promise<void> {
+    const failedById = new Map(result.failed.map((f) => [f.id, f.error]));
+    const done = records.filter((r) => !failedById.has(r.id)).map((r) => Number(r.id));
+    const db = this.database.db;
+    if (done.length > 0) await db.delete(jobs).where(inArray(jobs.id, done));
+    for (const record of records) {
+      const error = failedById.get(record.id);
+      if (error === undefined) continue;
+      if (record.receiveCount >= maxReceives) {
+        await db.transaction(async (tx) => {
+          const [job] = await tx
+            .delete(jobs)
+            .where(inArray(jobs.id, [Number(record.id)]))
+            .returning();
+          if (job) {
+            await tx.insert(deadJobs).values({
+              queue: job.queue,
+              payload: job.payload,
+              receiveCount: job.receiveCount,
+              lastError: error,
+              createdAt: job.createdAt,
+            });
+          }
+        });
+      } else {
+        await db.execute(
+          sql`update jobs set visible_at = now() + make_interval(secs => ${retryDelaySeconds(record.receiveCount)}),
+                              last_error = ${error}
+              where id = ${Number(record.id)}`,
+        );
+      }
+    }
+  }
+}
+
+/** Exponential backoff with full jitter, capped at five minutes. */
+export function retryDelaySeconds(receiveCount: number): number {
+  const ceiling = Math.min(300, 2 ** Math.min(receiveCount, 8));
+  return Math.max(0.5, Math.random() * ceiling);
+}

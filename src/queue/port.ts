@@ -1,0 +1,22 @@
+import type { Executor } from "../db/client";
+import type { QueueName } from "../topology";
+import type { Message } from "./messages";
+
+export interface Outgoing {
+  queue: QueueName;
+  message: Message;
+  /** Deliver no earlier than this many seconds from now. */
+  delaySeconds?: number;
+}
+
+/**
+ * Where use cases put follow-up work. A transactional queue (the PostgreSQL table) writes inside the
+ * caller's transaction, so a stage change and the message for the next stage commit together. A
+ * non-transactional one (SQS) is sent after commit; the sweeper re-drives what a crash left unsent.
+ */
+export interface QueuePort {
+  readonly transactional: boolean;
+  publish(items: Outgoing[], tx?: Executor): Promise<void>;
+  /** Called after the transaction that published `items` committed. */
+  committed?(items: Outgoing[]): void;
+}

@@ -1,0 +1,84 @@
+import type { Log } from "../log";
+import type { QueueName, QueueSpec } from "../topology";
+import { type MessageHandler, runBatch } from "./batch";
+import type { PgTableQueue } from "./pg-queue";
+
+export interface WorkerOptions {
+  queue: QueueName;
+  spec: QueueSpec;
+  visibilitySeconds: number;
+  /** Safety net for delayed jobs and missed notifications. */
+  pollMs?: number;
+}
+
+/**
+ * The local runtime's consumer loop for one queue: claim a batch, run it through the same batch runner
+ * the Lambda uses, settle. Sleeps until woken by a publish (in-process or NOTIFY) or the poll interval.
+ */
+export class QueueWorker {
+  private stopping = false;
+  private wakePending = false;
+  private sleeper: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly table: PgTableQueue,
+    private readonly handle: MessageHandler,
+    private readonly log: Log,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.table.subscribe(this.options.queue, () => this.wake());
+    this.loops = Array.from({ length: this.options.spec.concurrency }, () => this.loop());
+  }
+
+  /** Stops claiming, waits for in-flight batches to finish, and lets go of the subscription. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await Promise.all(this.loops);
+    await this.unsubscribe?.();
+  }
+
+  private wake(): void {
+    this.wakePending = true;
+    this.sleeper?.();
+  }
+
+  private async sleep(): Promise<void> {
+    if (this.wakePending || this.stopping) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.options.pollMs ?? 1000);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.sleeper = done;
+    });
+    this.sleeper = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    const { queue, spec, visibilitySeconds } = this.options;
+    while (!this.stopping) {
+      this.wakePending = false;
+      let records: Awaited<ReturnType<PgTableQueue["claim"]>>;
+      try {
+        records = await this.table.claim(queue, spec.batchSize, visibilitySeconds);
+      } catch (error) {
+        if (this.stopping) break;
+        this.log.error({ err: error, queue }, "claim failed");
+        await this.sleep();
+        continue;
+      }
+      if (records.length === 0) {
+        await this.sleep();
+        continue;
+      }
+      const result = await runBatch(records, this.handle, this.log.child({ queue }));
+      await this.table.settle(records, result, spec.maxReceives);
+    }
+  }
+}

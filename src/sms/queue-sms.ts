@@ -1,0 +1,64 @@
+import { type SmsPurpose, smsEvents, smsMessages } from "../../schema";
+import type { Tx } from "../db/client";
+import type { Publish } from "../db/transaction";
+import type { Deps } from "../deps";
+import { newId } from "../ids";
+import { maskPhone } from "../privacy/phone";
+import { countSegments } from "./segments";
+
+export interface SmsToQueue {
+  purpose: SmsPurpose;
+  /** Only the urgent lane exists so far; reminders will add the bulk lane with its own queue. */
+  lane: "urgent";
+  /** E.164. */
+  to: string;
+  body: string;
+  alertId?: string;
+  /** What makes this SMS unique: the same key is never sent twice. */
+  dedupeKey: string;
+}
+
+/**
+ * Creates queued SMS in the caller's transaction and publishes their send jobs. A message whose key
+ * already exists is skipped, which is what makes a redelivered push harmless.
+ * Returns the ids of the messages created now.
+ */
+export async function queueSms(
+  deps: Pick<Deps, "pii" | "sms">,
+  tx: Tx,
+  publish: Publish,
+  items: SmsToQueue[],
+  traceId?: string,
+): Promise<string[]> {
+  if (items.length === 0) return [];
+  const rows = items.map((item) => {
+    const recipientHash = deps.pii.hash(item.to);
+    return {
+      id: newId("message"),
+      idempotencyKey: `${item.purpose}:${item.dedupeKey}:${recipientHash}`,
+      lane: item.lane,
+      purpose: item.purpose,
+      alertId: item.alertId ?? null,
+      recipientEnc: deps.pii.encrypt(item.to),
+      recipientHash,
+      recipientMasked: maskPhone(item.to),
+      body: item.body,
+      segments: countSegments(item.body),
+      channel: deps.sms.name,
+    };
+  });
+  const created = await tx
+    .insert(smsMessages)
+    .values(rows)
+    .onConflictDoNothing({ target: smsMessages.idempotencyKey })
+    .returning({ id: smsMessages.id });
+  if (created.length === 0) return [];
+  await tx.insert(smsEvents).values(created.map((c) => ({ messageId: c.id, status: "queued" as const })));
+  publish(
+    ...created.map((c) => ({
+      queue: "sms-urgent" as const,
+      message: { type: "sms.send" as const, v: 1 as const, messageId: c.id, traceId },
+    })),
+  );
+  return created.map((c) => c.id);
+}

@@ -1,0 +1,44 @@
+import type { RiskLevel, WarningType } from "../../schema";
+
+/**
+ * Warning texts follow the 12381 model: no links, no numbers to call back, nothing to reply — a scammer
+ * cannot imitate a message whose only instruction is "do not pay". The signature is prepended by the caller
+ * and counts toward the length.
+ */
+const VICTIM_WARNINGS: Record<WarningType, string> = {
+  funds:
+    "紧急提醒：您正在进行的转账极可能是诈骗！请立即停止转账。凡要求转账、刷流水、提供验证码的都是诈骗，民警正在与您联系。",
+  call: "您刚接听的来电疑似诈骗电话。自称客服、公检法、领导要求转账或提供验证码的都是诈骗，请勿转账。",
+  sms: "您收到的短信疑似诈骗短信，请勿点击其中链接、勿回拨其中号码，更不要转账或提供验证码。",
+  url: "您访问的网站疑似诈骗网站，请立即关闭，勿填写银行卡、密码、验证码，勿充值转账。",
+  app: "您安装的应用疑似诈骗App，请立即卸载，勿在其中充值、转账、贷款或共享屏幕。",
+  other: "您可能正遭遇电信网络诈骗。请勿向陌生人转账，勿透露银行卡密码和验证码。",
+};
+
+const RISK_LABELS: Record<RiskLevel, string> = {
+  critical: "紧急",
+  high: "高风险",
+  medium: "中风险",
+  low: "低风险",
+};
+const TYPE_LABELS: Record<WarningType, string> = {
+  funds: "资金预警",
+  call: "涉诈来电",
+  sms: "涉诈短信",
+  url: "涉诈网址",
+  app: "涉诈App",
+  other: "其他预警",
+};
+
+export function victimWarningText(signature: string, type: WarningType): string {
+  return `${signature}${VICTIM_WARNINGS[type]}`;
+}
+
+/** What an officer's phone shows: enough to act on, and no subject phone number (that is revealed in the console). */
+export function officerNotificationText(
+  signature: string,
+  alert: { id: string; type: WarningType; riskLevel: RiskLevel; areaAddress: string | null },
+): string {
+  const where = alert.areaAddress ? `，${alert.areaAddress.slice(0, 20)}` : "";
+  return `${signature}【${RISK_LABELS[alert.riskLevel]}】${TYPE_LABELS[alert.type]}${where}，请立即签收处置。编号${alert.id.slice(-8)}`;
+}

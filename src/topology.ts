@@ -1,0 +1,32 @@
+import type { MessageType } from "./queue/messages";
+
+/**
+ * Queues, what they carry and how they are consumed: declared once, read by the local runtime
+ * (src/local) and by the cloud resources (infra/). Visibility is in seconds; SQS needs at least six
+ * times the function timeout, which infra/ derives from `timeoutSeconds`.
+ */
+export interface QueueSpec {
+  /** The message types this queue carries. */
+  carries: readonly MessageType[];
+  batchSize: number;
+  /** Parallel batches per local worker process. */
+  concurrency: number;
+  /** Deliveries before a message is dead-lettered. */
+  maxReceives: number;
+  /** Lambda timeout; the local visibility timeout comes from configuration. */
+  timeoutSeconds: number;
+}
+
+export const QUEUES = {
+  "alert-push": {
+    carries: ["alert.push"],
+    batchSize: 25,
+    concurrency: 2,
+    maxReceives: 10,
+    timeoutSeconds: 30,
+  },
+  "sms-urgent": { carries: ["sms.send"], batchSize: 25, concurrency: 2, maxReceives: 10, timeoutSeconds: 30 },
+} as const satisfies Record<string, QueueSpec>;
+
+export type QueueName = keyof typeof QUEUES;
+export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
