@@ -1,5 +1,16 @@
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import { feedSources, posts, stations } from "./organisation";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { feedSources, officers, posts, stations } from "./organisation";
 
 export const WARNING_TYPES = ["funds", "call", "sms", "url", "app", "other"] as const;
 export const RISK_LEVELS = ["critical", "high", "medium", "low"] as const;
@@ -15,11 +26,27 @@ export const FRAUD_TYPES = [
   "other",
 ] as const;
 export const ALERT_STAGES = ["received", "pushed", "acknowledged", "verified", "fed_back"] as const;
+export const OUTCOMES = [
+  "dissuaded",
+  "already_defrauded",
+  "aware_no_loss",
+  "not_fraud",
+  "unreachable",
+  "refused_or_denied",
+  "wrong_subject",
+  "duplicate",
+] as const;
+/** The deadline an open alert is currently held to (see src/alerts/deadlines.ts). */
+export const DEADLINE_KINDS = ["acknowledge", "contact", "visit", "feedback"] as const;
+export const CONTACT_CHANNELS = ["phone", "sms", "visit"] as const;
 
 export type WarningType = (typeof WARNING_TYPES)[number];
 export type RiskLevel = (typeof RISK_LEVELS)[number];
 export type FraudType = (typeof FRAUD_TYPES)[number];
 export type AlertStage = (typeof ALERT_STAGES)[number];
+export type Outcome = (typeof OUTCOMES)[number];
+export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
 export interface Indicator {
   kind: string;
@@ -55,11 +82,30 @@ export const alerts = pgTable(
     acknowledgedAt: at("acknowledged_at"),
     verifiedAt: at("verified_at"),
     fedBackAt: at("fed_back_at"),
+    acknowledgedBy: text("acknowledged_by"),
+    /** The latest outcome recorded; final outcomes close the alert (stage verified). */
+    outcome: text("outcome", { enum: OUTCOMES }),
+    outcomeNote: text("outcome_note"),
+    verifiedBy: text("verified_by"),
+    amountProtected: bigint("amount_protected", { mode: "number" }),
+    amountLost: bigint("amount_lost", { mode: "number" }),
+    /** A visit is owed (unreachable, or a busy call on a critical/high alert). */
+    visitRequired: boolean("visit_required").notNull().default(false),
+    /** The deadline the alert is held to now; null once nothing is owed. Indexed for the sweeper and the queue view. */
+    deadlineKind: text("deadline_kind", { enum: DEADLINE_KINDS }),
+    deadlineAt: at("deadline_at"),
+    escalated: boolean("escalated").notNull().default(false),
+    escalationCount: integer("escalation_count").notNull().default(0),
+    lastEscalatedAt: at("last_escalated_at"),
+    /** When the subject was last sent a warning SMS, and at which risk level (repeat warnings are not re-sent within a window). */
+    lastVictimWarningAt: at("last_victim_warning_at"),
+    lastVictimWarningRisk: text("last_victim_warning_risk", { enum: RISK_LEVELS }),
     /** Optimistic concurrency for officer actions. */
     version: integer("version").notNull().default(1),
   },
   (t) => [
     index("alerts_post_stage_idx").on(t.postId, t.stage),
+    index("alerts_deadline_idx").on(t.deadlineAt),
     index("alerts_station_received_idx").on(t.stationId, t.receivedAt),
     index("alerts_subject_idx").on(t.subjectPhoneHash),
   ],
@@ -91,5 +137,94 @@ export const warnings = pgTable(
   (t) => [
     uniqueIndex("warnings_source_external_uq").on(t.sourceId, t.externalId),
     index("warnings_alert_idx").on(t.alertId),
+  ],
+);
+
+/** Contact attempts an officer logs while verifying. */
+export const contactAttempts = pgTable(
+  "contact_attempts",
+  {
+    id: text("id").primaryKey(),
+    alertId: text("alert_id")
+      .notNull()
+      .references(() => alerts.id),
+    officerId: text("officer_id")
+      .notNull()
+      .references(() => officers.id),
+    channel: text("channel", { enum: CONTACT_CHANNELS }).notNull(),
+    reached: boolean("reached").notNull(),
+    note: text("note"),
+    at: at("at").notNull(),
+  },
+  (t) => [index("contact_attempts_alert_idx").on(t.alertId)],
+);
+
+/**
+ * The alert's timeline: every stage change and every officer action, with who and when.
+ * Append-only (a trigger refuses UPDATE and DELETE), so it doubles as the audit trail of an alert.
+ */
+export const alertEvents = pgTable(
+  "alert_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    alertId: text("alert_id").notNull(),
+    kind: text("kind").notNull(),
+    officerId: text("officer_id"),
+    data: jsonb("data").$type<Record<string, unknown>>(),
+    at: at("at").notNull(),
+  },
+  (t) => [index("alert_events_alert_idx").on(t.alertId, t.id)],
+);
+
+/**
+ * One feedback event per final outcome (unique per alert). Sources with a callback URL get it pushed and
+ * retried until acknowledged; the rest pull it in `seq` order.
+ */
+export const feedbackEvents = pgTable(
+  "feedback_events",
+  {
+    id: text("id").primaryKey(),
+    /** Cursor for the pull endpoint: strictly increasing in commit-ish order. */
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    alertId: text("alert_id")
+      .notNull()
+      .references(() => alerts.id),
+    sourceId: text("source_id")
+      .notNull()
+      .references(() => feedSources.id),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    /** pending: to be pushed; delivered: callback acknowledged; dead: gave up; pull: waits for the source to fetch. */
+    status: text("status", { enum: ["pending", "delivered", "dead", "pull"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: at("next_attempt_at"),
+    lastError: text("last_error"),
+    createdAt: at("created_at").notNull(),
+    deliveredAt: at("delivered_at"),
+    deadAt: at("dead_at"),
+  },
+  (t) => [
+    uniqueIndex("feedback_events_alert_source_uq").on(t.alertId, t.sourceId),
+    index("feedback_events_status_idx").on(t.status, t.nextAttemptAt),
+    index("feedback_events_source_seq_idx").on(t.sourceId, t.seq),
+  ],
+);
+
+/** New alerts waiting to be summarised to an officer: bursts become one SMS per officer per interval. */
+export const officerNotices = pgTable(
+  "officer_notices",
+  {
+    officerId: text("officer_id")
+      .notNull()
+      .references(() => officers.id),
+    alertId: text("alert_id")
+      .notNull()
+      .references(() => alerts.id),
+    createdAt: at("created_at").notNull(),
+    /** The summary SMS that carried it; null while pending. */
+    messageId: text("message_id"),
+  },
+  (t) => [
+    uniqueIndex("officer_notices_uq").on(t.officerId, t.alertId),
+    index("officer_notices_pending_idx").on(t.officerId, t.messageId),
   ],
 );

@@ -1,4 +1,14 @@
-import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
@@ -59,6 +69,8 @@ export const officers = pgTable(
     /** Demo accounts are refused in production even if a seeded database is promoted. */
     demo: boolean("demo").notNull().default(false),
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    /** When the officer was last sent a notification SMS; bundling waits out the interval from here. */
+    lastNotifiedAt: timestamp("last_notified_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("officers_username_uq").on(t.username), index("officers_post_idx").on(t.postId)],
@@ -117,4 +129,29 @@ export const partnerApiKeys = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
   (t) => [index("partner_api_keys_partner_idx").on(t.partnerId)],
+);
+
+/** Failed logins per username, so guessing is slowed down across every process (not a per-process counter). */
+export const loginThrottle = pgTable("login_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  lastFailureAt: timestamp("last_failure_at", { withTimezone: true }).notNull(),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+});
+
+/** Who saw or did what: reveals of personal data, officer administration, re-drives. Append-only. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    stationId: text("station_id").notNull(),
+    officerId: text("officer_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id").notNull(),
+    reason: text("reason"),
+    data: jsonb("data").$type<Record<string, unknown>>(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("audit_log_station_at_idx").on(t.stationId, t.at)],
 );

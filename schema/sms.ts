@@ -1,6 +1,11 @@
 import { bigserial, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
-export const SMS_PURPOSES = ["victim_warning", "officer_notification"] as const;
+export const SMS_PURPOSES = [
+  "victim_warning",
+  "officer_notification",
+  "escalation_notice",
+  "parcel_reminder",
+] as const;
 export const SMS_STATUSES = ["queued", "submitted", "delivered", "failed", "expired", "suppressed"] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 export type SmsStatus = (typeof SMS_STATUSES)[number];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
 
 /**
  * Every setting the system reads, parsed once at start-up. A bad value stops start-up and names the key,
@@ -37,6 +38,18 @@ const ConfigSchema = z.object({
   QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).default(30),
   FEED_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).default(12),
+  /** Per-risk-level deadline overrides as JSON, e.g. {"high":{"acknowledgeMinutes":3}}; see src/alerts/deadlines.ts. */
+  DEADLINES_JSON: z
+    .string()
+    .optional()
+    .refine((v) => {
+      try {
+        parseDeadlinePolicy(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be JSON matching the deadline policy (minutes per risk level)"),
   /** Create demo station, officers, feed source and partner on first start (never in production). */
   SEED_DEMO: z
     .enum(["true", "false"])
@@ -44,7 +57,7 @@ const ConfigSchema = z.object({
     .transform((v) => (v === undefined ? undefined : v === "true")),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { local: boolean };
+export type Config = z.infer<typeof ConfigSchema> & { local: boolean; deadlines: DeadlinePolicy };
 
 export class ConfigError extends Error {}
 
@@ -60,5 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!config[key]) throw new ConfigError(`invalid configuration: ${key}: required in production`);
     }
   }
-  return { ...config, local: config.NODE_ENV !== "production" };
+  return {
+    ...config,
+    local: config.NODE_ENV !== "production",
+    deadlines: parseDeadlinePolicy(config.DEADLINES_JSON),
+  };
 }

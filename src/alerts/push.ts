@@ -5,6 +5,8 @@ import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { queueSms, type SmsToQueue } from "../sms/queue-sms";
 import { officerNotificationText, victimWarningText } from "../sms/templates";
+import { nextDeadline } from "./deadlines";
+import { recordAlertEvent } from "./events";
 import { chooseRoute } from "./routing";
 
 /**
@@ -72,10 +74,33 @@ export async function pushAlert(
     ];
     await queueSms(deps, tx, publish, sms, traceId);
 
+    const now = deps.clock.now();
+    const deadline = nextDeadline(deps.config.deadlines, {
+      stage: "pushed",
+      riskLevel: alert.riskLevel,
+      receivedAt: alert.receivedAt,
+      contacted: false,
+      visitOwedSince: null,
+    });
     await tx
       .update(alerts)
-      .set({ stage: "pushed", postId: route.postId, routedBy: route.routedBy, pushedAt: deps.clock.now() })
+      .set({
+        stage: "pushed",
+        postId: route.postId,
+        routedBy: route.routedBy,
+        pushedAt: now,
+        deadlineKind: deadline?.kind ?? null,
+        deadlineAt: deadline?.at ?? null,
+        lastVictimWarningAt: now,
+        lastVictimWarningRisk: alert.riskLevel,
+      })
       .where(eq(alerts.id, alertId));
+    await recordAlertEvent(tx, {
+      alertId,
+      kind: "pushed",
+      at: now,
+      data: { postId: route.postId, routedBy: route.routedBy, officersNotified: onDuty.length },
+    });
     log.info(
       { alertId, postId: route.postId, routedBy: route.routedBy, officers: onDuty.length },
       "alert pushed",

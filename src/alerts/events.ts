@@ -1,0 +1,36 @@
+import { alertEvents } from "../../schema";
+import type { Executor } from "../db/client";
+
+/** Timeline entries. Stage times live on the alert; these record each action and who took it. */
+export type AlertEventKind =
+  | "pushed"
+  | "warning_linked"
+  | "acknowledged"
+  | "attempt_logged"
+  | "outcome_recorded"
+  | "transferred"
+  | "escalated"
+  | "phone_revealed"
+  | "feedback_queued"
+  | "feedback_delivered"
+  | "feedback_dead_lettered"
+  | "feedback_redriven";
+
+export async function recordAlertEvent(
+  tx: Executor,
+  event: {
+    alertId: string;
+    kind: AlertEventKind;
+    at: Date;
+    officerId?: string | null;
+    data?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await tx.insert(alertEvents).values({
+    alertId: event.alertId,
+    kind: event.kind,
+    at: event.at,
+    officerId: event.officerId ?? null,
+    data: event.data ?? null,
+  });
+}
