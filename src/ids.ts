@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   feedSource: "src",
   partner: "par",
   message: "msg",
+  feedback: "fbk",
   outbox: "obx",
   request: "req",
 } as const;

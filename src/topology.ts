@@ -26,6 +26,14 @@ export const QUEUES = {
     timeoutSeconds: 30,
   },
   "sms-urgent": { carries: ["sms.send"], batchSize: 25, concurrency: 2, maxReceives: 10, timeoutSeconds: 30 },
+  // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
+  feedback: {
+    carries: ["feedback.deliver"],
+    batchSize: 10,
+    concurrency: 2,
+    maxReceives: 50,
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof QUEUES;

@@ -9,6 +9,7 @@ const meta = { v: z.literal(1), traceId: z.string().optional() };
 export const MessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("alert.push"), ...meta, alertId: z.string() }),
   z.object({ type: z.literal("sms.send"), ...meta, messageId: z.string() }),
+  z.object({ type: z.literal("feedback.deliver"), ...meta, eventId: z.string() }),
 ]);
 
 export type Message = z.infer<typeof MessageSchema>;
