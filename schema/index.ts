@@ -1,4 +1,5 @@
 export * from "./alerts";
 export * from "./organisation";
+export * from "./parcels";
 export * from "./queue";
 export * from "./sms";

@@ -113,6 +113,10 @@ export const partners = pgTable("partners", {
   channel: text("channel", { enum: ["partner_http", "sns", "attach"] }).notNull(),
   partsPerSecond: integer("parts_per_second").notNull().default(100),
   dailyQuota: integer("daily_quota").notNull().default(50000),
+  /** For `partner_http`: how to call the partner's SMS API (URL, auth, field mapping); see src/sms/partner-http-channel.ts. */
+  smsApi: jsonb("sms_api").$type<Record<string, unknown>>(),
+  /** Shared secret for the partner's webhooks (delivery receipts, inbound SMS), encrypted. */
+  webhookSecretEnc: text("webhook_secret_enc"),
   demo: boolean("demo").notNull().default(false),
   disabledAt: timestamp("disabled_at", { withTimezone: true }),
   createdAt: createdAt(),

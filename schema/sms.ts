@@ -1,4 +1,15 @@
-import { bigserial, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigserial,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 export const SMS_PURPOSES = [
   "victim_warning",
@@ -30,7 +41,13 @@ export const smsMessages = pgTable(
     body: text("body").notNull(),
     segments: integer("segments").notNull(),
     channel: text("channel").notNull(),
+    /** The logistics partner a reminder is sent for (its limits and quota apply); null for police SMS. */
+    partnerId: text("partner_id"),
     status: text("status", { enum: SMS_STATUSES }).notNull().default("queued"),
+    /** Not to be sent before this time (quiet hours, a held-back cap); null: now. */
+    notBefore: at("not_before"),
+    /** Why a queued message is being held back, or why it was suppressed, for "why no SMS?" questions. */
+    holdReason: text("hold_reason"),
     providerMessageId: text("provider_message_id"),
     attempts: integer("attempts").notNull().default(0),
     /** A sender holds the message until then; a redelivered send job waits instead of sending twice. */
@@ -74,4 +91,62 @@ export const devOutbox = pgTable(
     createdAt: at("created_at").notNull().defaultNow(),
   },
   (t) => [index("dev_outbox_created_idx").on(t.createdAt)],
+);
+
+/**
+ * Shared rate limiter state (GCRA): one row per scope (global per channel, per partner) holding the
+ * theoretical arrival time. One conditional UPSERT per decision, so limits hold across processes.
+ */
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  tat: at("tat").notNull(),
+});
+
+/** Per-day counters: partner quota usage (parts), per-number provider caps (messages). */
+export const dailyUsage = pgTable(
+  "daily_usage",
+  {
+    key: text("key").notNull(),
+    day: date("day").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.day] })],
+);
+
+/** Recipients who opted out of reminders (退订). Victim warnings ignore this by law and design. */
+export const optOuts = pgTable("opt_outs", {
+  recipientHash: text("recipient_hash").primaryKey(),
+  recipientMasked: text("recipient_masked").notNull(),
+  source: text("source", { enum: ["inbound", "admin"] }).notNull(),
+  keyword: text("keyword"),
+  createdBy: text("created_by"),
+  createdAt: at("created_at").notNull().defaultNow(),
+});
+
+/** Receipts that arrived before we recorded the provider's message id; applied when the submit lands. */
+export const pendingReceipts = pgTable(
+  "pending_receipts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    channel: text("channel").notNull(),
+    providerMessageId: text("provider_message_id").notNull(),
+    status: text("status", { enum: ["delivered", "failed"] }).notNull(),
+    detail: text("detail"),
+    receivedAt: at("received_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("pending_receipts_uq").on(t.channel, t.providerMessageId, t.status)],
+);
+
+/** Stored responses for POSTs with an Idempotency-Key, per caller. */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: integer("status").notNull(),
+    response: jsonb("response").notNull(),
+    createdAt: at("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );
