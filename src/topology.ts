@@ -26,6 +26,7 @@ export const QUEUES = {
     timeoutSeconds: 30,
   },
   "sms-urgent": { carries: ["sms.send"], batchSize: 25, concurrency: 2, maxReceives: 10, timeoutSeconds: 30 },
+  "sms-bulk": { carries: ["sms.send"], batchSize: 50, concurrency: 2, maxReceives: 10, timeoutSeconds: 60 },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
   feedback: {
     carries: ["feedback.deliver"],

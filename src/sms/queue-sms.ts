@@ -8,8 +8,12 @@ import { countSegments } from "./segments";
 
 export interface SmsToQueue {
   purpose: SmsPurpose;
-  /** Only the urgent lane exists so far; reminders will add the bulk lane with its own queue. */
-  lane: "urgent";
+  /** urgent: victim warnings and officer notices; bulk: reminders. Separate queues, so bulk never delays urgent. */
+  lane: "urgent" | "bulk";
+  /** The partner a reminder is sent for: its rate limit and quota apply. */
+  partnerId?: string;
+  /** Hold until this time (quiet hours); the send job is delayed to match. */
+  notBefore?: Date;
   /** E.164. */
   to: string;
   body: string;
@@ -45,19 +49,23 @@ export async function queueSms(
       body: item.body,
       segments: countSegments(item.body),
       channel: deps.sms.name,
+      partnerId: item.partnerId ?? null,
+      notBefore: item.notBefore ?? null,
     };
   });
   const created = await tx
     .insert(smsMessages)
     .values(rows)
     .onConflictDoNothing({ target: smsMessages.idempotencyKey })
-    .returning({ id: smsMessages.id });
+    .returning({ id: smsMessages.id, lane: smsMessages.lane, notBefore: smsMessages.notBefore });
   if (created.length === 0) return [];
   await tx.insert(smsEvents).values(created.map((c) => ({ messageId: c.id, status: "queued" as const })));
+  const now = Date.now();
   publish(
     ...created.map((c) => ({
-      queue: "sms-urgent" as const,
+      queue: c.lane === "urgent" ? ("sms-urgent" as const) : ("sms-bulk" as const),
       message: { type: "sms.send" as const, v: 1 as const, messageId: c.id, traceId },
+      delaySeconds: c.notBefore ? Math.max(0, Math.ceil((c.notBefore.getTime() - now) / 1000)) : undefined,
     })),
   );
   return created.map((c) => c.id);
