@@ -15,7 +15,7 @@ export function scrubPhones(text: string): string {
 }
 
 export function createLog(level: string, destination?: pino.DestinationStream): Log {
-  return pino(
+  const log = pino(
     {
       level,
       redact: {
@@ -58,6 +58,13 @@ export function createLog(level: string, destination?: pino.DestinationStream): 
     },
     destination,
   );
+  // pino formats a child's bindings once, without the `log` formatter (and resets `formatters.bindings`
+  // for children), so scrub them on the way in. Children inherit this `child` through their prototype.
+  const pinoChild = log.child;
+  log.child = function child(this: Log, bindings, options) {
+    return pinoChild.call(this, scrubValue(bindings) as pino.Bindings, options);
+  } as Log["child"];
+  return log;
 }
 
 function serializeError(error: unknown): unknown {
