@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   feedback: "fbk",
   outbox: "obx",
   request: "req",
+  contactAttempt: "att",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -37,6 +37,7 @@ export function zodFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
 /** The one mapping from errors to responses. Unknown errors are logged with their stack and leak nothing. */
 export function handleError(error: Error, c: Context, log: Log) {
   if (error instanceof AppError) {
+    if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.retryAfterSeconds));
     return problem(c, ERROR_STATUS[error.code], error.code, error.message, error.errors);
   }
   log.error({ err: error, requestId: c.get("requestId"), path: c.req.path }, "unhandled error");
