@@ -30,7 +30,15 @@ export async function sendSms(
     )
     .returning();
   if (!message) {
-    log.debug({ smsId: messageId }, "sms already sent or being sent; nothing to do");
+    // Still queued means another sender holds the lease, and it may have died between taking the lease
+    // and submitting: acknowledging this job would lose the SMS for good, so come back after the lease.
+    const [current] = await deps.db
+      .select({ status: smsMessages.status })
+      .from(smsMessages)
+      .where(eq(smsMessages.id, messageId));
+    if (current?.status === "queued")
+      throw new Error("sms is leased by another sender; retry after the lease");
+    log.debug({ smsId: messageId }, "sms already sent or gone; nothing to do");
     return;
   }
   try {
