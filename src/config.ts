@@ -36,6 +36,11 @@ const ConfigSchema = z.object({
   WORKERS: z.string().default("all"),
   /** Seconds a claimed queue message stays invisible before it is redelivered. */
   QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).default(30),
+  /**
+   * How long one sender holds an SMS it is sending; at least the slowest provider call. A message whose
+   * sender died is sent again only after this, so keep it short where restarts must resume quickly.
+   */
+  SMS_SEND_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
   FEED_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).default(12),
   /** Per-risk-level deadline overrides as JSON, e.g. {"high":{"acknowledgeMinutes":3}}; see src/alerts/deadlines.ts. */

@@ -4,21 +4,19 @@ import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { SmsSendError } from "./channel";
 
-const LEASE_SECONDS = 60;
-
 /**
  * The sms.send consumer. A message is sent only while `queued`, under a lease, so two deliveries of the
  * same job never both reach the provider; once submitted, a redelivery finds nothing to do.
  */
 export async function sendSms(
-  deps: Pick<Deps, "db" | "pii" | "sms">,
+  deps: Pick<Deps, "db" | "pii" | "sms" | "config">,
   messageId: string,
   log: Log,
 ): Promise<void> {
   const [message] = await deps.db
     .update(smsMessages)
     .set({
-      leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
+      leaseUntil: sql`now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS})`,
       attempts: sql`${smsMessages.attempts} + 1`,
     })
     .where(
