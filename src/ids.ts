@@ -15,6 +15,9 @@ export const ID_PREFIXES = {
   outbox: "obx",
   request: "req",
   contactAttempt: "att",
+  parcelEvent: "pev",
+  campaign: "cmp",
+  template: "tpl",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
