@@ -15,7 +15,11 @@ export const ERROR_STATUS = {
   INVALID_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The Idempotency-Key was used before with a different request body; nothing was done. */
+  IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
+  /** A momentary condition (a lock not granted in time); retrying shortly will work. */
+  UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
