@@ -1,0 +1,90 @@
+import { type MessageAttributeValue, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { SmsPurpose } from "../../schema";
+import { maskPhone } from "../privacy/phone";
+import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
+
+export interface SnsChannelOptions {
+  /** Alphanumeric sender id, where the destination country supports one. */
+  senderId?: string;
+  /**
+   * Give up on one Publish (SDK retries included) after this long: an SMS whose fate is unknown is
+   * better retried by the queue than left to hold the batch until the Lambda times out.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Alert SMS must arrive now, so SNS routes them as Transactional (higher delivery priority). Reminders are
+ * not urgent and use the cheaper Promotional route.
+ */
+const TRANSACTIONAL: ReadonlySet<SmsPurpose> = new Set([
+  "victim_warning",
+  "officer_notification",
+  "escalation_notice",
+]);
+
+/** Errors about this one message: the same request fails the same way however often it is sent. */
+const PERMANENT = new Set([
+  "InvalidParameter",
+  "InvalidParameterException",
+  "InvalidParameterValue",
+  "InvalidParameterValueException",
+  "OptedOut",
+  "OptedOutException",
+  "ValidationException",
+  "VerificationException",
+  "EndpointDisabled",
+  "EndpointDisabledException",
+]);
+
+/**
+ * SMS through SNS Publish straight to a phone number. SNS has no client reference to de-duplicate by,
+ * so not sending twice rests on sendSms's lease; the SNS MessageId is what delivery-status logs name.
+ */
+export class SnsChannel implements SmsChannel {
+  readonly name = "sns";
+
+  constructor(
+    private readonly client: SNSClient,
+    private readonly options: SnsChannelOptions = {},
+  ) {}
+
+  async send(request: SmsSendRequest): Promise<SmsSendResult> {
+    const attributes: Record<string, MessageAttributeValue> = {
+      "AWS.SNS.SMS.SMSType": {
+        DataType: "String",
+        StringValue: TRANSACTIONAL.has(request.purpose) ? "Transactional" : "Promotional",
+      },
+    };
+    if (this.options.senderId) {
+      attributes["AWS.SNS.SMS.SenderID"] = { DataType: "String", StringValue: this.options.senderId };
+    }
+    try {
+      const output = await this.client.send(
+        new PublishCommand({ PhoneNumber: request.to, Message: request.body, MessageAttributes: attributes }),
+        { abortSignal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) },
+      );
+      if (!output.MessageId) throw new SmsSendError("SNS accepted the SMS without a MessageId", true);
+      return { providerMessageId: output.MessageId };
+    } catch (error) {
+      throw toSmsSendError(error, request.to);
+    }
+  }
+}
+
+/**
+ * Only a refusal of this message is final. Throttling, SNS faults, timeouts and anything we cannot
+ * classify (our own IAM or network set-up included) are transient: the job is retried and, if it never
+ * succeeds, lands in the dead-letter queue where it can be re-driven once the cause is fixed.
+ */
+export function toSmsSendError(error: unknown, to: string): SmsSendError {
+  if (error instanceof SmsSendError) return error;
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e.name ?? "Error";
+  // SNS may quote the number it refused; the reason is stored and logged, the number must not be.
+  const text = `SNS ${name}: ${(e.message ?? String(error)).replaceAll(to, maskPhone(to))}`;
+  const status = e.$metadata?.httpStatusCode;
+  if (PERMANENT.has(name) && status !== 429 && !(status && status >= 500))
+    return new SmsSendError(text, false);
+  return new SmsSendError(text, true);
+}

@@ -1,0 +1,117 @@
+import { delay, HttpResponse, http } from "msw";
+import { describe, expect, it } from "vitest";
+import { SmsSendError, type SmsSendRequest } from "../../src/sms/channel";
+import { SnsChannel } from "../../src/sms/sns-channel";
+import { fakeSns, snsClient, snsError, useFakeAws } from "../support/fake-aws";
+
+const server = useFakeAws();
+
+const aRequest = (overrides: Partial<SmsSendRequest> = {}): SmsSendRequest => ({
+  messageId: "msg_test",
+  to: "+8613800138000",
+  body: "【昌吉公安】您正在接听的电话可能是诈骗电话，请立即挂断。",
+  segments: 1,
+  purpose: "victim_warning",
+  alertId: "alr_test",
+  ...overrides,
+});
+
+describe("SnsChannel", () => {
+  it("publishes the SMS to the phone number as Transactional with our sender id, returning SNS's MessageId", async () => {
+    const sns = fakeSns();
+    server.use(sns.handler);
+
+    const result = await new SnsChannel(snsClient(), { senderId: "CJGongAn" }).send(aRequest());
+
+    expect(sns.publishes).toEqual([
+      {
+        action: "Publish",
+        phoneNumber: "+8613800138000",
+        message: aRequest().body,
+        attributes: {
+          "AWS.SNS.SMS.SMSType": { dataType: "String", value: "Transactional" },
+          "AWS.SNS.SMS.SenderID": { dataType: "String", value: "CJGongAn" },
+        },
+      },
+    ]);
+    expect(result).toEqual({ providerMessageId: sns.messageIds[0] });
+  });
+
+  it("sends reminders on the Promotional route and no sender id when none is configured", async () => {
+    const sns = fakeSns();
+    server.use(sns.handler);
+
+    await new SnsChannel(snsClient()).send(aRequest({ purpose: "parcel_reminder" }));
+
+    expect(sns.publishes[0]?.attributes).toEqual({
+      "AWS.SNS.SMS.SMSType": { dataType: "String", value: "Promotional" },
+    });
+  });
+
+  it.each([
+    ["throttling", 429, "Throttled", "Rate exceeded"],
+    ["an SNS fault", 500, "InternalError", "internal error"],
+    ["a fault it does not know", 503, "ServiceUnavailable", "try later"],
+  ])("reports %s as a transient failure, to be retried", async (_case, status, code, text) => {
+    server.use(
+      fakeSns({ respond: () => snsError(status, code, text, status >= 500 ? "Receiver" : "Sender") }).handler,
+    );
+
+    const sending = new SnsChannel(snsClient({ maxAttempts: 1 })).send(aRequest());
+
+    await expect(sending).rejects.toBeInstanceOf(SmsSendError);
+    await expect(sending).rejects.toMatchObject({ transient: true });
+  });
+
+  it("reports a timeout and a dropped connection as transient", async () => {
+    server.use(
+      http.post("https://sns.ap-east-1.amazonaws.com/", async () => {
+        await delay(500);
+        return HttpResponse.xml("<PublishResponse/>");
+      }),
+    );
+    const slow = new SnsChannel(snsClient(), { timeoutMs: 50 }).send(aRequest());
+    await expect(slow).rejects.toMatchObject({ name: "SmsSendError", transient: true });
+    await expect(slow).rejects.toThrow(/Abort|Timeout/);
+
+    server.use(http.post("https://sns.ap-east-1.amazonaws.com/", () => HttpResponse.error()));
+    const dropped = new SnsChannel(snsClient({ maxAttempts: 1 })).send(aRequest());
+    await expect(dropped).rejects.toMatchObject({ name: "SmsSendError", transient: true });
+  });
+
+  it.each([
+    [
+      "an invalid parameter",
+      "InvalidParameter",
+      "Invalid parameter: PhoneNumber Reason: +8613800138000 is not valid",
+    ],
+    ["an opted-out number", "OptedOut", "Phone number is opted out"],
+  ])(
+    "reports %s as a permanent failure, without the phone number in its reason",
+    async (_case, code, text) => {
+      server.use(fakeSns({ respond: () => snsError(400, code, text) }).handler);
+
+      const error = await new SnsChannel(snsClient({ maxAttempts: 1 }))
+        .send(aRequest())
+        .catch((e: unknown) => e as SmsSendError);
+
+      expect(error).toBeInstanceOf(SmsSendError);
+      expect(error).toMatchObject({ transient: false });
+      expect((error as Error).message).toContain(code);
+      expect((error as Error).message).not.toContain("13800138000");
+    },
+  );
+
+  it("lets the SDK retry throttling before giving up", async () => {
+    let calls = 0;
+    server.use(
+      fakeSns({ respond: () => (++calls < 2 ? snsError(429, "Throttled", "Rate exceeded") : undefined) })
+        .handler,
+    );
+
+    const result = await new SnsChannel(snsClient({ maxAttempts: 3 })).send(aRequest());
+
+    expect(calls).toBe(2);
+    expect(result.providerMessageId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
