@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, type SQL } from "drizzle-orm";
-import { devOutbox } from "../../../schema";
+import { devOutbox, SMS_PURPOSES } from "../../../schema";
 import type { Deps } from "../../deps";
 import type { AppEnv } from "../env";
 import { validationHook } from "../validation";
@@ -12,7 +12,8 @@ const outboxRoute = createRoute({
   request: {
     query: z.object({
       alertId: z.string().optional(),
-      purpose: z.string().optional(),
+      // An enum, so a misspelt purpose is a 400 naming the field rather than an empty list that looks like "nothing sent".
+      purpose: z.enum(SMS_PURPOSES).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },
