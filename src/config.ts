@@ -43,6 +43,12 @@ const ConfigSchema = z.object({
   SMS_SEND_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
   FEED_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).default(12),
+  /** Failed logins per username within the window before each further try is refused for a while. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().positive().default(15),
+  /** The first block; each further failure doubles it, up to the cap. */
+  LOGIN_BLOCK_BASE_SECONDS: z.coerce.number().int().min(1).default(30),
+  LOGIN_BLOCK_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
   /** Per-risk-level deadline overrides as JSON, e.g. {"high":{"acknowledgeMinutes":3}}; see src/alerts/deadlines.ts. */
   DEADLINES_JSON: z
     .string()

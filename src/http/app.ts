@@ -9,9 +9,11 @@ import { docsPage } from "./docs";
 import type { AppEnv } from "./env";
 import { handleError, problem } from "./problem";
 import { alertRoutes } from "./routes/alerts";
+import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
 import { feedRoutes } from "./routes/feeds";
+import { officerRoutes } from "./routes/officers";
 
 /** The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. */
 export function createApp(deps: Deps) {
@@ -51,9 +53,16 @@ export function createApp(deps: Deps) {
   app.route("/", feedRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", alertRoutes(deps));
+  app.route("/", auditRoutes(deps));
+  app.route("/", officerRoutes(deps));
   if (deps.config.local) app.route("/", devRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "af_session",
+  });
   const documentConfig = {
     openapi: "3.1.0",
     info: {

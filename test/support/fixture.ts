@@ -40,7 +40,7 @@ export async function seedFixture(deps: Pick<Deps, "db" | "pii">) {
     { id: "rul_miaogong_kw", stationId: ids.station, postId: ids.miaogong, kind: "address_keyword", pattern: "庙工村" },
     { id: "rul_ergong_kw", stationId: ids.station, postId: ids.ergong, kind: "address_keyword", pattern: "二工村" },
   ]);
-  const officer = (id: string, username: string, role: "officer" | "supervisor", postId: string | null, phone?: string, stationId = ids.station) => ({
+  const officer = (id: string, username: string, role: "officer" | "supervisor" | "admin", postId: string | null, phone?: string, stationId = ids.station) => ({
     id,
     stationId,
     postId,
@@ -57,6 +57,8 @@ export async function seedFixture(deps: Pick<Deps, "db" | "pii">) {
     officer("off_duty", "duty", "officer", ids.dutyDesk, phones.duty),
     officer("off_supervisor", "supervisor", "supervisor", null),
     officer("off_other", "other", "supervisor", null, undefined, ids.otherStation),
+    officer("off_admin", "admin", "admin", null),
+    officer("off_other_admin", "otheradmin", "admin", null, undefined, ids.otherStation),
   ]);
   const source = { id: "src_platform", secret: "feed-secret-for-tests", stationId: ids.station };
   await deps.db.insert(feedSources).values({

@@ -1,0 +1,75 @@
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { auditLog } from "../../schema";
+import type { Principal } from "../auth/sessions";
+import type { Executor } from "../db/client";
+import type { Deps } from "../deps";
+import { AppError } from "../errors";
+import { decodeCursor, encodeCursor } from "../pagination";
+
+/**
+ * Who saw or did what. Written in the same transaction as the action it records, so an action without its
+ * audit entry cannot commit. The table refuses UPDATE and DELETE (migration 0002).
+ */
+export interface AuditEntry {
+  stationId: string;
+  officerId: string | null;
+  action: string;
+  targetType: "alert" | "officer";
+  targetId: string;
+  reason?: string | null;
+  /** Ids and labels only: never a phone number, a password or a token. */
+  data?: Record<string, unknown>;
+  at: Date;
+}
+
+export async function writeAudit(tx: Executor, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values({ ...entry, reason: entry.reason ?? null, data: entry.data ?? null });
+}
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: string;
+  action?: string;
+  officerId?: string;
+  targetId?: string;
+}
+
+/** Newest first, for supervisors and admins of the station; officers read their alerts' timelines instead. */
+export async function listAudit(deps: Pick<Deps, "db">, principal: Principal, query: AuditQuery) {
+  if (principal.role === "officer") {
+    throw new AppError("FORBIDDEN", "the audit log is for supervisors and admins");
+  }
+  const filters: SQL[] = [eq(auditLog.stationId, principal.stationId)];
+  if (query.action) filters.push(eq(auditLog.action, query.action));
+  if (query.officerId) filters.push(eq(auditLog.officerId, query.officerId));
+  if (query.targetId) filters.push(eq(auditLog.targetId, query.targetId));
+  if (query.cursor) {
+    const { id } = decodeCursor(query.cursor, (v) =>
+      typeof v === "object" && v !== null && Number.isSafeInteger((v as { id?: unknown }).id)
+        ? (v as { id: number })
+        : undefined,
+    );
+    filters.push(lt(auditLog.id, id));
+  }
+  const rows = await deps.db
+    .select()
+    .from(auditLog)
+    .where(and(...filters))
+    .orderBy(desc(auditLog.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    entries: page.map((r) => ({
+      id: r.id,
+      at: r.at.toISOString(),
+      officerId: r.officerId,
+      action: r.action,
+      targetType: r.targetType,
+      targetId: r.targetId,
+      reason: r.reason,
+      data: r.data,
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+  };
+}

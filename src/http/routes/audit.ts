@@ -1,0 +1,54 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { listAudit } from "../../audit/log";
+import type { Deps } from "../../deps";
+import { requireOfficer } from "../auth";
+import type { AppEnv } from "../env";
+import { validationHook } from "../validation";
+
+const AuditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  officerId: z.string().nullable(),
+  action: z.string(),
+  targetType: z.string(),
+  targetId: z.string(),
+  reason: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+});
+
+const listAuditRoute = createRoute({
+  method: "get",
+  path: "/v1/audit",
+  summary: "The station's audit log, newest first: phone reveals, alert actions, officer administration",
+  security: [{ bearer: [] }, { session: [] }] as Record<string, string[]>[],
+  request: {
+    query: z.object({
+      action: z.string().max(100).optional(),
+      officerId: z.string().max(100).optional(),
+      targetId: z.string().max(100).optional(),
+      cursor: z.string().max(512).optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of entries; pass nextCursor as cursor for older ones",
+      content: {
+        "application/json": {
+          schema: z.object({ entries: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    400: { description: "A filter or the cursor is not valid" },
+    401: { description: "Not logged in" },
+    403: { description: "Officers read their alerts' timelines, not the audit log" },
+  },
+});
+
+export function auditRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/v1/audit", requireOfficer(deps));
+  return app.openapi(listAuditRoute, async (c) =>
+    c.json(await listAudit(deps, c.get("principal"), c.req.valid("query")), 200),
+  );
+}
