@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
+import { QUEUE_NAMES, type QueueName } from "./topology";
 
 /**
  * Every setting the system reads, parsed once at start-up. A bad value stops start-up and names the key,
@@ -66,7 +67,43 @@ const ConfigSchema = z.object({
     .enum(["true", "false"])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === "true")),
+  // Cloud runtime (functions/, src/cloud): set by infra/ on every Lambda; unused by `npm start`.
+  /** SQS queue URL for every queue in src/topology.ts, as a JSON object keyed by queue name. */
+  QUEUE_URLS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const parsed = QueueUrlsSchema.safeParse(parseJson(v));
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a JSON object with a URL for ${QUEUE_NAMES.join(", ")}`,
+      });
+      return z.NEVER;
+    }),
+  /** Region of the SQS and SNS clients; Lambda sets it. */
+  AWS_REGION: z.string().optional(),
+  /** Alphanumeric SMS sender id for SNS, where the destination country supports one. */
+  SNS_SENDER_ID: z
+    .string()
+    .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, "must be 1-11 letters or digits, at least one letter")
+    .optional(),
+  /** Where the migration files are when the code runs bundled (the Lambda copies them beside the bundle). */
+  MIGRATIONS_DIR: z.string().optional(),
 });
+
+const QueueUrlsSchema = z.object(
+  Object.fromEntries(QUEUE_NAMES.map((name) => [name, z.string().url()])) as Record<QueueName, z.ZodString>,
+);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export type Config = z.infer<typeof ConfigSchema> & { local: boolean; deadlines: DeadlinePolicy };
 
@@ -89,4 +126,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     local: config.NODE_ENV !== "production",
     deadlines: parseDeadlinePolicy(config.DEADLINES_JSON),
   };
+}
+
+/**
+ * SST links infra/ gives the Lambdas (infra/database.ts, infra/secrets.ts name them). Their values are
+ * mapped onto the same keys `loadConfig` validates, so the cloud and `npm start` share one schema.
+ */
+const LinksSchema = z.object({
+  Database: z.object({
+    host: z.string(),
+    port: z.coerce.number(),
+    username: z.string(),
+    password: z.string(),
+    database: z.string(),
+  }),
+  PiiEncryptionKey: z.object({ value: z.string() }),
+  PiiHashKey: z.object({ value: z.string() }),
+});
+
+export function envFromLinks(resource: Record<string, unknown>): Record<string, string> {
+  const links = Object.fromEntries(
+    Object.keys(LinksSchema.shape).map((name) => [name, name in resource ? resource[name] : undefined]),
+  );
+  const parsed = LinksSchema.safeParse(links);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid SST links: ${problems}`);
+  }
+  const { Database: db, PiiEncryptionKey, PiiHashKey } = parsed.data;
+  const credentials = `${encodeURIComponent(db.username)}:${encodeURIComponent(db.password)}`;
+  // RDS refuses unencrypted connections; idle_timeout drops connections a frozen Lambda would find dead.
+  const query = "sslmode=require&idle_timeout=60&connect_timeout=10";
+  return {
+    DATABASE_URL: `postgres://${credentials}@${db.host}:${db.port}/${encodeURIComponent(db.database)}?${query}`,
+    PII_ENCRYPTION_KEY: PiiEncryptionKey.value,
+    PII_HASH_KEY: PiiHashKey.value,
+  };
+}
+
+/**
+ * Configuration inside a Lambda: plain settings from the environment infra/ sets, secrets and the
+ * database from SST links. Links are read here rather than in functions/ so that this file stays the one
+ * place settings come from; `sst` is imported only on this path, never by `npm start` or the tests.
+ */
+export async function loadCloudConfig(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const { Resource } = await import("sst");
+  return loadConfig({ ...env, ...envFromLinks(Resource as unknown as Record<string, unknown>) });
 }

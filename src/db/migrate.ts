@@ -4,13 +4,18 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { Database } from "./client";
 
-const migrationsFolder = fileURLToPath(new URL("../../schema/migrations", import.meta.url));
+/** Beside the sources; a bundle (the Lambdas) moves this file, so it passes the copied folder instead. */
+const defaultMigrationsFolder = fileURLToPath(new URL("../../schema/migrations", import.meta.url));
 
 /**
  * Applies committed migrations. On PostgreSQL several processes may start at once (a deploy, the bench),
  * so migration runs under an advisory lock held on a single-connection client.
  */
-export async function migrateDatabase(database: Database, url?: string): Promise<void> {
+export async function migrateDatabase(
+  database: Database,
+  url?: string,
+  migrationsFolder = defaultMigrationsFolder,
+): Promise<void> {
   if (database.kind === "pglite") {
     await migratePglite(database.db as never, { migrationsFolder });
     return;

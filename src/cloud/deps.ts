@@ -1,0 +1,65 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { systemClock } from "../clock";
+import { type Config, ConfigError } from "../config";
+import { openDatabase } from "../db/client";
+import type { Deps } from "../deps";
+import { createLog, type Log } from "../log";
+import { createPii } from "../privacy/pii";
+import { SqsQueue } from "../queue/sqs-queue";
+import type { SmsChannel } from "../sms/channel";
+import { OutboxChannel } from "../sms/outbox-channel";
+import { applyReceipt } from "../sms/receipts";
+import { SnsChannel } from "../sms/sns-channel";
+
+/**
+ * A Lambda instance handles one event at a time, so a few connections are enough; many instances share
+ * the database, and a large pool each would exhaust its connection limit long before its CPU.
+ */
+const LAMBDA_POOL_SIZE = 3;
+
+/** SDK calls give up well inside the functions' timeouts; a stuck call is better retried by the queue. */
+const awsClientOptions = (config: Config) => ({
+  region: config.AWS_REGION,
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+});
+
+/** Dependencies for the Lambdas: PostgreSQL over postgres.js, SQS, and SNS or the outbox for SMS. */
+export async function buildCloudDeps(config: Config, log: Log = createLog(config.LOG_LEVEL)): Promise<Deps> {
+  if (!config.DATABASE_URL)
+    throw new ConfigError("invalid configuration: DATABASE_URL: required in the cloud");
+  if (!config.QUEUE_URLS) throw new ConfigError("invalid configuration: QUEUE_URLS: required in the cloud");
+  if (!config.PII_ENCRYPTION_KEY || !config.PII_HASH_KEY) {
+    throw new ConfigError("invalid configuration: PII_ENCRYPTION_KEY, PII_HASH_KEY: required in the cloud");
+  }
+  const database = await openDatabase({ url: config.DATABASE_URL, max: LAMBDA_POOL_SIZE });
+  const queue = new SqsQueue(new SQSClient(awsClientOptions(config)), { urls: config.QUEUE_URLS });
+  return {
+    config,
+    database,
+    db: database.db,
+    log,
+    clock: systemClock,
+    pii: createPii(
+      Buffer.from(config.PII_ENCRYPTION_KEY, "base64"),
+      Buffer.from(config.PII_HASH_KEY, "base64"),
+    ),
+    queue,
+    sms: smsChannel(config, database.db),
+  };
+}
+
+function smsChannel(config: Config, db: Deps["db"]): SmsChannel {
+  if (config.SMS_CHANNEL === "sns") {
+    return new SnsChannel(new SNSClient(awsClientOptions(config)), { senderId: config.SNS_SENDER_ID });
+  }
+  // A staging stage can run the whole pipeline without texting anyone; the outbox is its record.
+  return new OutboxChannel(db, {
+    receiptDelayMs: config.OUTBOX_RECEIPT_DELAY_MS,
+    failureRate: config.OUTBOX_FAILURE_RATE,
+    onReceipt: async (receipt) => {
+      await applyReceipt(db, { channel: "outbox", ...receipt });
+    },
+  });
+}
