@@ -62,6 +62,10 @@ const ConfigSchema = z.object({
         return false;
       }
     }, "must be JSON matching the deadline policy (minutes per risk level)"),
+  /** A new warning for a subject with an open alert received within this many hours joins that alert. */
+  REPEAT_LINK_HOURS: z.coerce.number().positive().default(24),
+  /** A subject is not sent a second warning SMS within this many minutes, unless the risk level rose. */
+  REPEAT_WARNING_QUIET_MINUTES: z.coerce.number().min(0).default(30),
   /** Create demo station, officers, feed source and partner on first start (never in production). */
   SEED_DEMO: z
     .enum(["true", "false"])

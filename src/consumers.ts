@@ -1,4 +1,5 @@
 import { pushAlert } from "./alerts/push";
+import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
 import type { MessageHandler } from "./queue/batch";
 import { sendSms } from "./sms/send";
@@ -9,6 +10,8 @@ export function messageHandler(deps: Deps): MessageHandler {
     switch (message.type) {
       case "alert.push":
         return pushAlert(deps, message.alertId, ctx.log, message.traceId);
+      case "alert.rewarn":
+        return rewarnSubject(deps, message, ctx.log);
       case "sms.send":
         return sendSms(deps, message.messageId, ctx.log);
     }

@@ -19,7 +19,7 @@ export interface QueueSpec {
 
 export const QUEUES = {
   "alert-push": {
-    carries: ["alert.push"],
+    carries: ["alert.push", "alert.rewarn"],
     batchSize: 25,
     concurrency: 2,
     maxReceives: 10,

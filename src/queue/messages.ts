@@ -8,6 +8,8 @@ const meta = { v: z.literal(1), traceId: z.string().optional() };
 
 export const MessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("alert.push"), ...meta, alertId: z.string() }),
+  /** A warning linked to an open alert: the subject may be warned again (src/alerts/rewarn.ts decides). */
+  z.object({ type: z.literal("alert.rewarn"), ...meta, alertId: z.string(), warningId: z.string() }),
   z.object({ type: z.literal("sms.send"), ...meta, messageId: z.string() }),
   z.object({ type: z.literal("feedback.deliver"), ...meta, eventId: z.string() }),
 ]);

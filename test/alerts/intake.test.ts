@@ -4,7 +4,9 @@ import { alerts, jobs, warnings } from "../../schema";
 import { createTestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
 
-type Results = { results: { index: number; status: string; alertId?: string; errors?: { path: string }[] }[] };
+type Results = {
+  results: { index: number; status: string; alertId?: string; errors?: { path: string }[] }[];
+};
 
 async function countRows(ctx: Awaited<ReturnType<typeof createTestContext>>) {
   const [w] = await ctx.deps.db.select({ n: count() }).from(warnings);
@@ -54,7 +56,8 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
     const firstRes = (await (await ctx.postWarnings({ warnings: [first] })).json()) as Results;
     const alertId = firstRes.results[0]?.alertId;
 
-    const fresh = aWarning();
+    // Another subject: a second warning for the first subject would join the first alert (test/alerts/repeats.test.ts).
+    const fresh = aWarning({ subject: { phone: "+86 139 0013 9000" } });
     const res = await ctx.postWarnings({ warnings: [first, fresh, fresh] });
     const body = (await res.json()) as Results;
 
@@ -72,13 +75,19 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
         aWarning({ subject: { phone: "12345" } }),
         aWarning({ riskLevel: "apocalyptic", detectedAt: "yesterday" }),
         { externalId: "YJ-missing" },
-        aWarning(),
+        aWarning({ subject: { phone: "+86 139 0013 9000" } }),
       ],
     });
 
     expect(res.status).toBe(202);
     const { results } = (await res.json()) as Results;
-    expect(results.map((r) => r.status)).toEqual(["accepted", "rejected", "rejected", "rejected", "accepted"]);
+    expect(results.map((r) => r.status)).toEqual([
+      "accepted",
+      "rejected",
+      "rejected",
+      "rejected",
+      "accepted",
+    ]);
     expect(results[1]?.errors?.map((e) => e.path)).toEqual(["subject.phone"]);
     expect(results[2]?.errors?.map((e) => e.path).sort()).toEqual(["detectedAt", "riskLevel"]);
     expect(results[3]?.errors?.map((e) => e.path)).toEqual(
@@ -89,7 +98,10 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
 
   it("ignores fields it does not know", async () => {
     const ctx = await createTestContext();
-    const res = await ctx.postWarnings({ warnings: [aWarning({ platformScore: 97, extra: { a: 1 } })], meta: 1 });
+    const res = await ctx.postWarnings({
+      warnings: [aWarning({ platformScore: 97, extra: { a: 1 } })],
+      meta: 1,
+    });
     expect(((await res.json()) as Results).results[0]?.status).toBe("accepted");
   });
 
@@ -164,8 +176,8 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
     const ctx = await createTestContext();
     const shared = aWarning();
     const [a, b] = await Promise.all([
-      ctx.postWarnings({ warnings: [shared, aWarning()] }),
-      ctx.postWarnings({ warnings: [shared, aWarning()] }),
+      ctx.postWarnings({ warnings: [shared, aWarning({ subject: { phone: "+86 139 0013 9001" } })] }),
+      ctx.postWarnings({ warnings: [shared, aWarning({ subject: { phone: "+86 139 0013 9002" } })] }),
     ]);
     const statuses = [...((await a.json()) as Results).results, ...((await b.json()) as Results).results]
       .filter((r) => r.index === 0)

@@ -15,6 +15,8 @@ const IntakeResultSchema = z.object({
   index: z.number().int(),
   status: z.enum(["accepted", "duplicate", "rejected"]),
   alertId: z.string().optional(),
+  /** Present (true) when an accepted warning joined an alert instead of opening one. */
+  linked: z.literal(true).optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
@@ -28,7 +30,7 @@ export function feedRoutes(deps: Deps) {
     path: "/v1/feeds/{sourceId}/warnings",
     summary: "Post fraud warnings (快接)",
     description:
-      '1 to 1,000 warnings, body at most 1 MiB, signed with X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">. Each warning is accepted, reported as a duplicate of an earlier one (same externalId), or rejected with its field errors.',
+      '1 to 1,000 warnings, body at most 1 MiB, signed with X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">. Each warning is accepted, reported as a duplicate of an earlier one (same externalId), or rejected with its field errors. An accepted warning for a subject (same phone) who already has an open alert at the station received within the last 24 hours (REPEAT_LINK_HOURS), or who has an earlier warning in the same batch, joins that alert: its result carries that alertId and `linked: true`, and no second case is opened. A more urgent linked warning raises the alert\'s risk level and type; the subject is sent another warning SMS only if the last one is over 30 minutes old (REPEAT_WARNING_QUIET_MINUTES) or the risk level rose.',
     request: {
       params: z.object({ sourceId: z.string() }),
       headers: z.object({ "x-signature": z.string() }),

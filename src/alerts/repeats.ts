@@ -1,0 +1,148 @@
+import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import { alerts, type DeadlineKind, RISK_LEVELS, type RiskLevel, type WarningType } from "../../schema";
+import type { Executor } from "../db/client";
+import { type DeadlinePolicy, nextDeadline } from "./deadlines";
+
+/**
+ * Repeat warnings: a subject with an open alert gets their new warnings linked to it instead of a second case.
+ * Stages in which an alert is still being handled (a closed alert is history; a new warning opens a new case).
+ */
+export const OPEN_STAGES = ["received", "pushed", "acknowledged"] as const;
+
+/** Namespace of the two-key advisory locks below, so they cannot collide with anyone else's advisory locks. */
+const SUBJECT_LOCK_NAMESPACE = 0x5ab1ec7;
+/**
+ * Subjects are locked by bucket, not one lock each: a 1,000-warning batch would otherwise hold 1,000 locks,
+ * and PostgreSQL's shared lock table (max_locks_per_transaction × connections, 6,400 by default) would run
+ * out under a few concurrent batches. 256 buckets bound a transaction to 256 locks; two small batches share a
+ * bucket only rarely, and then one waits a few milliseconds.
+ */
+const SUBJECT_LOCK_BUCKETS = 256;
+
+export function subjectLockKey(subjectHash: string): number {
+  return Buffer.from(subjectHash, "base64url").readUInt16BE(0) % SUBJECT_LOCK_BUCKETS;
+}
+
+/**
+ * Serialises intake transactions that may create or join an alert for the same subject, so two concurrent
+ * batches cannot both open a case for one person. Locks are taken in ascending key order in one statement
+ * (unnest keeps the array's order), so two batches never wait on each other in a cycle. They are released at
+ * commit or rollback.
+ */
+export async function lockSubjects(tx: Executor, subjectHashes: Iterable<string>): Promise<void> {
+  const keys = [...new Set([...subjectHashes].map(subjectLockKey))].sort((a, b) => a - b);
+  if (keys.length === 0) return;
+  const list = sql.join(
+    keys.map((k) => sql.raw(String(k))),
+    sql`, `,
+  );
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(${SUBJECT_LOCK_NAMESPACE}, k) from unnest(array[${list}]::int[]) as k`,
+  );
+}
+
+export interface OpenAlert {
+  id: string;
+  stage: (typeof OPEN_STAGES)[number];
+  subjectPhoneHash: string;
+  type: WarningType;
+  riskLevel: RiskLevel;
+  amountAtRisk: number | null;
+  deadlineKind: DeadlineKind | null;
+  deadlineAt: Date | null;
+}
+
+/** Each subject's most recent open alert at the station received since `since` (by subject hash). */
+export async function findOpenAlerts(
+  tx: Executor,
+  stationId: string,
+  subjectHashes: string[],
+  since: Date,
+): Promise<Map<string, OpenAlert>> {
+  if (subjectHashes.length === 0) return new Map();
+  const rows = await tx
+    .select({
+      id: alerts.id,
+      stage: alerts.stage,
+      subjectPhoneHash: alerts.subjectPhoneHash,
+      type: alerts.type,
+      riskLevel: alerts.riskLevel,
+      amountAtRisk: alerts.amountAtRisk,
+      deadlineKind: alerts.deadlineKind,
+      deadlineAt: alerts.deadlineAt,
+    })
+    .from(alerts)
+    .where(
+      and(
+        inArray(alerts.subjectPhoneHash, subjectHashes),
+        eq(alerts.stationId, stationId),
+        inArray(alerts.stage, [...OPEN_STAGES]),
+        gte(alerts.receivedAt, since),
+      ),
+    )
+    .orderBy(desc(alerts.receivedAt));
+  const bySubject = new Map<string, OpenAlert>();
+  for (const row of rows) {
+    if (!bySubject.has(row.subjectPhoneHash)) bySubject.set(row.subjectPhoneHash, row as OpenAlert);
+  }
+  return bySubject;
+}
+
+/** critical > high > medium > low. */
+export function riskRank(level: RiskLevel): number {
+  return RISK_LEVELS.length - RISK_LEVELS.indexOf(level);
+}
+
+export interface CaseFacts {
+  type: WarningType;
+  riskLevel: RiskLevel;
+  amountAtRisk: number | null;
+}
+
+/**
+ * What an alert becomes when another warning joins it: the risk level and type follow the warning when it is
+ * more urgent (a funds warning after a call), and the amount at risk is the largest any warning reported.
+ */
+export function joinWarning(current: CaseFacts, warning: CaseFacts): CaseFacts {
+  const rises = riskRank(warning.riskLevel) > riskRank(current.riskLevel);
+  const amounts = [current.amountAtRisk, warning.amountAtRisk].filter((a): a is number => a !== null);
+  return {
+    type: rises ? warning.type : current.type,
+    riskLevel: rises ? warning.riskLevel : current.riskLevel,
+    amountAtRisk: amounts.length > 0 ? Math.max(...amounts) : null,
+  };
+}
+
+const STATE_FOR_KIND: Record<
+  DeadlineKind,
+  { stage: "pushed" | "acknowledged"; contacted: boolean; visitOwed: boolean }
+> = {
+  acknowledge: { stage: "pushed", contacted: false, visitOwed: false },
+  contact: { stage: "acknowledged", contacted: false, visitOwed: false },
+  visit: { stage: "acknowledged", contacted: true, visitOwed: true },
+  feedback: { stage: "acknowledged", contacted: true, visitOwed: false },
+};
+
+/**
+ * The deadline an alert is held to after its risk level rose at `now`: the step it is on now is owed within
+ * the new level's time counted from the warning that raised it, or by the old deadline if that is sooner
+ * (a raise never gives an officer more time). Null: leave the deadline as it is.
+ */
+export function tightenedDeadline(
+  policy: DeadlinePolicy,
+  alert: { deadlineKind: DeadlineKind | null; deadlineAt: Date | null },
+  riskLevel: RiskLevel,
+  now: Date,
+): Date | null {
+  if (!alert.deadlineKind || !alert.deadlineAt) return null;
+  const shape = STATE_FOR_KIND[alert.deadlineKind];
+  const next = nextDeadline(policy, {
+    stage: shape.stage,
+    riskLevel,
+    receivedAt: now,
+    contacted: shape.contacted,
+    visitOwedSince: shape.visitOwed ? now : null,
+  });
+  if (!next || next.kind !== alert.deadlineKind) return null;
+  return next.at < alert.deadlineAt ? next.at : null;
+}
