@@ -66,6 +66,8 @@ const ConfigSchema = z.object({
   REPEAT_LINK_HOURS: z.coerce.number().positive().default(24),
   /** A subject is not sent a second warning SMS within this many minutes, unless the risk level rose. */
   REPEAT_WARNING_QUIET_MINUTES: z.coerce.number().min(0).default(30),
+  /** An officer gets at most one notification SMS per this many seconds; alerts in between are summarised. */
+  OFFICER_NOTIFY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
   /** Create demo station, officers, feed source and partner on first start (never in production). */
   SEED_DEMO: z
     .enum(["true", "false"])

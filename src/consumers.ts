@@ -1,3 +1,4 @@
+import { notifyOfficer } from "./alerts/officer-notify";
 import { pushAlert } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
@@ -12,6 +13,8 @@ export function messageHandler(deps: Deps): MessageHandler {
         return pushAlert(deps, message.alertId, ctx.log, message.traceId);
       case "alert.rewarn":
         return rewarnSubject(deps, message, ctx.log);
+      case "officer.notify":
+        return notifyOfficer(deps, message, ctx.log);
       case "sms.send":
         return sendSms(deps, message.messageId, ctx.log);
     }

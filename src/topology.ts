@@ -25,6 +25,15 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 30,
   },
+  // Its own queue rather than alert-push: most of its messages wait out an officer's interval (delayed), and its
+  // consumer locks officer rows, so it is kept from slowing pushes and can be given its own concurrency.
+  "officer-notify": {
+    carries: ["officer.notify"],
+    batchSize: 25,
+    concurrency: 1,
+    maxReceives: 10,
+    timeoutSeconds: 30,
+  },
   "sms-urgent": { carries: ["sms.send"], batchSize: 25, concurrency: 2, maxReceives: 10, timeoutSeconds: 30 },
   "sms-bulk": { carries: ["sms.send"], batchSize: 50, concurrency: 2, maxReceives: 10, timeoutSeconds: 60 },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.

@@ -3,16 +3,18 @@ import { alerts, jurisdictionRules, officers, posts } from "../../schema";
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
-import { queueSms, type SmsToQueue } from "../sms/queue-sms";
-import { officerNotificationText, victimWarningText } from "../sms/templates";
+import { queueSms } from "../sms/queue-sms";
+import { victimWarningText } from "../sms/templates";
 import { nextDeadline } from "./deadlines";
 import { recordAlertEvent } from "./events";
+import { queueOfficerNotices } from "./officer-notify";
 import { chooseRoute } from "./routing";
 
 /**
  * 快推, the alert.push consumer: routes the alert to a post, queues the warning SMS to the subject and a
- * notification to each on-duty officer of that post, and marks it pushed — all in one transaction, so a
- * redelivered message finds the alert already pushed and sends nothing again.
+ * notice for each on-duty officer of that post (bundled into at most one SMS per officer per interval, see
+ * ./officer-notify.ts), and marks it pushed — all in one transaction, so a redelivered message finds the
+ * alert already pushed and sends nothing again.
  */
 export async function pushAlert(
   deps: Pick<Deps, "db" | "queue" | "pii" | "clock" | "sms" | "config">,
@@ -42,7 +44,7 @@ export async function pushAlert(
     const route = chooseRoute(rules, dutyDesk.id, { code: alert.areaCode, address: alert.areaAddress });
 
     const onDuty = await tx
-      .select({ id: officers.id, phoneEnc: officers.phoneEnc })
+      .select({ id: officers.id, lastNotifiedAt: officers.lastNotifiedAt })
       .from(officers)
       .where(
         and(
@@ -53,28 +55,25 @@ export async function pushAlert(
         ),
       );
 
-    const signature = deps.config.SMS_SIGNATURE;
-    const sms: SmsToQueue[] = [
-      {
-        purpose: "victim_warning",
-        lane: "urgent",
-        to: deps.pii.decrypt(alert.subjectPhoneEnc),
-        body: victimWarningText(signature, alert.type),
-        alertId,
-        dedupeKey: alertId,
-      },
-      ...onDuty.map((officer) => ({
-        purpose: "officer_notification" as const,
-        lane: "urgent" as const,
-        to: deps.pii.decrypt(officer.phoneEnc as string),
-        body: officerNotificationText(signature, alert),
-        alertId,
-        dedupeKey: alertId,
-      })),
-    ];
-    await queueSms(deps, tx, publish, sms, traceId);
-
     const now = deps.clock.now();
+    await queueSms(
+      deps,
+      tx,
+      publish,
+      [
+        {
+          purpose: "victim_warning",
+          lane: "urgent",
+          to: deps.pii.decrypt(alert.subjectPhoneEnc),
+          body: victimWarningText(deps.config.SMS_SIGNATURE, alert.type),
+          alertId,
+          dedupeKey: alertId,
+        },
+      ],
+      traceId,
+    );
+    await queueOfficerNotices(deps, tx, publish, { alertId, officers: onDuty, now, traceId });
+
     const deadline = nextDeadline(deps.config.deadlines, {
       stage: "pushed",
       riskLevel: alert.riskLevel,

@@ -42,3 +42,15 @@ export function officerNotificationText(
   const where = alert.areaAddress ? `，${alert.areaAddress.slice(0, 20)}` : "";
   return `${signature}【${RISK_LABELS[alert.riskLevel]}】${TYPE_LABELS[alert.type]}${where}，请立即签收处置。编号${alert.id.slice(-8)}`;
 }
+
+/**
+ * A burst of alerts as one SMS: how many and how urgent, no subjects or places (several cases do not fit in
+ * one SMS; the console has them). Levels are listed most urgent first, and only those present.
+ */
+export function officerSummaryText(signature: string, riskLevels: RiskLevel[]): string {
+  const counts = (Object.keys(RISK_LABELS) as RiskLevel[])
+    .map((level) => [level, riskLevels.filter((l) => l === level).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([level, n]) => `${RISK_LABELS[level]}${n}`);
+  return `${signature}您有${riskLevels.length}条新预警：${counts.join("、")}，请立即登录签收。`;
+}

@@ -1,0 +1,250 @@
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { jobs, officerNotices, officers, smsMessages } from "../../schema";
+import { notifyOfficer } from "../../src/alerts/officer-notify";
+import { messageHandler } from "../../src/consumers";
+import { runBatch } from "../../src/queue/batch";
+import { QUEUES, type QueueName } from "../../src/topology";
+import { aSubjectPhone } from "../support/alerts";
+import { ManualClock } from "../support/clock";
+import { createTestContext, type TestContext } from "../support/context";
+import { aWarning } from "../support/fixture";
+
+const FULL_MOBILE = /1[3-9]\d{9}/;
+const MIAOGONG = { area: { code: "652301105201", address: "三工镇庙工村七组" } };
+const ERGONG = { area: { code: "652301", address: "三工镇二工村三组" } };
+
+/** Posts one warning per override (each about a new subject; one if none given) in one batch; returns the alert ids. */
+async function alertsFor(ctx: TestContext, ...overrides: Record<string, unknown>[]): Promise<string[]> {
+  const res = await ctx.postWarnings({
+    warnings: (overrides.length > 0 ? overrides : [{}]).map((o) =>
+      aWarning({ subject: { phone: aSubjectPhone() }, ...MIAOGONG, ...o }),
+    ),
+  });
+  const { results } = (await res.json()) as { results: { status: string; alertId: string }[] };
+  expect(results.every((r) => r.status === "accepted")).toBe(true);
+  return results.map((r) => r.alertId);
+}
+
+/** Officer notifications a phone has been sent, oldest first. */
+async function smsTo(ctx: TestContext, phone: string) {
+  return ctx.deps.db
+    .select({ id: smsMessages.id, body: smsMessages.body, alertId: smsMessages.alertId })
+    .from(smsMessages)
+    .where(
+      and(
+        eq(smsMessages.purpose, "officer_notification"),
+        eq(smsMessages.recipientHash, ctx.deps.pii.hash(phone)),
+      ),
+    )
+    .orderBy(asc(smsMessages.createdAt), asc(smsMessages.id));
+}
+
+/** Delayed jobs wait by the database clock; after moving the ManualClock, time has passed for them too. */
+async function releaseDelayedJobs(ctx: TestContext) {
+  await ctx.deps.db.update(jobs).set({ visibleAt: sql`now()` });
+}
+
+async function drainQueues(ctx: TestContext, queues: QueueName[]) {
+  const handle = messageHandler(ctx.deps);
+  for (let round = 0; round < 20; round++) {
+    let claimed = 0;
+    for (const queue of queues) {
+      const records = await ctx.deps.queue.claim(queue, QUEUES[queue].batchSize, 30);
+      claimed += records.length;
+      if (records.length > 0) {
+        await ctx.deps.queue.settle(records, await runBatch(records, handle, ctx.deps.log), 10);
+      }
+    }
+    if (claimed === 0) return;
+  }
+}
+
+async function addMiaogongOfficer(ctx: TestContext, id: string, phone: string) {
+  await ctx.deps.db.insert(officers).values({
+    id,
+    stationId: ctx.fixture.ids.station,
+    postId: ctx.fixture.ids.miaogong,
+    username: id,
+    displayName: id,
+    role: "officer",
+    phoneEnc: ctx.deps.pii.encrypt(phone),
+    phoneHash: ctx.deps.pii.hash(phone),
+    passwordHash: "not-used",
+  });
+}
+
+describe("officer notification bundling", () => {
+  it("during a burst of 10 alerts, texts each officer once at once and once more with the rest after the interval", async () => {
+    const clock = new ManualClock();
+    const ctx = await createTestContext({ clock });
+    const second = "+8613999002001";
+    await addMiaogongOfficer(ctx, "off_miaogong_2", second);
+    const { miaogong, ergong, duty } = ctx.fixture.phones;
+
+    const [first] = await alertsFor(ctx, { type: "call", riskLevel: "high" });
+    await ctx.drain();
+    const rest = ["critical", "high", "high", "critical", "high", "high", "critical", "high", "high"];
+    for (const riskLevel of rest) {
+      clock.advance(10_000);
+      await alertsFor(ctx, { riskLevel });
+      await ctx.drain();
+    }
+
+    for (const phone of [miaogong, second]) {
+      const sent = await smsTo(ctx, phone);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.alertId).toBe(first);
+      expect(sent[0]?.body).toContain((first as string).slice(-8));
+    }
+
+    clock.advance(30_000); // 120 s after the first SMS
+    await releaseDelayedJobs(ctx);
+    await ctx.drain();
+
+    for (const phone of [miaogong, second]) {
+      const sent = await smsTo(ctx, phone);
+      expect(sent).toHaveLength(2);
+      expect(sent[1]?.body).toBe("【昌吉公安】您有9条新预警：紧急3、高风险6，请立即登录签收。");
+      expect(sent[1]?.body).not.toMatch(FULL_MOBILE);
+    }
+    for (const phone of [ergong, duty]) expect(await smsTo(ctx, phone)).toEqual([]);
+    const pending = await ctx.deps.db.select().from(officerNotices).where(isNull(officerNotices.messageId));
+    expect(pending).toEqual([]);
+
+    // Nothing else is waiting to go out to them.
+    clock.advanceMinutes(10);
+    await releaseDelayedJobs(ctx);
+    await ctx.drain();
+    expect(await smsTo(ctx, miaogong)).toHaveLength(2);
+  });
+
+  it("summarises alerts that arrive together in one SMS", async () => {
+    const ctx = await createTestContext();
+
+    await alertsFor(
+      ctx,
+      ...Array.from({ length: 10 }, (_, i) => ({ riskLevel: i < 4 ? "critical" : "medium" })),
+    );
+    await ctx.drain();
+
+    const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
+    expect(sent.map((s) => s.body)).toEqual(["【昌吉公安】您有10条新预警：紧急4、中风险6，请立即登录签收。"]);
+    expect(sent[0]?.alertId).toBeNull();
+  });
+
+  it.each([
+    [119, 1],
+    [120, 2],
+  ])("%i s after the last SMS, an officer with a new alert has %i SMS", async (seconds, expected) => {
+    const clock = new ManualClock();
+    const ctx = await createTestContext({ clock });
+    await alertsFor(ctx);
+    await ctx.drain();
+    clock.advance(30_000);
+    const [later] = await alertsFor(ctx);
+    await ctx.drain();
+
+    clock.advance((seconds - 30) * 1000);
+    await releaseDelayedJobs(ctx);
+    await ctx.drain();
+
+    const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
+    expect(sent).toHaveLength(expected);
+    // One alert waiting: the detailed text, not a summary.
+    if (expected === 2) expect(sent[1]?.alertId).toBe(later);
+  });
+
+  it("waits for the officer's interval again after a too-early flush, by OFFICER_NOTIFY_INTERVAL_SECONDS", async () => {
+    const clock = new ManualClock();
+    const ctx = await createTestContext({ clock, env: { OFFICER_NOTIFY_INTERVAL_SECONDS: "300" } });
+    await alertsFor(ctx);
+    await ctx.drain();
+    await alertsFor(ctx);
+    await ctx.drain();
+
+    clock.advance(200_000);
+    await releaseDelayedJobs(ctx);
+    await ctx.drain();
+    expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(1);
+    const [rescheduled] = await ctx.deps.db
+      .select({ delay: sql<number>`extract(epoch from ${jobs.visibleAt} - now())::float8` })
+      .from(jobs)
+      .where(eq(jobs.queue, "officer-notify"));
+    expect(Number(rescheduled?.delay)).toBeGreaterThan(95);
+    expect(Number(rescheduled?.delay)).toBeLessThanOrEqual(100);
+
+    clock.advance(100_000);
+    await releaseDelayedJobs(ctx);
+    await ctx.drain();
+    expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(2);
+  });
+
+  it("keeps each officer's interval to themselves", async () => {
+    const clock = new ManualClock();
+    const ctx = await createTestContext({ clock });
+    await alertsFor(ctx);
+    await ctx.drain();
+
+    clock.advance(10_000);
+    await alertsFor(ctx, ERGONG);
+    await ctx.drain();
+
+    expect(await smsTo(ctx, ctx.fixture.phones.ergong)).toHaveLength(1);
+    expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(1);
+  });
+
+  it("sends nothing twice when a notify message is delivered again", async () => {
+    const clock = new ManualClock();
+    const ctx = await createTestContext({ clock });
+    await alertsFor(ctx, {}, {});
+    await ctx.drain();
+    expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(1);
+
+    clock.advanceMinutes(5);
+    await ctx.deps.queue.publish([
+      { queue: "officer-notify", message: { type: "officer.notify", v: 1, officerId: "off_miaogong" } },
+      { queue: "officer-notify", message: { type: "officer.notify", v: 1, officerId: "off_miaogong" } },
+    ]);
+    await ctx.drain();
+
+    expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(1);
+  });
+
+  it("sends one SMS when two flushes for one officer run at once", async () => {
+    const ctx = await createTestContext();
+    await alertsFor(ctx, {}, {}, {});
+    await drainQueues(ctx, ["alert-push"]);
+
+    await Promise.all([
+      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
+      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
+      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
+    ]);
+    await ctx.drain();
+
+    const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
+    expect(sent.map((s) => s.body)).toEqual(["【昌吉公安】您有3条新预警：高风险3，请立即登录签收。"]);
+    const notices = await ctx.deps.db
+      .select()
+      .from(officerNotices)
+      .where(eq(officerNotices.officerId, "off_miaogong"));
+    expect(notices.map((n) => n.messageId)).toEqual([sent[0]?.id, sent[0]?.id, sent[0]?.id]);
+  });
+
+  it("does not text an officer who went off duty before the flush, and keeps the notice", async () => {
+    const ctx = await createTestContext();
+    await alertsFor(ctx);
+    await drainQueues(ctx, ["alert-push"]);
+    await ctx.deps.db.update(officers).set({ onDuty: false }).where(eq(officers.id, "off_miaogong"));
+
+    await ctx.drain();
+
+    expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toEqual([]);
+    const pending = await ctx.deps.db
+      .select()
+      .from(officerNotices)
+      .where(and(eq(officerNotices.officerId, "off_miaogong"), isNull(officerNotices.messageId)));
+    expect(pending).toHaveLength(1);
+  });
+});
