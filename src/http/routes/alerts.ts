@@ -210,7 +210,7 @@ const revealRoute = createRoute({
       content: {
         "application/json": {
           schema: z.object({
-            reason: z.string().trim().min(3).max(500).openapi({ description: "Why the number is needed" }),
+            reason: z.string().trim().min(2).max(500).openapi({ description: "Why the number is needed" }),
           }),
         },
       },
