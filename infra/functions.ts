@@ -1,0 +1,43 @@
+import { database } from "./database";
+import { vpc } from "./network";
+import { queueArns, queueUrls } from "./queues";
+import { secrets } from "./secrets";
+import { runtime, smsChannel, snsSenderId } from "./settings";
+
+/**
+ * What every function that runs the application shares: the VPC (for the database), the links
+ * src/config.ts reads, the settings it parses from the environment, and leave to send to every queue
+ * (the API publishes pushes, consumers publish follow-up work and deferred messages).
+ */
+export function appFunction(args: {
+  handler: string;
+  timeoutSeconds: number;
+  memory?: `${number} MB`;
+  sendsSms?: boolean;
+  permissions?: sst.aws.FunctionPermissionArgs[];
+}): sst.aws.FunctionArgs {
+  return {
+    handler: args.handler,
+    runtime,
+    architecture: "arm64",
+    memory: args.memory ?? "512 MB",
+    timeout: `${args.timeoutSeconds} seconds`,
+    vpc,
+    link: [database, secrets.piiEncryptionKey, secrets.piiHashKey],
+    environment: {
+      NODE_ENV: "production",
+      LOG_LEVEL: "info",
+      QUEUE_URLS: queueUrls,
+      SMS_CHANNEL: smsChannel,
+      ...(snsSenderId ? { SNS_SENDER_ID: snsSenderId } : {}),
+      // A simulated receipt is a timer, and a Lambda is frozen once it answers: it would fire late or never.
+      OUTBOX_RECEIPT_DELAY_MS: "-1",
+    },
+    permissions: [
+      { actions: ["sqs:SendMessage"], resources: queueArns },
+      // Texting a phone number directly has no topic to scope to: `*`, and only where SMS are sent.
+      ...(args.sendsSms ? [{ actions: ["sns:Publish"], resources: ["*"] }] : []),
+      ...(args.permissions ?? []),
+    ],
+  };
+}

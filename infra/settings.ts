@@ -1,0 +1,21 @@
+/** Per-stage choices; everything else about the system is in src/topology.ts and src/config.ts. */
+export const isProduction = $app.stage === "production";
+
+/**
+ * Only production texts real phones. Other stages record every SMS in the dev outbox table, so a staging
+ * deploy runs the whole pipeline without reaching anyone.
+ */
+export const smsChannel = isProduction ? "sns" : "outbox";
+
+/** An alphanumeric sender id, where the destination country supports one (mainland China does not). */
+export const snsSenderId: string | undefined = undefined;
+
+/** Lambda's runtime; the code itself stays Node 20-compatible, as `npm start` and CI run it there. */
+export const runtime = "nodejs22.x";
+
+/** `alert-push` → `AlertPush`: SST resource names are letters and digits only. */
+export const pascal = (name: string) =>
+  name
+    .split(/[^a-zA-Z0-9]+/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
