@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
+import { perChannelNumber } from "./sms/settings";
+import { SmsApiSchema } from "./sms/sms-api";
 import { QUEUE_NAMES, type QueueName } from "./topology";
 
 /**
@@ -29,10 +31,48 @@ const ConfigSchema = z.object({
     .regex(/^【[^【】]{2,12}】$/, "must look like 【昌吉公安】")
     .default("【昌吉公安】"),
   /** Which SMS channel urgent messages use. `outbox` records them for developers instead of sending. */
-  SMS_CHANNEL: z.enum(["outbox", "sns"]).default("outbox"),
+  SMS_CHANNEL: z.enum(["outbox", "sns", "http"]).default("outbox"),
   /** The dev outbox simulates delivery receipts after this delay; negative disables simulation. */
   OUTBOX_RECEIPT_DELAY_MS: z.coerce.number().int().default(2000),
   OUTBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** The dev outbox answers after this long, like a provider's API would. */
+  OUTBOX_SEND_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Share of dev outbox sends that fail as a provider's 503 would (transient, retried). */
+  OUTBOX_SEND_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** Share of dev outbox sends recorded but answered with a timeout: the "did it go out?" case. */
+  OUTBOX_LOST_ANSWER_RATE: z.coerce.number().min(0).max(1).default(0),
+  // SMS dispatch engine (src/sms): see the README section "SMS dispatch".
+  /** SMS_CHANNEL=http: the domestic gateway's API as JSON (src/sms/sms-api.ts describes the fields). */
+  SMS_HTTP_API: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const parsed = SmsApiSchema.safeParse(parseJson(v));
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({ code: "custom", message: `must be JSON describing the API: ${parsed.error.message}` });
+      return z.NEVER;
+    }),
+  /** Provider rate per channel in message parts per second: `500`, or JSON {"sns":20,"http":500}. */
+  SMS_GLOBAL_PARTS_PER_SECOND: perChannelNumber.default({ outbox: 500, sns: 20, "*": 100 }),
+  /** Parts above the rate a channel may take at once (GCRA burst); default a fifth of a second's rate. */
+  SMS_GLOBAL_BURST: perChannelNumber.optional(),
+  /** Share of each channel's burst only urgent SMS may use, so a warning never queues behind reminders. */
+  SMS_URGENT_RESERVE_SHARE: z.coerce.number().min(0).max(0.9).default(0.3),
+  /** Messages a provider accepts per number per day (domestic providers refuse about 50). */
+  SMS_PER_NUMBER_DAILY_CAP: perChannelNumber.default({ "*": 50 }),
+  /** Of that cap, messages bulk may never use: room left for warnings to someone reminders already reached. */
+  SMS_PER_NUMBER_URGENT_RESERVE: z.coerce.number().int().min(0).default(5),
+  /** Provider attempts before a message that keeps failing transiently is marked failed. */
+  SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** Provider calls in flight per channel and lane in one process. */
+  SMS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(64),
+  /** A bulk SMS waiting longer than this for its rate slot is put back on the queue instead. */
+  SMS_RATE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Submitted messages without a receipt become `expired` after this many hours. */
+  SMS_RECEIPT_TIMEOUT_HOURS: z.coerce.number().positive().default(72),
+  /** Secret our own SMS provider signs POST /v1/sms/inbound with (X-Signature); unset: partners only. */
+  SMS_INBOUND_SECRET: z.string().min(16).optional(),
   /** Which queues this process works: `all`, `none`, or a comma-separated list of queue names. */
   WORKERS: z.string().default("all"),
   /** Seconds a claimed queue message stays invisible before it is redelivered. */

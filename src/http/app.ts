@@ -11,9 +11,12 @@ import { handleError, problem } from "./problem";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
+import { deliveryReceiptRoutes } from "./routes/delivery-receipts";
 import { devRoutes } from "./routes/dev";
 import { feedRoutes } from "./routes/feeds";
+import { messageRoutes } from "./routes/messages";
 import { officerRoutes } from "./routes/officers";
+import { smsRoutes } from "./routes/sms";
 
 /** The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. */
 export function createApp(deps: Deps) {
@@ -55,6 +58,9 @@ export function createApp(deps: Deps) {
   app.route("/", alertRoutes(deps));
   app.route("/", auditRoutes(deps));
   app.route("/", officerRoutes(deps));
+  app.route("/", messageRoutes(deps));
+  app.route("/", smsRoutes(deps));
+  app.route("/", deliveryReceiptRoutes(deps));
   if (deps.config.local) app.route("/", devRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

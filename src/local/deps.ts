@@ -5,8 +5,7 @@ import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { createPii } from "../privacy/pii";
 import { PgTableQueue } from "../queue/pg-queue";
-import { OutboxChannel } from "../sms/outbox-channel";
-import { applyReceipt } from "../sms/receipts";
+import { configuredSmsChannel } from "../sms/configured-channel";
 
 export interface LocalDepsOptions {
   config: Config;
@@ -16,23 +15,20 @@ export interface LocalDepsOptions {
   clock?: Clock;
 }
 
-/** Dependencies for the one-process runtime and for tests: table queue and the development SMS outbox. */
+/** Dependencies for the one-process runtime and for tests: table queue and the configured SMS channel. */
 export function buildLocalDeps(options: LocalDepsOptions): Deps & { queue: PgTableQueue } {
   const { config, database, log } = options;
-  const sms = new OutboxChannel(database.db, {
-    receiptDelayMs: config.OUTBOX_RECEIPT_DELAY_MS,
-    failureRate: config.OUTBOX_FAILURE_RATE,
-    onReceipt: async (receipt) => {
-      await applyReceipt(database.db, { channel: "outbox", ...receipt });
-    },
-  });
+  const pii = createPii(options.keys.encryptionKey, options.keys.hashKey);
+  // outbox by default; SMS_CHANNEL=http sends through a configured domestic gateway.
+  const sms = configuredSmsChannel(config, database.db, pii);
+  if (!sms) throw new Error(`SMS_CHANNEL=${config.SMS_CHANNEL} is only available in the cloud runtime`);
   return {
     config,
     database,
     db: database.db,
     log,
     clock: options.clock ?? systemClock,
-    pii: createPii(options.keys.encryptionKey, options.keys.hashKey),
+    pii,
     queue: new PgTableQueue(database),
     sms,
   };

@@ -15,19 +15,50 @@ export interface SmsSendResult {
   providerMessageId: string;
 }
 
+export interface SmsSendErrorOptions {
+  /** The provider asked us to wait this long (HTTP 429 Retry-After, a throttling hint). */
+  retryAfterMs?: number;
+  /**
+   * The request may have reached the provider and been accepted (a timeout after the body was sent, a
+   * gateway timeout, an unreadable 2xx answer). Sending again could text the person twice; see send.ts.
+   */
+  unknownOutcome?: boolean;
+}
+
 /** A provider refused or failed; `transient` failures are retried, permanent ones are final. */
 export class SmsSendError extends Error {
+  readonly retryAfterMs: number | undefined;
+  readonly unknownOutcome: boolean;
+
   constructor(
     message: string,
     readonly transient: boolean,
+    options: SmsSendErrorOptions = {},
   ) {
     super(message);
     this.name = "SmsSendError";
+    this.retryAfterMs = options.retryAfterMs;
+    this.unknownOutcome = options.unknownOutcome ?? false;
   }
 }
 
-/** One interface for every way an SMS leaves: dev outbox, SNS, a partner's or a domestic gateway's HTTP API. */
+/**
+ * One interface for every way an SMS leaves: dev outbox, SNS, a partner's or a domestic gateway's HTTP API.
+ * Adding a provider is a new class implementing this; the engine (send.ts) does not change.
+ */
 export interface SmsChannel {
   readonly name: string;
   send(request: SmsSendRequest): Promise<SmsSendResult>;
+  /**
+   * True when sending the same `messageId` again cannot produce a second SMS (the provider de-duplicates
+   * by client reference, or the channel is keyed by our id like the dev outbox). Then an unknown outcome
+   * is simply retried.
+   */
+  readonly dedupesByMessageId?: boolean;
+  /**
+   * Asks the provider whether it accepted `messageId` (looked up by client reference): the accepted
+   * message, or null when the provider has no such message. Lets an unknown outcome be reconciled
+   * before anything is re-sent.
+   */
+  lookup?(messageId: string): Promise<SmsSendResult | null>;
 }

@@ -1,9 +1,11 @@
-import { type SmsPurpose, smsEvents, smsMessages } from "../../schema";
+import { inArray } from "drizzle-orm";
+import { partners, type SmsPurpose, smsEvents, smsMessages } from "../../schema";
 import type { Tx } from "../db/client";
 import type { Publish } from "../db/transaction";
 import type { Deps } from "../deps";
 import { newId } from "../ids";
 import { maskPhone } from "../privacy/phone";
+import { partnerChannelName } from "./engine";
 import { countSegments } from "./segments";
 
 export interface SmsToQueue {
@@ -35,6 +37,7 @@ export async function queueSms(
   traceId?: string,
 ): Promise<string[]> {
   if (items.length === 0) return [];
+  const channels = await partnerChannels(tx, deps.sms.name, items);
   const rows = items.map((item) => {
     const recipientHash = deps.pii.hash(item.to);
     return {
@@ -48,7 +51,7 @@ export async function queueSms(
       recipientMasked: maskPhone(item.to),
       body: item.body,
       segments: countSegments(item.body),
-      channel: deps.sms.name,
+      channel: (item.partnerId && channels.get(item.partnerId)) || deps.sms.name,
       partnerId: item.partnerId ?? null,
       notBefore: item.notBefore ?? null,
     };
@@ -69,4 +72,18 @@ export async function queueSms(
     })),
   );
   return created.map((c) => c.id);
+}
+
+/**
+ * A reminder for a partner with its own SMS API goes out on that API (`partner:<id>`); everything else on
+ * the configured channel. Decided when the message is created, so its receipts match the same channel.
+ */
+async function partnerChannels(tx: Tx, fallback: string, items: SmsToQueue[]): Promise<Map<string, string>> {
+  const ids = [...new Set(items.flatMap((i) => (i.partnerId ? [i.partnerId] : [])))];
+  if (ids.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: partners.id, channel: partners.channel })
+    .from(partners)
+    .where(inArray(partners.id, ids));
+  return new Map(rows.map((r) => [r.id, r.channel === "partner_http" ? partnerChannelName(r.id) : fallback]));
 }

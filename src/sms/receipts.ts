@@ -1,32 +1,123 @@
-import { and, eq, sql } from "drizzle-orm";
-import { smsEvents, smsMessages } from "../../schema";
-import type { Db } from "../db/client";
+import { sql } from "drizzle-orm";
+import { type Executor, queryRows } from "../db/client";
 
 export interface DeliveryReceipt {
+  /** The channel the message went out on (`outbox`, `sns`, `http`, `partner:<id>`). */
   channel: string;
-  providerMessageId: string;
+  /** The provider's message id, as its send answer named it. */
+  providerMessageId?: string;
+  /** Our message id, for providers that report by client reference (and for unknown outcomes). */
+  messageId?: string;
   status: "delivered" | "failed";
   detail?: string;
 }
 
-/** Applies a provider's delivery receipt to the message it names. A repeated receipt changes nothing. */
-export async function applyReceipt(db: Db, receipt: DeliveryReceipt): Promise<boolean> {
+/**
+ * applied: the message took the receipt's status. duplicate: the message already has a final status (a
+ * repeated or late receipt), nothing changed. pending: no sent message carries this id yet; the receipt is
+ * kept and applied when the submit is recorded. unmatched: the receipt names nothing we could ever match.
+ */
+export type ReceiptOutcome = "applied" | "duplicate" | "pending" | "unmatched";
+
+/** Pending receipts by our id are kept under this key, beside those by provider id. */
+const refKey = (messageId: string) => `ref:${messageId}`;
+
+/**
+ * Applies a provider's delivery receipt to the message it names. A repeated receipt changes nothing. A
+ * receipt can overtake the provider's answer to our send (the provider is fast, our write is slow): then
+ * it is stored in `pending_receipts`, and whichever of the two writes comes second applies it — the submit
+ * (applyPendingReceipts after recording it) or this function's own re-check after storing it.
+ */
+export async function applyReceipt(db: Executor, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
+  const key = receipt.providerMessageId ?? (receipt.messageId ? refKey(receipt.messageId) : undefined);
+  if (!key) return "unmatched";
+  if (await settle(db, receipt)) return "applied";
+
+  const existing = await findMessage(db, receipt);
+  if (existing && existing.status !== "queued") return "duplicate";
+
+  await db.execute(
+    sql`insert into pending_receipts (channel, provider_message_id, status, detail)
+        values (${receipt.channel}, ${key}, ${receipt.status}, ${receipt.detail ?? null})
+        on conflict (channel, provider_message_id, status) do nothing`,
+  );
+  // The submit may have been recorded between our first look and the insert: look once more.
+  const now = await findMessage(db, receipt);
+  if (now && now.status !== "queued") {
+    const applied = await applyPendingReceipts(db, receipt.channel, now.id, now.providerMessageId);
+    if (applied > 0) return "applied";
+  }
+  return "pending";
+}
+
+/**
+ * Applies receipts that arrived before the submit of message `messageId` was recorded. Each pending row is
+ * taken with DELETE ... RETURNING in the same transaction that applies it, so two callers never both
+ * apply one, and a crash in between loses nothing.
+ */
+export async function applyPendingReceipts(
+  db: Executor,
+  channel: string,
+  messageId: string,
+  providerMessageId: string | null,
+): Promise<number> {
+  const keys = [refKey(messageId), ...(providerMessageId ? [providerMessageId] : [])];
   return db.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(smsMessages)
-      .set({ status: receipt.status, finishedAt: sql`now()` })
-      .where(
-        and(
-          eq(smsMessages.channel, receipt.channel),
-          eq(smsMessages.providerMessageId, receipt.providerMessageId),
-          eq(smsMessages.status, "submitted"),
-        ),
-      )
-      .returning({ id: smsMessages.id });
-    if (!updated) return false;
-    await tx
-      .insert(smsEvents)
-      .values({ messageId: updated.id, status: receipt.status, detail: receipt.detail });
-    return true;
+    const taken = await queryRows<{ status: "delivered" | "failed"; detail: string | null }>(
+      tx,
+      sql`delete from pending_receipts
+          where channel = ${channel} and provider_message_id in (${sql.join(
+            keys.map((k) => sql`${k}`),
+            sql`, `,
+          )})
+          returning id, status, detail`,
+    );
+    let applied = 0;
+    for (const p of taken) {
+      const ok = await settle(tx, {
+        channel,
+        messageId,
+        providerMessageId: providerMessageId ?? undefined,
+        status: p.status,
+        detail: p.detail ?? undefined,
+      });
+      if (ok) applied++;
+    }
+    return applied;
   });
+}
+
+/** The status change and its event in one statement. An expired message still learns the truth. */
+async function settle(db: Executor, receipt: DeliveryReceipt): Promise<boolean> {
+  const match = receipt.messageId
+    ? sql`id = ${receipt.messageId} and channel = ${receipt.channel}`
+    : sql`channel = ${receipt.channel} and provider_message_id = ${receipt.providerMessageId ?? ""}`;
+  const rows = await queryRows<{ message_id: string }>(
+    db,
+    sql`with u as (
+          update sms_messages
+          set status = ${receipt.status}, finished_at = now(),
+              provider_message_id = coalesce(provider_message_id, ${receipt.providerMessageId ?? null})
+          where ${match} and status in ('submitted', 'expired')
+          returning id, status
+        )
+        insert into sms_events (message_id, status, detail)
+        select id, status, ${receipt.detail ?? null} from u
+        returning message_id`,
+  );
+  return rows.length > 0;
+}
+
+async function findMessage(
+  db: Executor,
+  receipt: DeliveryReceipt,
+): Promise<{ id: string; status: string; providerMessageId: string | null } | undefined> {
+  const match = receipt.messageId
+    ? sql`id = ${receipt.messageId} and channel = ${receipt.channel}`
+    : sql`channel = ${receipt.channel} and provider_message_id = ${receipt.providerMessageId ?? ""}`;
+  const [row] = await queryRows<{ id: string; status: string; provider_message_id: string | null }>(
+    db,
+    sql`select id, status, provider_message_id from sms_messages where ${match} limit 1`,
+  );
+  return row ? { id: row.id, status: row.status, providerMessageId: row.provider_message_id } : undefined;
 }

@@ -1,83 +1,412 @@
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { smsEvents, smsMessages } from "../../schema";
+import { and, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { smsMessages } from "../../schema";
+import { queryRows } from "../db/client";
+import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
-import { SmsSendError } from "./channel";
+import { type SmsChannel, SmsSendError } from "./channel";
+import { addWithin, giveBack, nextShanghaiDayStart, perNumberKey, quotaKey, shanghaiDay } from "./daily";
+import { ChannelUnavailable, type PartnerSms, RateDeferred, type SmsEngine, smsEngine } from "./engine";
+import { isOptedOut } from "./opt-outs";
+import { applyPendingReceipts } from "./receipts";
+
+export type SendDeps = Pick<Deps, "db" | "pii" | "sms" | "config" | "clock" | "queue">;
+type Message = typeof smsMessages.$inferSelect;
+
+/** Why a queued message is held back or was suppressed; shown by GET /v1/messages/{id}. */
+export type HoldReason = "per_number_cap" | "quota_exhausted" | "outcome_unknown";
+export type SuppressReason = "opted_out" | "partner_disabled";
+
+/** A partner's quota use at which a warning is logged (and shown by GET /v1/sms/quotas). */
+export const QUOTA_WARN_SHARE = 0.8;
 
 /**
- * The sms.send consumer. A message is sent only while `queued`, under a lease, so two deliveries of the
- * same job never both reach the provider; once submitted, a redelivery finds nothing to do.
+ * The sms.send consumer: the SMS dispatch engine for one message.
+ *
+ * 1. Claim: the message is sent only while `queued` and due (`notBefore`), under a lease, so two
+ *    deliveries of one job never both reach the provider.
+ * 2. Admission, bulk only: opted-out numbers are suppressed; a number at its provider cap (less a reserve
+ *    kept for warnings) or a partner at its daily quota holds the message until the next Asia/Shanghai day,
+ *    with the reason on the message. Urgent SMS — victim warnings, officer notices — skip all of this: they
+ *    are a statutory duty. They still count toward the number's cap so that bulk leaves them room.
+ * 3. Rate: tokens (message parts) from the shared limiter for the channel and the partner (engine.ts,
+ *    limiter.ts), urgent ahead of bulk.
+ * 4. Send, and record the outcome: submitted; failed (permanent); retried later with backoff and jitter
+ *    (transient; Retry-After honoured, for this message and, through the limiter, for every sender of the
+ *    channel); or, when the outcome is unknown, never blindly re-sent (see `unknownOutcome`).
  */
-export async function sendSms(
-  deps: Pick<Deps, "db" | "pii" | "sms" | "config">,
-  messageId: string,
-  log: Log,
-): Promise<void> {
+export async function sendSms(deps: SendDeps, messageId: string, log: Log): Promise<void> {
+  const engine = smsEngine(deps);
+  const now = deps.clock.now();
+  const message = await claim(deps, messageId, now);
+  if (!message) return unclaimed(deps, messageId, now, log);
+  const smsLog = log.child({ smsId: message.id, purpose: message.purpose, lane: message.lane });
+
+  let channel: SmsChannel;
+  let partner: PartnerSms | undefined;
+  try {
+    channel = await engine.channel(message.channel);
+    partner = message.partnerId ? await engine.partner(message.partnerId) : undefined;
+  } catch (error) {
+    await release(deps, message.id, errorText(error));
+    if (error instanceof ChannelUnavailable) smsLog.error({ err: error }, "sms channel unavailable");
+    throw error;
+  }
+
+  if (message.holdReason === "outcome_unknown") {
+    const settled = await reconcileUnknown(deps, message, channel, smsLog);
+    if (settled) return;
+  }
+
+  const day = shanghaiDay(now);
+  const taken: { key: string; amount: number }[] = [];
+  if (message.lane === "bulk") {
+    if (!partner && message.partnerId) return suppress(deps, message, "partner_disabled", smsLog);
+    if (partner?.disabled) return suppress(deps, message, "partner_disabled", smsLog);
+    if (await isOptedOut(deps.db, message.recipientHash)) return suppress(deps, message, "opted_out", smsLog);
+    const numberKey = perNumberKey(message.channel, message.recipientHash);
+    const bulkCap = engine.perNumberCap(message.channel, partner) - deps.config.SMS_PER_NUMBER_URGENT_RESERVE;
+    if ((await addWithin(deps.db, numberKey, day, 1, Math.max(0, bulkCap))) === undefined) {
+      return hold(deps, message, "per_number_cap", nextShanghaiDayStart(now), smsLog);
+    }
+    taken.push({ key: numberKey, amount: 1 });
+    if (partner) {
+      const used = await addWithin(deps.db, quotaKey(partner.id), day, message.segments, partner.dailyQuota);
+      if (used === undefined) {
+        await giveBack(deps.db, numberKey, day, 1);
+        smsLog.warn(
+          { partnerId: partner.id, quota: partner.dailyQuota },
+          "partner daily SMS quota exhausted",
+        );
+        return hold(deps, message, "quota_exhausted", nextShanghaiDayStart(now), smsLog);
+      }
+      taken.push({ key: quotaKey(partner.id), amount: message.segments });
+      const warnAt = partner.dailyQuota * QUOTA_WARN_SHARE;
+      if (used >= warnAt && used - message.segments < warnAt) {
+        smsLog.warn(
+          { partnerId: partner.id, used, quota: partner.dailyQuota },
+          "partner has used 80% of its daily SMS quota",
+        );
+      }
+    }
+  } else {
+    const numberKey = perNumberKey(message.channel, message.recipientHash);
+    await addWithin(deps.db, numberKey, day, 1);
+    taken.push({ key: numberKey, amount: 1 });
+  }
+
+  const scopes = engine.scopes(message.channel, partner);
+  try {
+    const result = await engine.dispatch(message.channel, message.lane, scopes, message.segments, () =>
+      channel.send({
+        messageId: message.id,
+        to: deps.pii.decrypt(message.recipientEnc),
+        body: message.body,
+        segments: message.segments,
+        purpose: message.purpose,
+        alertId: message.alertId,
+      }),
+    );
+    await recordSubmitted(deps, message, result.providerMessageId, null);
+    smsLog.info({ alertId: message.alertId, partnerId: message.partnerId }, "sms submitted");
+  } catch (error) {
+    const maybeSent = error instanceof SmsSendError && error.unknownOutcome;
+    // What was counted for an SMS that certainly did not go out is given back; a maybe-sent one stays counted.
+    if (!maybeSent) for (const t of taken) await giveBack(deps.db, t.key, day, t.amount);
+    await failed(deps, engine, message, channel, partner, error, smsLog);
+  }
+}
+
+async function claim(deps: SendDeps, messageId: string, now: Date): Promise<Message | undefined> {
   const [message] = await deps.db
     .update(smsMessages)
-    .set({
-      leaseUntil: sql`now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS})`,
-      attempts: sql`${smsMessages.attempts} + 1`,
-    })
+    .set({ leaseUntil: sql`now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS})` })
     .where(
       and(
         eq(smsMessages.id, messageId),
         eq(smsMessages.status, "queued"),
         or(isNull(smsMessages.leaseUntil), lt(smsMessages.leaseUntil, sql`now()`)),
+        or(isNull(smsMessages.notBefore), lte(smsMessages.notBefore, now)),
       ),
     )
     .returning();
-  if (!message) {
-    // Still queued means another sender holds the lease, and it may have died between taking the lease
-    // and submitting: acknowledging this job would lose the SMS for good, so come back after the lease.
-    const [current] = await deps.db
-      .select({ status: smsMessages.status })
-      .from(smsMessages)
-      .where(eq(smsMessages.id, messageId));
-    if (current?.status === "queued")
-      throw new Error("sms is leased by another sender; retry after the lease");
-    log.debug({ smsId: messageId }, "sms already sent or gone; nothing to do");
+  return message;
+}
+
+/**
+ * The job found nothing to claim. Sent or finished: done. Not due yet (a held message's job came early):
+ * put it back for its time. Leased by another sender, which may have died between taking the lease and
+ * recording the outcome: acknowledging this job would lose the SMS, so come back after the lease.
+ */
+async function unclaimed(deps: SendDeps, messageId: string, now: Date, log: Log): Promise<void> {
+  const [current] = await queryRows<{ status: string; not_before: string | null; lane: Message["lane"] }>(
+    deps.db,
+    sql`select status, not_before, lane from sms_messages where id = ${messageId}`,
+  );
+  if (!current) {
+    log.warn({ smsId: messageId }, "sms.send for an unknown message; dropping");
     return;
   }
+  if (current.status !== "queued") {
+    log.debug({ smsId: messageId, status: current.status }, "sms already sent or finished; nothing to do");
+    return;
+  }
+  const notBefore = current.not_before ? new Date(current.not_before) : undefined;
+  if (notBefore && notBefore > now) {
+    await transact(deps, async (_tx, publish) => {
+      publish(sendJob(messageId, current.lane, notBefore.getTime() - now.getTime()));
+    });
+    return;
+  }
+  throw new Error("sms is leased by another sender; retry after the lease");
+}
+
+function sendJob(messageId: string, lane: Message["lane"], delayMs: number) {
+  return {
+    queue: lane === "urgent" ? ("sms-urgent" as const) : ("sms-bulk" as const),
+    message: { type: "sms.send" as const, v: 1 as const, messageId },
+    delaySeconds: delayMs > 0 ? delayMs / 1000 : undefined,
+  };
+}
+
+async function release(deps: SendDeps, messageId: string, lastError: string | null): Promise<void> {
+  await deps.db.execute(
+    sql`update sms_messages set lease_until = null, last_error = coalesce(${lastError}, last_error)
+        where id = ${messageId}`,
+  );
+}
+
+/** A status change and its event in one statement, only from the status the caller saw. */
+async function changeStatus(
+  deps: Pick<Deps, "db">,
+  messageId: string,
+  status: Message["status"],
+  set: ReturnType<typeof sql>,
+  detail: string | null,
+): Promise<boolean> {
+  const rows = await queryRows<{ message_id: string }>(
+    deps.db,
+    sql`with u as (
+          update sms_messages set status = ${status}, lease_until = null, ${set}
+          where id = ${messageId} and status = 'queued'
+          returning id
+        )
+        insert into sms_events (message_id, status, detail)
+        select id, ${status}, ${detail} from u
+        returning message_id`,
+  );
+  return rows.length > 0;
+}
+
+async function recordSubmitted(
+  deps: SendDeps,
+  message: Message,
+  providerMessageId: string | null,
+  detail: string | null,
+): Promise<void> {
+  await changeStatus(
+    deps,
+    message.id,
+    "submitted",
+    sql`provider_message_id = ${providerMessageId}, submitted_at = ${deps.clock.now().toISOString()}::timestamptz,
+        hold_reason = null, attempts = attempts + 1, last_error = null`,
+    detail,
+  );
+  // A receipt may have come before this write; it waits in pending_receipts (receipts.ts).
+  const [pending] = await queryRows<{ one: number }>(
+    deps.db,
+    sql`select 1 as one from pending_receipts
+        where channel = ${message.channel}
+          and provider_message_id in (${providerMessageId ?? ""}, ${`ref:${message.id}`})
+        limit 1`,
+  );
+  if (pending) await applyPendingReceipts(deps.db, message.channel, message.id, providerMessageId);
+}
+
+async function suppress(deps: SendDeps, message: Message, reason: SuppressReason, log: Log): Promise<void> {
+  await changeStatus(
+    deps,
+    message.id,
+    "suppressed",
+    sql`hold_reason = ${reason}, finished_at = ${deps.clock.now().toISOString()}::timestamptz`,
+    reason,
+  );
+  log.info({ reason }, "sms suppressed");
+}
+
+/**
+ * Holds a bulk message until `until` (the next day, when caps and quotas reset): it stays `queued` with the
+ * reason, and its send job is put back delayed to then. Holding costs nothing at the provider, unlike a send
+ * it would refuse.
+ */
+async function hold(
+  deps: SendDeps,
+  message: Message,
+  reason: HoldReason,
+  until: Date,
+  log: Log,
+): Promise<void> {
+  await transact(deps, async (tx, publish) => {
+    await tx.execute(
+      sql`with u as (
+            update sms_messages
+            set hold_reason = ${reason}, not_before = ${until.toISOString()}::timestamptz, lease_until = null
+            where id = ${message.id} and status = 'queued'
+            returning id
+          )
+          insert into sms_events (message_id, status, detail)
+          select id, 'queued', ${`held: ${reason} until ${until.toISOString()}`} from u`,
+    );
+    publish(sendJob(message.id, message.lane, until.getTime() - deps.clock.now().getTime()));
+  });
+  log.info({ reason, until }, "sms held back");
+}
+
+/**
+ * A message whose last send had an unknown outcome, on a channel that can be asked: ask before sending.
+ * Found: it was sent, record it (no second SMS). Not found: it was not, send as usual.
+ */
+async function reconcileUnknown(
+  deps: SendDeps,
+  message: Message,
+  channel: SmsChannel,
+  log: Log,
+): Promise<boolean> {
+  if (!channel.lookup) {
+    // The channel lost its lookup since (reconfigured): without a way to know, do not send again.
+    await recordSubmitted(deps, message, null, "outcome unknown; cannot be checked, not re-sent");
+    return true;
+  }
+  let found: Awaited<ReturnType<NonNullable<SmsChannel["lookup"]>>>;
   try {
-    const result = await deps.sms.send({
-      messageId: message.id,
-      to: deps.pii.decrypt(message.recipientEnc),
-      body: message.body,
-      segments: message.segments,
-      purpose: message.purpose,
-      alertId: message.alertId,
-    });
-    await deps.db.transaction(async (tx) => {
-      await tx
-        .update(smsMessages)
-        .set({
-          status: "submitted",
-          providerMessageId: result.providerMessageId,
-          submittedAt: sql`now()`,
-          leaseUntil: null,
-        })
-        .where(eq(smsMessages.id, message.id));
-      await tx.insert(smsEvents).values({ messageId: message.id, status: "submitted" });
-    });
-    log.info({ smsId: message.id, purpose: message.purpose, alertId: message.alertId }, "sms submitted");
+    found = await channel.lookup(message.id);
   } catch (error) {
-    if (error instanceof SmsSendError && !error.transient) {
-      await deps.db.transaction(async (tx) => {
-        await tx
-          .update(smsMessages)
-          .set({ status: "failed", lastError: error.message, finishedAt: sql`now()`, leaseUntil: null })
-          .where(eq(smsMessages.id, message.id));
-        await tx.insert(smsEvents).values({ messageId: message.id, status: "failed", detail: error.message });
-      });
-      log.warn({ smsId: message.id, reason: error.message }, "sms failed permanently");
-      return;
-    }
-    // Transient: release the lease so the retried job can send.
-    await deps.db
-      .update(smsMessages)
-      .set({ leaseUntil: null, lastError: error instanceof Error ? error.message : String(error) })
-      .where(eq(smsMessages.id, message.id));
+    await release(deps, message.id, errorText(error));
     throw error;
   }
+  if (!found) return false;
+  await recordSubmitted(deps, message, found.providerMessageId, "provider had it: found by client reference");
+  log.info(
+    { providerMessageId: found.providerMessageId },
+    "sms with unknown outcome was sent; not re-sending",
+  );
+  return true;
+}
+
+async function failed(
+  deps: SendDeps,
+  engine: SmsEngine,
+  message: Message,
+  channel: SmsChannel,
+  partner: PartnerSms | undefined,
+  error: unknown,
+  log: Log,
+): Promise<void> {
+  if (error instanceof RateDeferred) {
+    // Not an attempt: the provider was never called. Back on the queue for about when the slot comes.
+    await transact(deps, async (tx, publish) => {
+      await tx.execute(sql`update sms_messages set lease_until = null where id = ${message.id}`);
+      publish(sendJob(message.id, message.lane, error.retryAfterMs));
+    });
+    log.debug({ retryAfterMs: error.retryAfterMs }, "sms waits for its rate slot on the queue");
+    return;
+  }
+  if (!(error instanceof SmsSendError)) {
+    // Our own failure (database, bug): the queue retries the job with its backoff.
+    await release(deps, message.id, errorText(error));
+    throw error;
+  }
+  const text = error.message.slice(0, 500);
+  if (!error.transient) {
+    await changeStatus(
+      deps,
+      message.id,
+      "failed",
+      sql`last_error = ${text}, finished_at = ${deps.clock.now().toISOString()}::timestamptz,
+          attempts = attempts + 1, hold_reason = null`,
+      text,
+    );
+    log.warn({ reason: text }, "sms failed permanently");
+    return;
+  }
+  if (error.retryAfterMs !== undefined) await engine.penalize(message.channel, partner, error.retryAfterMs);
+
+  if (error.unknownOutcome && !channel.dedupesByMessageId) {
+    if (!channel.lookup) {
+      // Nothing can tell us whether it went out, and a second warning is worse than a missing receipt:
+      // record it as submitted without a provider id. A receipt naming our id settles it; else it expires.
+      await recordSubmitted(deps, message, null, `outcome unknown (${text}); not re-sent to avoid a double`);
+      log.warn({ reason: text }, "sms outcome unknown; not re-sending");
+      return;
+    }
+    await retryLater(
+      deps,
+      message,
+      error,
+      `outcome unknown (${text}); will ask the provider before re-sending`,
+      {
+        holdReason: "outcome_unknown",
+      },
+    );
+    log.warn({ reason: text }, "sms outcome unknown; will look it up before any re-send");
+    return;
+  }
+  const attempts = message.attempts + 1;
+  if (attempts >= deps.config.SMS_MAX_ATTEMPTS) {
+    const detail = `gave up after ${attempts} attempts: ${text}`;
+    await changeStatus(
+      deps,
+      message.id,
+      "failed",
+      sql`last_error = ${text}, finished_at = ${deps.clock.now().toISOString()}::timestamptz,
+          attempts = attempts + 1, hold_reason = null`,
+      detail,
+    );
+    log.warn({ reason: text, attempts }, "sms failed: retries exhausted");
+    return;
+  }
+  await retryLater(deps, message, error, null, {});
+  log.info({ reason: text, attempts }, "sms send failed; will retry");
+}
+
+/**
+ * Backoff with jitter: attempt n waits between half and all of min(cap, base · 2^(n−1)), and never less
+ * than the provider's Retry-After. Urgent starts at a second, bulk at five.
+ */
+export function retryDelayMs(lane: Message["lane"], attempt: number, retryAfterMs?: number): number {
+  const base = lane === "urgent" ? 1_000 : 5_000;
+  const ceiling = Math.min(300_000, base * 2 ** Math.max(0, attempt - 1));
+  const jittered = ceiling / 2 + (Math.random() * ceiling) / 2;
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+async function retryLater(
+  deps: SendDeps,
+  message: Message,
+  error: SmsSendError,
+  detail: string | null,
+  options: { holdReason?: HoldReason },
+): Promise<void> {
+  const attempt = message.attempts + 1;
+  const delayMs = retryDelayMs(message.lane, attempt, error.retryAfterMs);
+  const text = error.message.slice(0, 500);
+  await transact(deps, async (tx, publish) => {
+    await tx.execute(
+      sql`with u as (
+            update sms_messages
+            set lease_until = null, last_error = ${text}, attempts = attempts + 1,
+                hold_reason = ${options.holdReason ?? null}
+            where id = ${message.id} and status = 'queued'
+            returning id
+          )
+          insert into sms_events (message_id, status, detail)
+          select id, 'queued', ${detail ?? `attempt ${attempt} failed: ${text}; retry in ${Math.round(delayMs / 1000)} s`}
+          from u`,
+    );
+    publish(sendJob(message.id, message.lane, delayMs));
+  });
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 500);
 }

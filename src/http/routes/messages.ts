@@ -1,0 +1,87 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { authenticate } from "../../auth/sessions";
+import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import { authenticatePartner, bearerToken } from "../../partners/auth";
+import { API_KEY_PREFIX } from "../../partners/keys";
+import { getMessageView, type MessageViewer } from "../../sms/message-view";
+import type { AppEnv } from "../env";
+import { validationHook } from "../validation";
+
+const HistorySchema = z.object({ status: z.string(), at: z.string(), detail: z.string().nullable() });
+const MessageSchema = z.object({
+  id: z.string(),
+  lane: z.enum(["urgent", "bulk"]),
+  purpose: z.string(),
+  alertId: z.string().nullable(),
+  partnerId: z.string().nullable(),
+  to: z.string().describe("masked, e.g. 138****8000"),
+  body: z.string(),
+  segments: z.number().int(),
+  channel: z.string(),
+  status: z.enum(["queued", "submitted", "delivered", "failed", "expired", "suppressed"]),
+  reason: z
+    .string()
+    .nullable()
+    .describe(
+      "why a queued message is held (per_number_cap, quota_exhausted, outcome_unknown) or was suppressed",
+    ),
+  notBefore: z.string().nullable(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  providerMessageId: z.string().nullable(),
+  createdAt: z.string(),
+  submittedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  history: z.array(HistorySchema),
+});
+
+const getMessageRoute = createRoute({
+  method: "get",
+  path: "/v1/messages/{id}",
+  summary: "One SMS and its history: queued → submitted → delivered | failed | expired, or suppressed",
+  description:
+    "Officers (session token) see the SMS of alerts they may see, supervisors and admins also their station's reminders; a partner (Authorization: Bearer <API key>) sees its own reminders.",
+  security: [{ bearer: [] }],
+  request: { params: z.object({ id: z.string().regex(/^msg_/, "a message id starts with msg_") }) },
+  responses: {
+    200: { description: "The message", content: { "application/json": { schema: MessageSchema } } },
+    400: { description: "Not a message id" },
+    401: { description: "No or unknown credentials" },
+    404: { description: "No such message, or not one the caller may see" },
+  },
+});
+
+/** Officer session or partner API key, both as `Authorization: Bearer`; partner keys start with `pk_`. */
+const officerOrPartner = (deps: Pick<Deps, "db" | "clock" | "config">) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const token = bearerToken(c.req.header("authorization"));
+    if (token?.startsWith(API_KEY_PREFIX)) {
+      const partner = await authenticatePartner(deps, token);
+      if (partner) {
+        c.set("partner", partner);
+        return next();
+      }
+    } else if (token) {
+      const officer = await authenticate(deps, token);
+      if (officer) {
+        c.set("principal", officer);
+        return next();
+      }
+    }
+    throw new AppError("UNAUTHENTICATED", "send Authorization: Bearer <session token or API key>");
+  });
+
+export function messageRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/v1/messages/*", officerOrPartner(deps));
+  return app.openapi(getMessageRoute, async (c) => {
+    const partner = c.get("partner") as AppEnv["Variables"]["partner"] | undefined;
+    const viewer: MessageViewer = partner
+      ? { partnerId: partner.partnerId }
+      : { officer: c.get("principal") };
+    const view = await getMessageView(deps, viewer, c.req.valid("param").id);
+    return c.json(view, 200);
+  });
+}

@@ -1,0 +1,231 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import { bearerToken } from "../../partners/auth";
+import { addOptOut, listOptOuts, recordInbound, removeOptOut } from "../../sms/opt-outs";
+import { partnerQuotas } from "../../sms/quotas";
+import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../../sms/webhook-auth";
+import { requireOfficer } from "../auth";
+import type { AppEnv } from "../env";
+import { readJsonBody } from "../json-body";
+import { zodFieldErrors } from "../problem";
+import { validationHook } from "../validation";
+
+const InboundSchema = z.object({
+  messages: z
+    .array(z.object({ from: z.string().min(1).max(40), text: z.string().max(1000) }))
+    .min(1)
+    .max(1000),
+});
+
+const OptOutSchema = z.object({
+  id: z.string().describe("opaque; use it to remove the opt-out"),
+  to: z.string().describe("masked"),
+  source: z.enum(["inbound", "admin"]),
+  keyword: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/sms/opt-outs",
+  summary: "Numbers that opted out of reminders, newest first (admins)",
+  security: [{ bearer: [] }],
+  request: {
+    query: z.object({
+      phone: z.string().max(40).optional(),
+      cursor: z.string().max(512).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page; pass nextCursor as cursor for older ones",
+      content: {
+        "application/json": {
+          schema: z.object({ optOuts: z.array(OptOutSchema), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    400: { description: "Bad phone or cursor" },
+    401: { description: "Not logged in" },
+    403: { description: "Not an admin" },
+  },
+});
+
+const addRoute = createRoute({
+  method: "post",
+  path: "/v1/sms/opt-outs",
+  summary: "Record an opt-out (admins); reminders to the number stop, warnings to potential victims do not",
+  security: [{ bearer: [] }],
+  request: {
+    body: {
+      content: {
+        "application/json": {
+          schema: z.object({ phone: z.string().min(1).max(40), reason: z.string().max(500).optional() }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: {
+      description: "Recorded (created: false when the number had already opted out)",
+      content: {
+        "application/json": { schema: z.object({ id: z.string(), to: z.string(), created: z.boolean() }) },
+      },
+    },
+    400: { description: "Not a valid phone number" },
+    401: { description: "Not logged in" },
+    403: { description: "Not an admin" },
+  },
+});
+
+const removeRoute = createRoute({
+  method: "delete",
+  path: "/v1/sms/opt-outs/{id}",
+  summary: "Remove an opt-out (admins): the person asked for reminders again",
+  security: [{ bearer: [] }],
+  request: {
+    params: z.object({ id: z.string().min(1).max(100) }),
+    query: z.object({ reason: z.string().max(500).optional() }),
+  },
+  responses: {
+    204: { description: "Removed" },
+    401: { description: "Not logged in" },
+    403: { description: "Not an admin" },
+    404: { description: "No such opt-out" },
+  },
+});
+
+const quotasRoute = createRoute({
+  method: "get",
+  path: "/v1/sms/quotas",
+  summary: "Today's SMS use of the station's partners against their daily quotas (supervisors, admins)",
+  security: [{ bearer: [] }],
+  responses: {
+    200: {
+      description: "`warning` from 80%; `exhausted`: bulk is held until the next Asia/Shanghai day",
+      content: {
+        "application/json": {
+          schema: z.object({
+            day: z.string(),
+            resetsAt: z.string(),
+            partners: z.array(
+              z.object({
+                partnerId: z.string(),
+                name: z.string(),
+                partsPerSecond: z.number(),
+                dailyQuota: z.number(),
+                usedParts: z.number(),
+                state: z.enum(["ok", "warning", "exhausted"]),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    401: { description: "Not logged in" },
+    403: { description: "Officers do not manage partners" },
+  },
+});
+
+export function smsRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/v1/sms/inbound",
+    summary:
+      "Replies from phones (上行短信), forwarded by a partner or our SMS provider; opt-out keywords recorded",
+    description:
+      "A partner sends X-Partner-Id and either Authorization: Bearer <API key> or an X-Signature made with its webhook secret; our provider signs with SMS_INBOUND_SECRET. R, T, TD, 退订 and STOP (any case, full- or half-width, with spaces and punctuation around) opt the sender out of reminders; other texts are acknowledged and dropped.",
+    request: {
+      headers: z.object({ "x-partner-id": z.string().optional(), "x-signature": z.string().optional() }),
+      body: { content: { "application/json": { schema: InboundSchema } } },
+    },
+    responses: {
+      200: {
+        description: "One result per message, in order; `from` masked",
+        content: {
+          "application/json": {
+            schema: z.object({
+              results: z.array(
+                z.object({
+                  index: z.number().int(),
+                  optOut: z.string().nullable(),
+                  from: z.string().nullable(),
+                  error: z.string().optional(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      400: { description: "Malformed body" },
+      401: { description: "Unknown partner, API key or signature" },
+    },
+  });
+
+  app.post(
+    "/v1/sms/inbound",
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", "body is over 1 MiB; send smaller batches");
+      },
+    }),
+    async (c) => {
+      const { raw, value } = await readJsonBody(c);
+      const partnerId = c.req.header("x-partner-id");
+      let source: string;
+      if (partnerId) {
+        const partner = await authenticatePartnerWebhook(deps, partnerId, {
+          apiKey: bearerToken(c.req.header("authorization")),
+          signature: c.req.header("x-signature"),
+          rawBody: raw,
+        });
+        source = partner.partnerId;
+      } else {
+        authenticateProviderWebhook(deps, c.req.header("x-signature"), raw);
+        source = "provider";
+      }
+      const parsed = InboundSchema.safeParse(value);
+      if (!parsed.success) {
+        throw new AppError(
+          "VALIDATION_FAILED",
+          "the body must be { messages: [1..1000 items] }",
+          zodFieldErrors(parsed.error),
+        );
+      }
+      const results = await recordInbound(deps, source, parsed.data.messages);
+      const optOuts = results.filter((r) => r.optOut).length;
+      c.get("log").info({ source, messages: results.length, optOuts }, "inbound sms received");
+      return c.json({ results }, 200);
+    },
+  );
+
+  app.use("/v1/sms/opt-outs", requireOfficer(deps));
+  app.use("/v1/sms/opt-outs/*", requireOfficer(deps));
+  app.use("/v1/sms/quotas", requireOfficer(deps));
+
+  return app
+    .openapi(listRoute, async (c) =>
+      c.json(await listOptOuts(deps, c.get("principal"), c.req.valid("query")), 200),
+    )
+    .openapi(addRoute, async (c) => {
+      const result = await addOptOut(deps, c.get("principal"), c.req.valid("json"));
+      c.get("log").info({ to: result.to, created: result.created }, "opt-out recorded by an admin");
+      return c.json(result, 201);
+    })
+    .openapi(removeRoute, async (c) => {
+      await removeOptOut(deps, c.get("principal"), c.req.valid("param").id, c.req.valid("query").reason);
+      return c.body(null, 204);
+    })
+    .openapi(quotasRoute, async (c) => {
+      const principal = c.get("principal");
+      if (principal.role === "officer")
+        throw new AppError("FORBIDDEN", "quotas are for supervisors and admins");
+      return c.json(await partnerQuotas(deps, principal.stationId), 200);
+    });
+}

@@ -1,0 +1,33 @@
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import type { Pii } from "../privacy/pii";
+import type { SmsChannel } from "./channel";
+import { OutboxChannel } from "./outbox-channel";
+import { HttpSmsChannel } from "./partner-http-channel";
+import { applyReceipt } from "./receipts";
+
+/**
+ * The police channel from configuration, for the channels that need nothing but configuration: the dev
+ * outbox and an HTTP gateway (SMS_CHANNEL=http, SMS_HTTP_API). SNS needs an AWS client and is built by the
+ * cloud runtime (src/cloud/deps.ts); undefined here.
+ */
+export function configuredSmsChannel(config: Config, db: Db, pii: Pii): SmsChannel | undefined {
+  if (config.SMS_CHANNEL === "http") {
+    if (!config.SMS_HTTP_API)
+      throw new Error("invalid configuration: SMS_HTTP_API: required when SMS_CHANNEL=http");
+    return new HttpSmsChannel("http", config.SMS_HTTP_API, { decrypt: (s) => pii.decrypt(s) });
+  }
+  if (config.SMS_CHANNEL === "outbox") {
+    return new OutboxChannel(db, {
+      receiptDelayMs: config.OUTBOX_RECEIPT_DELAY_MS,
+      failureRate: config.OUTBOX_FAILURE_RATE,
+      sendDelayMs: config.OUTBOX_SEND_DELAY_MS,
+      sendFailureRate: config.OUTBOX_SEND_FAILURE_RATE,
+      lostAnswerRate: config.OUTBOX_LOST_ANSWER_RATE,
+      onReceipt: async (receipt) => {
+        await applyReceipt(db, { channel: "outbox", ...receipt });
+      },
+    });
+  }
+  return undefined;
+}

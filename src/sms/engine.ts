@@ -1,0 +1,297 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { eq } from "drizzle-orm";
+import pLimit, { type LimitFunction } from "p-limit";
+import { partners } from "../../schema";
+import type { Deps } from "../deps";
+import type { SmsChannel } from "./channel";
+import { type Lane, RateLimiter, type RateScope } from "./limiter";
+import { HttpSmsChannel } from "./partner-http-channel";
+import { forChannel } from "./settings";
+import { type SmsApi, SmsApiSchema } from "./sms-api";
+
+export type EngineDeps = Pick<Deps, "db" | "pii" | "sms" | "config">;
+
+export interface PartnerSms {
+  id: string;
+  stationId: string;
+  channel: "partner_http" | "sns" | "attach";
+  partsPerSecond: number;
+  dailyQuota: number;
+  smsApi: SmsApi | undefined;
+  /** Why smsApi could not be used, when the partner sends through its own API. */
+  smsApiProblem: string | undefined;
+  disabled: boolean;
+}
+
+/** A bulk SMS would wait longer than allowed for its rate slot; put it back on the queue for that long. */
+export class RateDeferred extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate slot more than the allowed wait away (about ${Math.round(retryAfterMs)} ms)`);
+    this.name = "RateDeferred";
+  }
+}
+
+/** A channel this process cannot send on (misconfigured partner API, a channel of another deployment). */
+export class ChannelUnavailable extends Error {
+  override name = "ChannelUnavailable";
+}
+
+const CACHE_MS = 30_000;
+
+/** Channel name of a partner's own gateway; police SMS and partners we send for use the configured channel. */
+export const partnerChannelName = (partnerId: string) => `partner:${partnerId}`;
+
+/**
+ * The per-process half of the SMS engine: which channel a message goes out on, the rate scopes it must
+ * respect, the shared limiter, and the in-process bounds (p-limit per channel and lane, one token pump per
+ * bulk scope set). State that must hold across processes lives in PostgreSQL; nothing here needs to be
+ * shared for limits to hold — a second process only competes for the same rows.
+ */
+export class SmsEngine {
+  readonly limiter: RateLimiter;
+  private readonly channels = new Map<string, { channel: SmsChannel; at: number }>();
+  private readonly partnerRows = new Map<string, { row: PartnerSms | undefined; at: number }>();
+  private readonly inFlight = new Map<string, LimitFunction>();
+  private readonly pumps = new Map<string, BulkPump>();
+
+  constructor(private readonly deps: EngineDeps) {
+    this.limiter = new RateLimiter(deps.db);
+  }
+
+  channelNameFor(partner: { id: string; channel: string } | undefined): string {
+    return partner?.channel === "partner_http" ? partnerChannelName(partner.id) : this.deps.sms.name;
+  }
+
+  /** The channel a message goes out on. Adding a gateway adds a case where channels are built, not here. */
+  async channel(name: string): Promise<SmsChannel> {
+    if (name === this.deps.sms.name) return this.deps.sms;
+    const cached = this.channels.get(name);
+    if (cached && Date.now() - cached.at < CACHE_MS) return cached.channel;
+    if (!name.startsWith("partner:")) {
+      throw new ChannelUnavailable(`channel ${name} is not configured in this deployment`);
+    }
+    const partner = await this.partner(name.slice("partner:".length));
+    if (!partner?.smsApi) {
+      throw new ChannelUnavailable(`${name}: ${partner?.smsApiProblem ?? "no such partner"}`);
+    }
+    const channel = new HttpSmsChannel(name, partner.smsApi, { decrypt: (s) => this.deps.pii.decrypt(s) });
+    this.channels.set(name, { channel, at: Date.now() });
+    return channel;
+  }
+
+  /** A partner's SMS settings, cached briefly: admins' changes apply within half a minute. */
+  async partner(id: string): Promise<PartnerSms | undefined> {
+    const cached = this.partnerRows.get(id);
+    if (cached && Date.now() - cached.at < CACHE_MS) return cached.row;
+    const [row] = await this.deps.db.select().from(partners).where(eq(partners.id, id));
+    let value: PartnerSms | undefined;
+    if (row) {
+      const parsed = row.smsApi ? SmsApiSchema.safeParse(row.smsApi) : undefined;
+      value = {
+        id: row.id,
+        stationId: row.stationId,
+        channel: row.channel,
+        partsPerSecond: row.partsPerSecond,
+        dailyQuota: row.dailyQuota,
+        smsApi: parsed?.success ? parsed.data : undefined,
+        smsApiProblem: !row.smsApi
+          ? "partner has no smsApi configured"
+          : parsed && !parsed.success
+            ? `smsApi is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`
+            : undefined,
+        disabled: Boolean(row.disabledAt),
+      };
+    }
+    this.partnerRows.set(id, { row: value, at: Date.now() });
+    return value;
+  }
+
+  /** The scopes a send takes tokens from: the channel's provider rate, and the partner's rate for reminders. */
+  scopes(channelName: string, partner: PartnerSms | undefined): RateScope[] {
+    const { config } = this.deps;
+    const scopes: RateScope[] = [];
+    const ownApi = channelName.startsWith("partner:") ? partner?.smsApi : undefined;
+    const rate = ownApi?.partsPerSecond ?? forChannel(config.SMS_GLOBAL_PARTS_PER_SECOND, channelName);
+    if (rate && rate > 0) {
+      const burst = forChannel(config.SMS_GLOBAL_BURST, channelName) ?? defaultBurst(rate);
+      scopes.push({
+        key: `ch:${channelName}`,
+        partsPerSecond: rate,
+        burst,
+        urgentReserve: Math.floor(burst * config.SMS_URGENT_RESERVE_SHARE),
+      });
+    }
+    if (partner && partner.partsPerSecond > 0) {
+      scopes.push({
+        key: `par:${partner.id}`,
+        partsPerSecond: partner.partsPerSecond,
+        burst: defaultBurst(partner.partsPerSecond),
+        urgentReserve: 0,
+      });
+    }
+    return scopes;
+  }
+
+  /** Messages the provider accepts per number per day on this channel. */
+  perNumberCap(channelName: string, partner: PartnerSms | undefined): number {
+    const ownApi = channelName.startsWith("partner:") ? partner?.smsApi : undefined;
+    return (
+      ownApi?.perNumberDailyCap ?? forChannel(this.deps.config.SMS_PER_NUMBER_DAILY_CAP, channelName) ?? 50
+    );
+  }
+
+  /**
+   * Runs one provider call within this process's in-flight bound, at a moment the shared limiter allows.
+   * The in-flight slot is taken before the tokens, so a granted slot is used at once rather than after a
+   * local queue (which would bunch sends up beyond the burst). Urgent and bulk have separate bounds:
+   * bulk filling its slots never makes a warning wait in this process either.
+   */
+  async dispatch<T>(
+    channelName: string,
+    lane: Lane,
+    scopes: RateScope[],
+    parts: number,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const key = `${channelName}|${lane}`;
+    let limit = this.inFlight.get(key);
+    if (!limit) {
+      limit = pLimit(this.deps.config.SMS_MAX_IN_FLIGHT);
+      this.inFlight.set(key, limit);
+    }
+    return limit(async () => {
+      if (lane === "urgent") {
+        const decision = await this.limiter.take(scopes, parts, "urgent");
+        if (decision.waitMs > 0) await sleep(decision.waitMs);
+      } else if (scopes.length > 0) {
+        await this.pump(scopes).acquire(parts, this.deps.config.SMS_RATE_MAX_WAIT_MS);
+      }
+      return send();
+    });
+  }
+
+  /** The provider said to slow down: every process backs off this channel for that long. */
+  async penalize(channelName: string, partner: PartnerSms | undefined, ms: number): Promise<void> {
+    const scope = this.scopes(channelName, partner).find((s) => s.key === `ch:${channelName}`);
+    if (scope) await this.limiter.penalize(scope, ms);
+  }
+
+  private pump(scopes: RateScope[]): BulkPump {
+    const key = scopes.map((s) => `${s.key}@${s.partsPerSecond}/${s.burst}`).join("|");
+    let pump = this.pumps.get(key);
+    if (!pump) {
+      pump = new BulkPump(this.limiter, scopes);
+      this.pumps.set(key, pump);
+    }
+    return pump;
+  }
+}
+
+/** A fifth of a second's worth, at least one part (two parts for a long Chinese SMS fit from idle anyway). */
+function defaultBurst(rate: number): number {
+  return Math.max(1, Math.ceil(rate / 5));
+}
+
+interface Waiter {
+  parts: number;
+  deadline: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Bulk senders of one scope set in this process wait here in order, and one loop takes tokens for several
+ * of them at once ("tokens taken in batches"). Without it, every waiting sender would ask the database
+ * again each time a slot might be free, all at the same moment; with it, a process asks about once per
+ * batch, and the database sees a handful of takers however many SMS are waiting.
+ */
+class BulkPump {
+  private readonly waiting: Waiter[] = [];
+  private running = false;
+  /**
+   * The most parts one decision takes: a quarter of what bulk may take at once. A batch as large as the
+   * whole tolerance would only conform once the scope is completely idle, which other takers never let
+   * happen; smaller batches keep sends spread out too.
+   */
+  private readonly maxBatch: number;
+  /** Seconds per part at the slowest scope, to estimate how long the queue ahead takes. */
+  private readonly slowest: number;
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly scopes: RateScope[],
+  ) {
+    const tolerance = Math.min(...scopes.map((s) => Math.max(1, s.burst - s.urgentReserve)));
+    this.maxBatch = Math.max(1, Math.floor(tolerance / 4));
+    this.slowest = Math.max(...scopes.map((s) => 1 / s.partsPerSecond));
+  }
+
+  acquire(parts: number, maxWaitMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ parts, deadline: Date.now() + maxWaitMs, resolve, reject });
+      if (!this.running) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch: Waiter[] = [];
+        let sum = 0;
+        while (this.waiting.length > 0) {
+          const next = this.waiting[0] as Waiter;
+          if (batch.length > 0 && sum + next.parts > this.maxBatch) break;
+          batch.push(this.waiting.shift() as Waiter);
+          sum += next.parts;
+        }
+        let decision: Awaited<ReturnType<RateLimiter["take"]>>;
+        try {
+          decision = await this.limiter.take(this.scopes, sum, "bulk");
+        } catch (error) {
+          for (const w of batch) w.reject(error as Error);
+          continue;
+        }
+        if (decision.granted) {
+          if (decision.waitMs > 0) await sleep(decision.waitMs);
+          for (const w of batch) w.resolve();
+          continue;
+        }
+        this.waiting.unshift(...batch);
+        this.deferHopeless(decision.waitMs);
+        await sleep(Math.max(1, decision.waitMs));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Waiters whose slot is, by estimate, beyond their deadline go back to the queue now, not later. */
+  private deferHopeless(waitMs: number): void {
+    const now = Date.now();
+    let ahead = 0;
+    for (let i = 0; i < this.waiting.length; ) {
+      const w = this.waiting[i] as Waiter;
+      const estimate = waitMs + ahead * this.slowest * 1000;
+      if (now + estimate > w.deadline) {
+        this.waiting.splice(i, 1);
+        w.reject(new RateDeferred(estimate));
+        continue;
+      }
+      ahead += w.parts;
+      i++;
+    }
+  }
+}
+
+const engines = new WeakMap<object, SmsEngine>();
+
+/** One engine per database handle: per process in production, per test in the tests. */
+export function smsEngine(deps: EngineDeps): SmsEngine {
+  let engine = engines.get(deps.db);
+  if (!engine) {
+    engine = new SmsEngine(deps);
+    engines.set(deps.db, engine);
+  }
+  return engine;
+}

@@ -1,0 +1,131 @@
+import { sql } from "drizzle-orm";
+import { type Executor, queryRows } from "../db/client";
+
+export type Lane = "urgent" | "bulk";
+
+/** One rate a send must respect: a channel's provider limit, a partner's parts per second. */
+export interface RateScope {
+  key: string;
+  partsPerSecond: number;
+  /** Parts that may go at once above the rate: any one-second window sees at most rate + burst. */
+  burst: number;
+  /** Parts of the burst bulk may not use; urgent SMS find them free even when bulk runs flat out. */
+  urgentReserve: number;
+}
+
+export interface RateDecision {
+  granted: boolean;
+  /**
+   * Granted: ms until the slot the tokens were taken for (send then, not earlier). Refused: ms until the
+   * tokens could be granted, as far as this decision could see; a hint, asking again then may still lose.
+   */
+  waitMs: number;
+}
+
+/**
+ * A rate limiter shared by every worker in every process, kept in PostgreSQL (`rate_limits`): GCRA, the
+ * generic cell rate algorithm. Each scope stores one timestamp, its theoretical arrival time (TAT): the time
+ * the scope would be idle again if every token taken so far were spaced exactly at the rate. A request for
+ * n tokens at time t conforms when TAT + n/rate − tolerance ≤ t, and moves TAT to max(TAT, t) + n/rate.
+ * Any window of w seconds then holds at most rate·w + burst tokens, whatever the number of takers.
+ *
+ * One statement decides for every scope of a send at once (channel and partner): it locks the scopes' rows
+ * in key order (no deadlocks between takers), computes the earliest time all of them conform, and moves
+ * every TAT only if the request is granted — so tokens are never taken from one scope for a send another
+ * scope refused. n is a message's parts (providers bill parts), or the sum over a batch of messages.
+ *
+ * Lanes, and why bulk cannot starve urgent: bulk is granted only when it conforms now with a tolerance
+ * reduced by the urgent reserve, so bulk alone keeps TAT at most (burst − reserve)/rate ahead of the clock.
+ * Urgent is never refused: it takes its tokens at once with the full tolerance, and its slot is
+ * max(now, TAT + n/rate − burst/rate) — immediately, as long as the urgent SMS of the moment fit in the
+ * reserve. The tokens it takes push TAT forward, so the bulk that follows waits for them: urgent goes first
+ * and the provider's rate still holds. Only urgent traffic beyond the whole rate makes urgent wait, for each
+ * other, at the rate.
+ */
+export class RateLimiter {
+  /** Rows known to exist; FOR UPDATE can only lock rows that do. */
+  private readonly ensured = new Set<string>();
+
+  constructor(private readonly db: Executor) {}
+
+  async take(scopes: readonly RateScope[], parts: number, lane: Lane): Promise<RateDecision> {
+    if (scopes.length === 0) return { granted: true, waitMs: 0 };
+    const sorted = [...scopes].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    await this.ensure(sorted.map((s) => s.key));
+    for (let attempt = 0; ; attempt++) {
+      const decision = await this.decide(sorted, parts, lane);
+      if (decision) return decision;
+      // A row went missing (deleted by hand); make it again once, then report the bug.
+      if (attempt > 0) throw new Error(`rate_limits rows missing for ${sorted.map((s) => s.key).join(", ")}`);
+      for (const s of sorted) this.ensured.delete(s.key);
+      await this.ensure(sorted.map((s) => s.key));
+    }
+  }
+
+  /**
+   * The provider said "slow down" (429, throttling): nobody, in any process, takes this scope's tokens for
+   * `ms`. Pushes TAT so that even the full (urgent) tolerance is used up until then.
+   */
+  async penalize(scope: RateScope, ms: number): Promise<void> {
+    await this.ensure([scope.key]);
+    const seconds = ms / 1000 + scope.burst / scope.partsPerSecond;
+    await this.db.execute(
+      sql`update rate_limits set tat = greatest(tat, clock_timestamp() + make_interval(secs => ${seconds}::float8))
+          where key = ${scope.key}`,
+    );
+  }
+
+  private async ensure(keys: string[]): Promise<void> {
+    const missing = keys.filter((k) => !this.ensured.has(k));
+    if (missing.length === 0) return;
+    await this.db.execute(
+      sql`insert into rate_limits (key, tat)
+          values ${sql.join(
+            missing.map((k) => sql`(${k}, 'epoch'::timestamptz)`),
+            sql`, `,
+          )}
+          on conflict (key) do nothing`,
+    );
+    for (const k of missing) this.ensured.add(k);
+  }
+
+  private async decide(sorted: RateScope[], parts: number, lane: Lane): Promise<RateDecision | undefined> {
+    const rows = sorted.map((s) => {
+      const emission = 1 / s.partsPerSecond;
+      const toleranceParts = lane === "urgent" ? s.burst : Math.max(1, s.burst - s.urgentReserve);
+      // seconds: n/rate, and the tolerance; a request larger than the tolerance conforms from an idle scope.
+      return sql`(${s.key}::text, ${parts * emission}::float8, ${toleranceParts * emission}::float8)`;
+    });
+    const force = lane === "urgent";
+    const [row] = await queryRows<{ delay: number; found: number; taken: number }>(
+      this.db,
+      sql`with req(key, inc, tol) as (values ${sql.join(rows, sql`, `)}),
+          t as (select clock_timestamp() as now),
+          cur as (
+            select r.key, r.tat, req.inc, req.tol
+            from rate_limits r join req on req.key = r.key
+            order by r.key
+            for update of r
+          ),
+          d as (
+            select greatest(t.now, max(cur.tat + make_interval(secs => cur.inc - greatest(cur.tol, cur.inc)))) as at,
+                   t.now as now, count(*)::int as found
+            from cur cross join t
+            group by t.now
+          ),
+          upd as (
+            update rate_limits r
+            set tat = greatest(cur.tat, d.at) + make_interval(secs => cur.inc)
+            from cur cross join d
+            where r.key = cur.key and d.found = ${sorted.length}::int and (${force}::boolean or d.at <= d.now)
+            returning r.key
+          )
+          select extract(epoch from (d.at - d.now))::float8 as delay, d.found,
+                 (select count(*)::int from upd) as taken
+          from d`,
+    );
+    if (!row || Number(row.found) !== sorted.length) return undefined;
+    const waitMs = Math.max(0, Number(row.delay) * 1000);
+    return { granted: Number(row.taken) > 0, waitMs };
+  }
+}

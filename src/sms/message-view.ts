@@ -1,0 +1,72 @@
+import { asc, eq } from "drizzle-orm";
+import { alerts, partners, smsEvents, smsMessages } from "../../schema";
+import { canSeeAlert } from "../alerts/view";
+import type { Principal } from "../auth/sessions";
+import type { Deps } from "../deps";
+import { AppError } from "../errors";
+
+/** Who is asking: an officer (session) or a partner (API key). */
+export type MessageViewer = { officer: Principal } | { partnerId: string };
+
+/**
+ * One SMS with its history: every status change with its time and reason. Officers see the SMS of alerts
+ * they may see (canSeeAlert); supervisors and admins also the reminders of their station's partners; a
+ * partner only its own reminders. Anything else is 404, like a message that does not exist.
+ */
+export async function getMessageView(deps: Pick<Deps, "db">, viewer: MessageViewer, messageId: string) {
+  const [message] = await deps.db.select().from(smsMessages).where(eq(smsMessages.id, messageId));
+  if (!message || !(await maySee(deps, viewer, message))) throw new AppError("NOT_FOUND", "no such message");
+  const history = await deps.db
+    .select({ status: smsEvents.status, at: smsEvents.at, detail: smsEvents.detail })
+    .from(smsEvents)
+    .where(eq(smsEvents.messageId, messageId))
+    .orderBy(asc(smsEvents.at), asc(smsEvents.id));
+  return {
+    id: message.id,
+    lane: message.lane,
+    purpose: message.purpose,
+    alertId: message.alertId,
+    partnerId: message.partnerId,
+    to: message.recipientMasked,
+    body: message.body,
+    segments: message.segments,
+    channel: message.channel,
+    status: message.status,
+    /** Why it is held back (queued) or was suppressed. */
+    reason: message.holdReason,
+    notBefore: message.notBefore?.toISOString() ?? null,
+    attempts: message.attempts,
+    lastError: message.lastError,
+    providerMessageId: message.providerMessageId,
+    createdAt: message.createdAt.toISOString(),
+    submittedAt: message.submittedAt?.toISOString() ?? null,
+    finishedAt: message.finishedAt?.toISOString() ?? null,
+    history: history.map((h) => ({ status: h.status, at: h.at.toISOString(), detail: h.detail })),
+  };
+}
+
+export type MessageView = Awaited<ReturnType<typeof getMessageView>>;
+
+async function maySee(
+  deps: Pick<Deps, "db">,
+  viewer: MessageViewer,
+  message: typeof smsMessages.$inferSelect,
+): Promise<boolean> {
+  if ("partnerId" in viewer) return message.partnerId === viewer.partnerId;
+  const { officer } = viewer;
+  if (message.alertId) {
+    const [alert] = await deps.db
+      .select({ stationId: alerts.stationId, postId: alerts.postId })
+      .from(alerts)
+      .where(eq(alerts.id, message.alertId));
+    return Boolean(alert && canSeeAlert(officer, alert));
+  }
+  if (message.partnerId && officer.role !== "officer") {
+    const [partner] = await deps.db
+      .select({ stationId: partners.stationId })
+      .from(partners)
+      .where(eq(partners.id, message.partnerId));
+    return partner?.stationId === officer.stationId;
+  }
+  return false;
+}

@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+/**
+ * A setting that can differ per channel: `500` for every channel, or JSON `{"sns":20,"http":500,"*":100}`
+ * (`*`: any channel not named). Parsed into a map with the `*` fallback.
+ */
+export type PerChannel = Record<string, number>;
+
+export const perChannelNumber = z.string().transform((text, ctx): PerChannel => {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return { "*": Number(trimmed) };
+  try {
+    const parsed = z.record(z.string(), z.number().nonnegative()).parse(JSON.parse(trimmed));
+    return parsed;
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'must be a number or JSON like {"sns":20,"http":500}' });
+    return z.NEVER;
+  }
+});
+
+export function forChannel(setting: PerChannel | undefined, channel: string): number | undefined {
+  if (!setting) return undefined;
+  // Partner gateways are named `partner:<id>`; `partner` configures all of them at once.
+  return setting[channel] ?? (channel.startsWith("partner:") ? setting.partner : undefined) ?? setting["*"];
+}

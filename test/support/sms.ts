@@ -1,0 +1,142 @@
+import { asc, eq, sql } from "drizzle-orm";
+import { partnerApiKeys, partners, smsEvents, smsMessages } from "../../schema";
+import { queryRows } from "../../src/db/client";
+import { transact } from "../../src/db/transaction";
+import { signPayload } from "../../src/feeds/signature";
+import { hashApiKey, newApiKey } from "../../src/partners/keys";
+import { queueSms, type SmsToQueue } from "../../src/sms/queue-sms";
+import type { SmsApiInput } from "../../src/sms/sms-api";
+import type { TestContext } from "./context";
+
+/** The simulated domestic gateway and partner APIs the SMS tests talk to (msw answers for them). */
+export const GATEWAY_URL = "https://sms-gateway.test/v1/send";
+export const PARTNER_API_URL = "https://sms.partner.test/api/sms";
+
+/** A domestic gateway as SMS_HTTP_API: JSON in, `{ code: "OK", data: { msgId } }` out, our id as `outId`. */
+export function gatewayApi(overrides: Partial<SmsApiInput> = {}): SmsApiInput {
+  return {
+    url: GATEWAY_URL,
+    auth: { type: "bearer", token: "gateway-token" },
+    fields: { to: "mobile", text: "content", clientReference: "outId" },
+    phoneFormat: "national",
+    extra: { signName: "昌吉公安" },
+    response: {
+      messageIdPath: "data.msgId",
+      codePath: "code",
+      successCodes: ["OK"],
+      transientCodes: ["BUSY"],
+    },
+    timeoutMs: 300,
+    ...overrides,
+  };
+}
+
+/** Environment for a test context whose police channel is the simulated gateway. */
+export function gatewayEnv(api: SmsApiInput = gatewayApi(), extra: Record<string, string> = {}) {
+  return { SMS_CHANNEL: "http", SMS_HTTP_API: JSON.stringify(api), ...extra };
+}
+
+let partnerCounter = 0;
+
+/** A logistics partner with an API key and a webhook secret; its own SMS API when `smsApi` is given. */
+export async function aPartner(
+  ctx: TestContext,
+  overrides: Partial<typeof partners.$inferInsert> = {},
+): Promise<{ id: string; apiKey: string; webhookSecret: string }> {
+  partnerCounter += 1;
+  const id = overrides.id ?? `par_test${partnerCounter}`;
+  const webhookSecret = `webhook-secret-${partnerCounter}-for-tests`;
+  const apiKey = newApiKey();
+  await ctx.deps.db.insert(partners).values({
+    id,
+    stationId: ctx.fixture.ids.station,
+    name: `Courier ${partnerCounter}`,
+    channel: "sns",
+    partsPerSecond: 100,
+    dailyQuota: 50_000,
+    webhookSecretEnc: ctx.deps.pii.encrypt(webhookSecret),
+    ...overrides,
+  });
+  await ctx.deps.db.insert(partnerApiKeys).values({ partnerId: id, keyHash: hashApiKey(apiKey) });
+  return { id, apiKey, webhookSecret };
+}
+
+let smsCounter = 0;
+
+/** Queues SMS the way producers do (push, reminders): in a transaction with their send jobs. */
+export async function queueTestSms(
+  ctx: TestContext,
+  items: (Partial<SmsToQueue> & Pick<SmsToQueue, "to">)[],
+): Promise<string[]> {
+  return transact(ctx.deps, (tx, publish) =>
+    queueSms(
+      ctx.deps,
+      tx,
+      publish,
+      items.map((item) => {
+        smsCounter += 1;
+        return {
+          purpose: item.lane === "bulk" || item.partnerId ? "parcel_reminder" : "victim_warning",
+          lane: item.partnerId ? "bulk" : "urgent",
+          body: "【昌吉公安】警惕冒充客服退款诈骗，拒收请回复R",
+          dedupeKey: `test-${smsCounter}`,
+          ...item,
+        } as SmsToQueue;
+      }),
+    ),
+  );
+}
+
+/** Delayed jobs (retries, held messages) become due now, as if their time had come. */
+export async function releaseDelayedSmsJobs(ctx: TestContext): Promise<number> {
+  const rows = await queryRows<{ id: number }>(
+    ctx.deps.db,
+    sql`update jobs set visible_at = now() where queue in ('sms-urgent', 'sms-bulk') and visible_at > now() returning id`,
+  );
+  return rows.length;
+}
+
+/** Seconds until each pending SMS job is due, soonest first. */
+export async function smsJobDelays(ctx: TestContext): Promise<number[]> {
+  const rows = await queryRows<{ s: number }>(
+    ctx.deps.db,
+    sql`select extract(epoch from visible_at - now())::float8 as s from jobs
+        where queue in ('sms-urgent', 'sms-bulk') order by visible_at`,
+  );
+  return rows.map((r) => Number(r.s));
+}
+
+export async function message(ctx: TestContext, id: string) {
+  const [row] = await ctx.deps.db.select().from(smsMessages).where(eq(smsMessages.id, id));
+  if (!row) throw new Error(`no message ${id}`);
+  return row;
+}
+
+export async function history(ctx: TestContext, id: string) {
+  return ctx.deps.db
+    .select({ status: smsEvents.status, detail: smsEvents.detail })
+    .from(smsEvents)
+    .where(eq(smsEvents.messageId, id))
+    .orderBy(asc(smsEvents.id));
+}
+
+/** POSTs JSON signed with a webhook secret (X-Signature, the feed scheme). */
+export function signedPost(
+  ctx: TestContext,
+  path: string,
+  body: unknown,
+  secret: string,
+  options: { headers?: Record<string, string>; at?: number } = {},
+) {
+  const raw = JSON.stringify(body);
+  const at = options.at ?? Math.floor(ctx.deps.clock.now().getTime() / 1000);
+  return ctx.app.request(path, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-signature": signPayload(secret, raw, at),
+      ...options.headers,
+    },
+    body: raw,
+  });
+}
