@@ -16,6 +16,7 @@ import { devRoutes } from "./routes/dev";
 import { feedRoutes } from "./routes/feeds";
 import { messageRoutes } from "./routes/messages";
 import { officerRoutes } from "./routes/officers";
+import { reportRoutes } from "./routes/reports";
 import { smsRoutes } from "./routes/sms";
 
 /** The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. */
@@ -58,6 +59,7 @@ export function createApp(deps: Deps) {
   app.route("/", alertRoutes(deps));
   app.route("/", auditRoutes(deps));
   app.route("/", officerRoutes(deps));
+  app.route("/", reportRoutes(deps));
   app.route("/", messageRoutes(deps));
   app.route("/", smsRoutes(deps));
   app.route("/", deliveryReceiptRoutes(deps));
