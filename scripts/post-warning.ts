@@ -5,7 +5,9 @@
 import { readFileSync } from "node:fs";
 import { signPayload } from "../src/feeds/signature";
 
-const credentials = JSON.parse(readFileSync(".data/demo-credentials.json", "utf8")) as {
+const credentials = JSON.parse(
+  readFileSync(`${process.env.DATA_DIR ?? ".data"}/demo-credentials.json`, "utf8"),
+) as {
   baseUrl: string;
   feedSource: { id: string; secret: string };
 };

@@ -5,19 +5,25 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Deps } from "../deps";
 import { newId } from "../ids";
+import { consoleRoutes } from "../console/routes";
 import { docsPage } from "./docs";
 import type { AppEnv } from "./env";
 import { handleError, problem } from "./problem";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
+import { campaignRoutes } from "./routes/campaigns";
 import { deliveryReceiptRoutes } from "./routes/delivery-receipts";
 import { devRoutes } from "./routes/dev";
+import { feedbackRoutes } from "./routes/feedback";
 import { feedRoutes } from "./routes/feeds";
 import { messageRoutes } from "./routes/messages";
 import { officerRoutes } from "./routes/officers";
+import { parcelEventRoutes } from "./routes/parcel-events";
+import { partnerRoutes } from "./routes/partners";
 import { reportRoutes } from "./routes/reports";
 import { smsRoutes } from "./routes/sms";
+import { smsReportRoutes } from "./routes/sms-reports";
 
 /** The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. */
 export function createApp(deps: Deps) {
@@ -55,15 +61,22 @@ export function createApp(deps: Deps) {
   });
 
   app.route("/", feedRoutes(deps));
+  app.route("/", feedbackRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", alertRoutes(deps));
   app.route("/", auditRoutes(deps));
   app.route("/", officerRoutes(deps));
+  app.route("/", partnerRoutes(deps));
+  app.route("/", parcelEventRoutes(deps));
+  app.route("/", campaignRoutes(deps));
+  app.route("/", smsReportRoutes(deps));
   app.route("/", reportRoutes(deps));
   app.route("/", messageRoutes(deps));
   app.route("/", smsRoutes(deps));
   app.route("/", deliveryReceiptRoutes(deps));
   if (deps.config.local) app.route("/", devRoutes(deps));
+  app.route("/console", consoleRoutes(deps));
+  app.get("/", (c) => c.redirect("/console"));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "session", {

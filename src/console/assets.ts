@@ -1,0 +1,77 @@
+/**
+ * The console's only stylesheet and script, served from /console/assets so the Content-Security-Policy can
+ * forbid inline script and style. The script is an enhancement: every page works without it.
+ */
+export const CONSOLE_CSS = `
+:root { --critical:#b00020; --high:#d9480f; --medium:#b08800; --low:#2b6cb0; --ok:#2f855a; --ink:#1a202c; --muted:#4a5568; --line:#e2e8f0; --bg:#f7fafc; }
+* { box-sizing: border-box; }
+body { margin:0; font:16px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif; color:var(--ink); background:var(--bg); }
+a { color:#1a4fa0; }
+a:focus, button:focus, input:focus, select:focus, textarea:focus { outline:3px solid #f6ad55; outline-offset:2px; }
+.skip { position:absolute; left:-999px; top:0; background:#fff; padding:.5rem; }
+.skip:focus { left:.5rem; z-index:10; }
+header { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:center; padding:.6rem 1rem; background:#1a365d; color:#fff; }
+header a, header button { color:#fff; }
+header nav { display:flex; gap:1rem; flex-wrap:wrap; align-items:center; margin-left:auto; }
+header h1 { font-size:1.1rem; margin:0; }
+main { padding:1rem; max-width:64rem; margin:0 auto; }
+.inline { display:inline; margin:0; }
+.linklike { background:none; border:0; padding:0; font:inherit; text-decoration:underline; cursor:pointer; }
+.card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:1rem; margin:0 0 1rem; }
+.alerts { list-style:none; padding:0; margin:0; }
+.alerts li { background:#fff; border:1px solid var(--line); border-left:6px solid var(--muted); border-radius:6px; margin:0 0 .6rem; padding:.6rem .8rem; }
+.alerts li.risk-critical { border-left-color:var(--critical); } .alerts li.risk-high { border-left-color:var(--high); }
+.alerts li.risk-medium { border-left-color:var(--medium); } .alerts li.risk-low { border-left-color:var(--low); }
+.alerts .row { display:flex; flex-wrap:wrap; gap:.2rem .8rem; align-items:baseline; }
+.badge { display:inline-block; padding:0 .45rem; border-radius:4px; color:#fff; font-size:.85rem; font-weight:600; }
+.badge.critical { background:var(--critical); } .badge.high { background:var(--high); } .badge.medium { background:#8a6d00; } .badge.low { background:var(--low); }
+.badge.escalated { background:#553c9a; }
+.countdown { font-variant-numeric:tabular-nums; font-weight:600; }
+.overdue, .countdown.overdue { color:var(--critical); }
+.muted { color:var(--muted); }
+dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; margin:0; }
+dl.facts dt { color:var(--muted); }
+dl.facts dd { margin:0; overflow-wrap:anywhere; }
+form.stack { display:grid; gap:.6rem; max-width:28rem; }
+label { display:grid; gap:.2rem; font-weight:600; }
+input, select, textarea { font:inherit; padding:.55rem; border:1px solid #a0aec0; border-radius:6px; width:100%; background:#fff; }
+fieldset { border:1px solid var(--line); border-radius:6px; }
+button.primary { font:inherit; font-weight:600; padding:.65rem 1rem; border-radius:6px; border:0; background:#1a4fa0; color:#fff; cursor:pointer; min-height:44px; }
+.actions { display:grid; gap:1rem; }
+.flash { padding:.6rem .8rem; border-radius:6px; margin:0 0 1rem; }
+.flash.ok { background:#e6fffa; border:1px solid #81e6d9; } .flash.error { background:#fff5f5; border:1px solid #feb2b2; }
+table { border-collapse:collapse; width:100%; background:#fff; }
+th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); }
+ol.timeline { padding-left:1.2rem; margin:0; }
+.tel { font-size:1.4rem; font-weight:700; }
+.chart { width:100%; max-width:32rem; height:auto; }
+@media (min-width: 900px) { .actions { grid-template-columns:repeat(3, 1fr); } }
+`;
+
+export const CONSOLE_JS = `
+(function () {
+  function fmt(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (ms < 0 ? "-" : "") + (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(r).padStart(2, "0");
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      var left = Date.parse(el.getAttribute("data-deadline")) - now;
+      el.textContent = fmt(left);
+      el.classList.toggle("overdue", left < 0);
+    });
+  }
+  setInterval(tick, 1000);
+  tick();
+  var queue = document.getElementById("queue");
+  if (queue && queue.dataset.refresh) {
+    setInterval(function () {
+      fetch(queue.dataset.refresh, { credentials: "same-origin", headers: { accept: "text/html" } })
+        .then(function (r) { if (r.ok) return r.text(); throw new Error(String(r.status)); })
+        .then(function (html) { queue.innerHTML = html; tick(); })
+        .catch(function () {});
+    }, 5000);
+  }
+})();
+`;

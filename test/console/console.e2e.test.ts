@@ -1,0 +1,240 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alerts, feedSources } from "../../schema";
+import { loadConfig } from "../../src/config";
+import { signPayload } from "../../src/feeds/signature";
+import { startLocalRuntime } from "../../src/local/runtime";
+import type { DemoCredentials } from "../../src/local/seed";
+import { createLog } from "../../src/log";
+import { launchBrowser } from "../support/browser";
+import { TEST_DB } from "../support/db";
+
+const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
+const axeSource = readFileSync(join(import.meta.dirname, "../../node_modules/axe-core/axe.min.js"), "utf8");
+
+/**
+ * The console in a real browser against the whole local runtime (API, workers, PGlite), as an officer uses it.
+ * Runs in the PGlite project only: the database paths are proven elsewhere on both databases.
+ */
+describe.runIf(TEST_DB === "pglite")("officer console in a browser", () => {
+  let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
+  let credentials: DemoCredentials;
+  let browser: Browser;
+  let dataDir: string;
+  let receiver: Server;
+  const callbacks: { eventId: string; outcome: string }[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "af-console-"));
+    const config = loadConfig({
+      NODE_ENV: "development",
+      PORT: "0",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      OUTBOX_RECEIPT_DELAY_MS: "200",
+      SEED_DEMO: "true",
+    });
+    runtime = await startLocalRuntime(config, createLog("warn"));
+    credentials = JSON.parse(readFileSync(join(dataDir, "demo-credentials.json"), "utf8"));
+    // The platform's callback receiver, so "feedback sent" is something we can watch arrive.
+    receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        callbacks.push(JSON.parse(body));
+        res.writeHead(200).end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const port = (receiver.address() as { port: number }).port;
+    await runtime.deps.db
+      .update(feedSources)
+      .set({ callbackUrl: `http://127.0.0.1:${port}/callbacks` })
+      .where(eq(feedSources.id, credentials.feedSource.id));
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const officer = (username: string) => {
+    const found = credentials.officers.find((o) => o.username === username);
+    if (!found) throw new Error(`no demo officer ${username}`);
+    return found;
+  };
+
+  // Each test's subject is a different person: warnings for one subject join one open case.
+  let subjects = 0;
+  async function postWarning(overrides: Record<string, unknown>) {
+    subjects += 1;
+    const body = JSON.stringify({
+      warnings: [
+        {
+          externalId: `E2E-${Date.now()}-${Math.random()}`,
+          type: "call",
+          fraudType: "fake_customer_service",
+          riskLevel: "high",
+          subject: { phone: `138 0013 ${String(8000 + subjects)}`, name: "王某" },
+          area: { code: "652301", address: "三工镇庙工村七组" },
+          detectedAt: new Date().toISOString(),
+          amountAtRisk: 500000,
+          ...overrides,
+        },
+      ],
+    });
+    const res = await fetch(`${runtime.baseUrl}/v1/feeds/${credentials.feedSource.id}/warnings`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-signature": signPayload(credentials.feedSource.secret, body, Math.floor(Date.now() / 1000)),
+      },
+      body,
+    });
+    expect(res.status).toBe(202);
+    const json = (await res.json()) as { results: { alertId: string }[] };
+    return json.results[0]?.alertId as string;
+  }
+
+  async function logIn(page: Page, username: string) {
+    await page.goto(`${runtime.baseUrl}/console/login`);
+    await page.getByLabel("用户名").fill(username);
+    await page.getByLabel("密码").fill(officer(username).password);
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.waitForURL(`${runtime.baseUrl}/console`);
+  }
+
+  async function expectNoSeriousA11yViolations(page: Page) {
+    await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => {
+      const result = await (
+        globalThis as unknown as {
+          axe: { run: () => Promise<{ violations: { id: string; impact: string }[] }> };
+        }
+      ).axe.run();
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact }));
+    });
+    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+  }
+
+  it("takes an officer from a pushed warning to dissuaded, with the feedback sent", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
+    const page = await context.newPage();
+    await logIn(page, "officer.miaogong");
+
+    // The warning arrives while the queue is open: it appears without a reload.
+    const alertId = await postWarning({});
+    const row = page.locator(`[data-alert-id="${alertId}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await expect(row.textContent()).resolves.toMatch(/138\*{4}80\d\d/);
+    await page.screenshot({ path: join(ARTIFACTS, "console-queue-360.png"), fullPage: true });
+    await expectNoSeriousA11yViolations(page);
+
+    await row.getByRole("link").click();
+    await page.getByRole("button", { name: "签收" }).click();
+    await page.waitForURL(/saved=1/);
+
+    await page.getByLabel("方式").selectOption("phone");
+    await page.locator("select[name=reached]").selectOption("false");
+    await page.locator("form[action$='/attempts'] button").click();
+    await page.waitForURL(/saved=1/);
+
+    await page.locator("select[name=outcome]").selectOption("dissuaded");
+    await page.getByLabel("挽损金额（元）").fill("5000");
+    await page.locator("form[action$='/outcome'] button").click();
+    await page.waitForURL(/saved=1/);
+    await page.screenshot({ path: join(ARTIFACTS, "console-alert-360.png"), fullPage: true });
+    await expectNoSeriousA11yViolations(page);
+
+    // The callback reaches the platform and the alert shows it was fed back.
+    await expect.poll(() => callbacks.map((c) => c.outcome), { timeout: 15_000 }).toContain("dissuaded");
+    await expect
+      .poll(
+        async () => {
+          const [alert] = await runtime.deps.db.select().from(alerts).where(eq(alerts.id, alertId));
+          return alert?.stage;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe("fed_back");
+    const [alert] = await runtime.deps.db.select().from(alerts).where(eq(alerts.id, alertId));
+    expect(alert?.amountProtected).toBe(500000);
+    await context.close();
+  }, 120_000);
+
+  it("does not show one post's alert to an officer of another post", async () => {
+    const alertId = await postWarning({ area: { address: "三工镇庙工村一组" } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await logIn(page, "officer.ergong");
+    await expect(page.locator(`[data-alert-id="${alertId}"]`).count()).resolves.toBe(0);
+    const res = await page.goto(`${runtime.baseUrl}/console/alerts/${alertId}`);
+    expect(res?.status()).toBe(404);
+    await context.close();
+  });
+
+  it("shows a warning field containing markup as text", async () => {
+    const alertId = await postWarning({ area: { address: "<script>window.pwned=1</script>庙工村" } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await logIn(page, "officer.miaogong");
+    await page.goto(`${runtime.baseUrl}/console/alerts/${alertId}`);
+    await expect(page.locator("main").textContent()).resolves.toContain("<script>window.pwned=1</script>");
+    await expect(
+      page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned),
+    ).resolves.toBeUndefined();
+    await page.screenshot({ path: join(ARTIFACTS, "console-alert-1280.png"), fullPage: true });
+    await context.close();
+  });
+
+  it("gives supervisors the station view, keyboard-usable and accessible at 1280 px", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await logIn(page, "supervisor");
+    await page.goto(`${runtime.baseUrl}/console/supervisor`);
+    await expect(page.locator("[data-figure=received]").textContent()).resolves.toMatch(/^\d+$/);
+    await page.keyboard.press("Tab");
+    await expect(
+      page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document
+            .activeElement?.textContent,
+      ),
+    ).resolves.toBe("跳到正文");
+    await expectNoSeriousA11yViolations(page);
+    await page.screenshot({ path: join(ARTIFACTS, "console-supervisor-1280.png"), fullPage: true });
+    await context.close();
+  });
+
+  it("refuses a form post without the CSRF token", async () => {
+    const alertId = await postWarning({});
+    const login = await fetch(`${runtime.baseUrl}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "officer.miaogong", password: officer("officer.miaogong").password }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const res = await fetch(`${runtime.baseUrl}/console/alerts/${alertId}/acknowledge`, {
+      method: "POST",
+      headers: {
+        cookie: `af_session=${token}`,
+        "content-type": "application/x-www-form-urlencoded",
+        origin: runtime.baseUrl,
+      },
+      body: "expectedVersion=1",
+      redirect: "manual",
+    });
+    expect(res.status).toBe(403);
+  });
+});
