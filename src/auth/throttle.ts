@@ -36,7 +36,8 @@ export async function assertNotThrottled(deps: ThrottleDeps, username: string): 
 export async function recordLoginFailure(deps: ThrottleDeps, username: string): Promise<void> {
   const { config } = deps;
   const now = deps.clock.now();
-  const windowStart = new Date(now.getTime() - config.LOGIN_FAILURE_WINDOW_MINUTES * 60_000);
+  // As text: postgres.js cannot bind a Date inside a raw SQL fragment (drizzle only maps it for columns).
+  const windowStart = new Date(now.getTime() - config.LOGIN_FAILURE_WINDOW_MINUTES * 60_000).toISOString();
   const [row] = await deps.db
     .insert(loginThrottle)
     .values({ key: keyFor(username), failures: 1, lastFailureAt: now })
@@ -44,7 +45,7 @@ export async function recordLoginFailure(deps: ThrottleDeps, username: string): 
       target: loginThrottle.key,
       set: {
         // Quiet for a whole window since the last failure and the last block: start counting afresh.
-        failures: sql`case when ${loginThrottle.lastFailureAt} < ${windowStart} and coalesce(${loginThrottle.blockedUntil} < ${windowStart}, true) then 1 else ${loginThrottle.failures} + 1 end`,
+        failures: sql`case when ${loginThrottle.lastFailureAt} < ${windowStart}::timestamptz and coalesce(${loginThrottle.blockedUntil} < ${windowStart}::timestamptz, true) then 1 else ${loginThrottle.failures} + 1 end`,
         lastFailureAt: now,
       },
     })
