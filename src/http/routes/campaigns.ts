@@ -1,0 +1,242 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import {
+  addTemplate,
+  createCampaign,
+  getCampaign,
+  listCampaigns,
+  setTemplateDisabled,
+  updateCampaign,
+} from "../../parcels/campaigns";
+import { checkTemplate, MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
+import { requireOfficer } from "../auth";
+import type { AppEnv } from "../env";
+import { validationHook } from "../validation";
+
+const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
+const params = z.object({ id: z.string().regex(/^cmp_/, "a campaign id starts with cmp_") });
+const templateParams = params.extend({
+  templateId: z.string().regex(/^tpl_/, "a template id starts with tpl_"),
+});
+
+const TemplateSchema = z
+  .object({
+    id: z.string(),
+    body: z.string(),
+    characters: z.number().int(),
+    segments: z.number().int().openapi({ description: "Billed SMS parts (UCS-2: 70 single, 67 per part)" }),
+    parts: z.array(z.string()).openapi({ description: "Each part as a phone receives it" }),
+    uses: z.number().int().openapi({ description: "Reminders that used it (rotation counter)" }),
+    disabledAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("CampaignTemplate");
+
+const CampaignSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    areaPrefixes: z.array(z.string()),
+    startsOn: z.string(),
+    endsOn: z.string(),
+    priority: z.number().int(),
+    disabledAt: z.string().nullable(),
+    createdAt: z.string(),
+    templates: z.array(TemplateSchema),
+  })
+  .openapi("Campaign");
+
+const fields = {
+  name: z.string().trim().min(1).max(100),
+  areaPrefixes: z
+    .array(z.string().regex(/^\d{2,12}$/, "an administrative division code prefix (digits)"))
+    .max(200)
+    .openapi({ description: "Area code prefixes targeted; empty: the whole station" }),
+  startsOn: z.iso.date().openapi({ description: "First day (Asia/Shanghai), YYYY-MM-DD" }),
+  endsOn: z.iso.date().openapi({ description: "Last day (Asia/Shanghai), inclusive" }),
+  priority: z.number().int().min(-1000).max(1000).openapi({
+    description: "Higher goes first: an urgent campaign about a new scam pattern outranks the standing one",
+  }),
+};
+
+const templateBody = z.object({
+  body: z
+    .string()
+    .min(1)
+    .max(1000)
+    .openapi({
+      description: `Starts with the signature 【...】, ends with ${OPT_OUT_WORDING}, no links, at most ${MAX_TEMPLATE_PARTS} parts`,
+    }),
+});
+
+const errors = {
+  401: { description: "Not logged in" },
+  403: { description: "Only admins change campaigns (supervisors may read them)" },
+};
+const notFound = { 404: { description: "No such campaign (or template) at the station" } };
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const createCampaignRoute = createRoute({
+  method: "post",
+  path: "/v1/campaigns",
+  summary: "Create a reminder campaign (add its templates next)",
+  security,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: z.object({ ...fields, priority: fields.priority.default(0) }) },
+      },
+    },
+  },
+  responses: { 201: json(CampaignSchema, "The campaign"), 400: { description: "Not valid" }, ...errors },
+});
+
+const listCampaignsRoute = createRoute({
+  method: "get",
+  path: "/v1/campaigns",
+  summary: "The station's campaigns with their templates, highest priority first",
+  security,
+  responses: { 200: json(z.object({ campaigns: z.array(CampaignSchema) }), "Campaigns"), ...errors },
+});
+
+const getCampaignRoute = createRoute({
+  method: "get",
+  path: "/v1/campaigns/{id}",
+  summary: "One campaign with its templates",
+  security,
+  request: { params },
+  responses: { 200: json(CampaignSchema, "The campaign"), ...errors, ...notFound },
+});
+
+const updateCampaignRoute = createRoute({
+  method: "patch",
+  path: "/v1/campaigns/{id}",
+  summary: "Change a campaign's name, areas, dates or priority, or disable it (disabled: true)",
+  security,
+  request: {
+    params,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.object({
+            name: fields.name.optional(),
+            areaPrefixes: fields.areaPrefixes.optional(),
+            startsOn: fields.startsOn.optional(),
+            endsOn: fields.endsOn.optional(),
+            priority: fields.priority.optional(),
+            disabled: z.boolean().optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(CampaignSchema, "The campaign"),
+    400: { description: "Not valid" },
+    ...errors,
+    ...notFound,
+  },
+});
+
+const addTemplateRoute = createRoute({
+  method: "post",
+  path: "/v1/campaigns/{id}/templates",
+  summary:
+    "Add a template to the campaign's rotation (validated: signature, opt-out wording, no links, parts)",
+  security,
+  request: { params, body: { required: true, content: { "application/json": { schema: templateBody } } } },
+  responses: {
+    201: json(TemplateSchema, "The template with its parts"),
+    400: { description: "The template breaks a rule; each problem is named under errors (path body)" },
+    ...errors,
+    ...notFound,
+  },
+});
+
+const templateStateRoute = (action: "disable" | "enable") =>
+  createRoute({
+    method: "post",
+    path: `/v1/campaigns/{id}/templates/{templateId}/${action}`,
+    summary: action === "disable" ? "Take a template out of rotation" : "Put a template back into rotation",
+    security,
+    request: { params: templateParams },
+    responses: { 200: json(TemplateSchema, "The template"), ...errors, ...notFound },
+  });
+
+const checkTemplateRoute = createRoute({
+  method: "post",
+  path: "/v1/campaign-templates/check",
+  summary: "Check a template text without saving it: problems, characters and billed parts",
+  security,
+  request: { body: { required: true, content: { "application/json": { schema: templateBody } } } },
+  responses: {
+    200: json(
+      z.object({
+        valid: z.boolean(),
+        problems: z.array(z.object({ path: z.string(), message: z.string() })),
+        characters: z.number().int(),
+        encoding: z.string(),
+        segments: z.number().int(),
+        parts: z.array(z.string()),
+      }),
+      "The check",
+    ),
+    ...errors,
+  },
+});
+
+export function campaignRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/v1/campaigns", requireOfficer(deps));
+  app.use("/v1/campaigns/*", requireOfficer(deps));
+  app.use("/v1/campaign-templates/*", requireOfficer(deps));
+  const setTemplate = (disabled: boolean) =>
+    (async (c) => {
+      const { id, templateId } = c.req.valid("param");
+      return c.json(await setTemplateDisabled(deps, c.get("principal"), id, templateId, disabled), 200);
+    }) as Parameters<typeof app.openapi<ReturnType<typeof templateStateRoute>>>[1];
+  return app
+    .openapi(createCampaignRoute, async (c) => {
+      const campaign = await createCampaign(deps, c.get("principal"), c.req.valid("json"));
+      c.get("log").info({ campaignId: campaign.id, by: c.get("principal").officerId }, "campaign created");
+      return c.json(campaign, 201);
+    })
+    .openapi(listCampaignsRoute, async (c) =>
+      c.json({ campaigns: await listCampaigns(deps, c.get("principal")) }, 200),
+    )
+    .openapi(getCampaignRoute, async (c) =>
+      c.json(await getCampaign(deps, c.get("principal"), c.req.valid("param").id), 200),
+    )
+    .openapi(updateCampaignRoute, async (c) => {
+      const campaign = await updateCampaign(
+        deps,
+        c.get("principal"),
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      );
+      c.get("log").info({ campaignId: campaign.id, by: c.get("principal").officerId }, "campaign updated");
+      return c.json(campaign, 200);
+    })
+    .openapi(addTemplateRoute, async (c) => {
+      const { id } = c.req.valid("param");
+      const template = await addTemplate(deps, c.get("principal"), id, c.req.valid("json").body);
+      c.get("log").info(
+        { campaignId: id, templateId: template.id, segments: template.segments },
+        "template added",
+      );
+      return c.json(template, 201);
+    })
+    .openapi(templateStateRoute("disable"), setTemplate(true))
+    .openapi(templateStateRoute("enable"), setTemplate(false))
+    .openapi(checkTemplateRoute, async (c) => {
+      if (c.get("principal").role !== "admin")
+        throw new AppError("FORBIDDEN", "only admins manage campaigns");
+      return c.json(checkTemplate(c.req.valid("json").body), 200);
+    });
+}

@@ -1,0 +1,174 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import { IDEMPOTENCY_KEY_PATTERN, requestDigest } from "../../idempotency";
+import { ParcelEventBatchSchema, ParcelEventInputSchema } from "../../parcels/event-input";
+import { receiveParcelEvents } from "../../parcels/intake";
+import { getParcelEvents } from "../../parcels/view";
+import { requirePartner } from "../../partners/auth";
+import type { AppEnv } from "../env";
+import { readJsonBody } from "../json-body";
+import { zodFieldErrors } from "../problem";
+import { validationHook } from "../validation";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+
+const ResultSchema = z
+  .object({
+    index: z.number().int(),
+    status: z.enum(["scheduled", "deferred", "attached", "suppressed", "duplicate", "rejected"]),
+    reason: z.string().optional().openapi({
+      description: "suppressed: opted_out, capped_<period>, no_campaign; deferred: quiet_hours",
+    }),
+    deferredUntil: z.string().optional().openapi({ description: "deferred: when the reminder will go" }),
+    text: z.string().optional().openapi({ description: "attached: the text to append to your pickup SMS" }),
+    messageId: z
+      .string()
+      .optional()
+      .openapi({ description: "scheduled: the SMS, see GET /v1/messages/{id}" }),
+    errors: z.array(FieldErrorSchema).optional(),
+  })
+  .openapi("ParcelEventResult");
+
+const EventViewSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    recipient: z.string().openapi({ description: "Masked: at least six digits hidden (GB/T 41833-2022)" }),
+    area: z.object({ code: z.string().nullable() }),
+    pickupPoint: z.string().nullable(),
+    occurredAt: z.string(),
+    receivedAt: z.string(),
+    decision: z.enum(["scheduled", "deferred", "attached", "suppressed"]),
+    reason: z.string().nullable(),
+    explanation: z.string(),
+    campaignId: z.string().nullable(),
+    templateId: z.string().nullable(),
+    deferredUntil: z.string().nullable(),
+    text: z.string().nullable(),
+    messageId: z.string().nullable(),
+    sms: z
+      .object({
+        status: z.string().nullable(),
+        holdReason: z.string().nullable(),
+        submittedAt: z.string().nullable(),
+        finishedAt: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .openapi("ParcelEventView");
+
+const partnerErrors = {
+  401: { description: "No API key, or one that is unknown, revoked or disabled" },
+  404: { description: "Not found for this partner (another partner's id or data answers 404 too)" },
+};
+
+const getWaybillRoute = createRoute({
+  method: "get",
+  path: "/v1/partners/{partnerId}/parcel-events/{waybillNo}",
+  summary:
+    "A waybill's events with each reminder decision and its reason (why did, or didn't, this person get an SMS)",
+  security: [{ bearer: [] }],
+  request: {
+    params: z.object({ partnerId: z.string(), waybillNo: z.string().min(1).max(40) }),
+  },
+  responses: {
+    200: {
+      description: "Events in the order they happened",
+      content: {
+        "application/json": { schema: z.object({ waybillNo: z.string(), events: z.array(EventViewSchema) }) },
+      },
+    },
+    ...partnerErrors,
+  },
+});
+
+export function parcelEventRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  // Documented here, handled by hand below: one bad event must not reject its batch, so the body cannot go
+  // through the all-or-nothing request validator.
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/v1/partners/{partnerId}/parcel-events",
+    summary: "Report parcel events; each gets its anti-fraud reminder decision",
+    description:
+      "1 to 1,000 events, body at most 1 MiB, `Authorization: Bearer <apiKey>`. Results come in request order: " +
+      "`scheduled` (an SMS is queued; messageId), `deferred` (quiet hours; deferredUntil is when it goes), " +
+      "`attached` (for `attach` partners: append `text` to your own pickup SMS), `suppressed` (reason: opted_out, " +
+      "capped_<period> — frequency caps counted across every partner —, no_campaign), `duplicate` (this waybill and " +
+      "kind were reported before) or `rejected` (field errors). An `Idempotency-Key` header makes a retried request " +
+      "answer with the stored response; the same key with a different body is a 422.",
+    security: [{ bearer: [] }],
+    request: {
+      params: z.object({ partnerId: z.string() }),
+      headers: z.object({ "idempotency-key": z.string().max(255).optional() }),
+      body: {
+        content: { "application/json": { schema: z.object({ events: z.array(ParcelEventInputSchema) }) } },
+      },
+    },
+    responses: {
+      200: {
+        description: "One result per event, in order",
+        content: { "application/json": { schema: z.object({ results: z.array(ResultSchema) }) } },
+      },
+      400: {
+        description: "Malformed JSON, no events array, an empty or oversized batch, a bad Idempotency-Key",
+      },
+      ...partnerErrors,
+      413: { description: "Body over 1 MiB" },
+      415: { description: "Not application/json" },
+      422: { description: "The Idempotency-Key was used before with a different body" },
+    },
+  });
+
+  app.use("/v1/partners/:partnerId/parcel-events", requirePartner(deps));
+  app.use("/v1/partners/:partnerId/parcel-events/:waybillNo", requirePartner(deps));
+
+  app.post(
+    "/v1/partners/:partnerId/parcel-events",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", "body is over 1 MiB; send smaller batches");
+      },
+    }),
+    async (c) => {
+      const partner = c.get("partner");
+      const key = c.req.header("idempotency-key");
+      if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+        throw new AppError("VALIDATION_FAILED", "the Idempotency-Key header is not valid", [
+          { path: "Idempotency-Key", message: "1 to 255 printable ASCII characters" },
+        ]);
+      }
+      const { raw, value } = await readJsonBody(c);
+      const batch = ParcelEventBatchSchema.safeParse(value);
+      if (!batch.success) {
+        throw new AppError(
+          "VALIDATION_FAILED",
+          "the body must be { events: [1..1000 items] }",
+          zodFieldErrors(batch.error),
+        );
+      }
+      const answer = await receiveParcelEvents(deps, partner, batch.data.events, {
+        idempotency: key ? { scope: partner.partnerId, key, requestHash: requestDigest(raw) } : undefined,
+        traceId: c.get("requestId"),
+      });
+      const counts: Record<string, number> = {};
+      for (const r of answer.body.results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+      c.get("log").info(
+        { partnerId: partner.partnerId, replayed: answer.replayed, ...counts },
+        "parcel events",
+      );
+      if (answer.replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(answer.body, answer.status as 200);
+    },
+  );
+
+  return app.openapi(getWaybillRoute, async (c) => {
+    const { waybillNo } = c.req.valid("param");
+    return c.json(await getParcelEvents(deps, c.get("partner"), waybillNo), 200);
+  });
+}

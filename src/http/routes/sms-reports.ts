@@ -1,0 +1,128 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { partners } from "../../../schema";
+import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import { type SmsReportQuery, smsReport, smsReportCsv } from "../../parcels/report";
+import { requirePartner } from "../../partners/auth";
+import { requireOfficer } from "../auth";
+import type { AppEnv } from "../env";
+import { validationHook } from "../validation";
+
+const RowSchema = z
+  .object({
+    day: z.string(),
+    partnerId: z.string(),
+    partnerName: z.string(),
+    eventsReceived: z.number().int(),
+    scheduled: z.number().int(),
+    attached: z.number().int(),
+    deferred: z.number().int(),
+    suppressed: z.number().int(),
+    suppressedByReason: z.record(z.string(), z.number().int()),
+    submitted: z.number().int(),
+    delivered: z.number().int(),
+    failed: z.number().int(),
+    expired: z.number().int(),
+    deliveryRate: z.number().nullable(),
+    medianSubmitToDeliveredSeconds: z.number().nullable(),
+    uniqueRecipientsReached: z.number().int(),
+    partsUsed: z.number().int(),
+  })
+  .openapi("SmsReportRow");
+
+const ReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  timeZone: z.string(),
+  rows: z.array(RowSchema),
+});
+
+const range = {
+  from: z.iso.date().openapi({ description: "First day, Asia/Shanghai (YYYY-MM-DD)" }),
+  to: z.iso.date().openapi({ description: "Last day, inclusive" }),
+};
+
+const description =
+  "Per Asia/Shanghai day and partner: events received, reminders scheduled, attached, deferred, suppressed " +
+  "(by reason), SMS submitted, delivered, failed, expired, delivery rate, median submit-to-delivered time, unique " +
+  "recipients reached and parts used. Event figures count by the day received, SMS figures by the day the " +
+  "reminder entered the bulk lane. `Accept: text/csv` for CSV.";
+
+const responses = {
+  200: {
+    description: "The report",
+    content: { "application/json": { schema: ReportSchema }, "text/csv": { schema: z.string() } },
+  },
+  400: { description: "Not a valid range (at most 366 days)" },
+  401: { description: "Not authenticated" },
+};
+
+const stationReportRoute = createRoute({
+  method: "get",
+  path: "/v1/reports/sms",
+  summary: "Courier + SMS report for the station's partners (supervisors and admins)",
+  description,
+  security: [{ bearer: [] }, { session: [] }] as Record<string, string[]>[],
+  request: { query: z.object({ ...range, partnerId: z.string().optional() }) },
+  responses: {
+    ...responses,
+    403: { description: "Officers at posts do not see partner reports" },
+    404: { description: "partnerId is not a partner of the station" },
+  },
+});
+
+const partnerReportRoute = createRoute({
+  method: "get",
+  path: "/v1/partners/{partnerId}/reports/sms",
+  summary: "The same report for the calling partner only (API key)",
+  description,
+  security: [{ bearer: [] }],
+  request: { params: z.object({ partnerId: z.string() }), query: z.object(range) },
+  responses: { ...responses, 404: { description: "Another partner's id" } },
+});
+
+export function smsReportRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/v1/reports/sms", requireOfficer(deps));
+  app.use("/v1/partners/:partnerId/reports/sms", requirePartner(deps));
+  const knownReasons = [
+    "opted_out",
+    ...deps.config.REMINDER_CAPS.map((c) => `capped_${c.name}`),
+    "no_campaign",
+    "opted_out_while_deferred",
+    "campaign_ended",
+    "partner_disabled",
+  ];
+  const answer = async (c: Context<AppEnv>, query: SmsReportQuery): Promise<Response> => {
+    const report = await smsReport(deps, query);
+    if (/\btext\/csv\b/i.test(c.req.header("accept") ?? "")) {
+      c.header("Content-Disposition", `attachment; filename="sms-report-${query.from}-${query.to}.csv"`);
+      return c.body(smsReportCsv(report.rows, knownReasons), 200, {
+        "content-type": "text/csv; charset=utf-8",
+      });
+    }
+    return c.json(report, 200);
+  };
+  return app
+    .openapi(stationReportRoute, async (c) => {
+      const principal = c.get("principal");
+      if (principal.role === "officer")
+        throw new AppError("FORBIDDEN", "partner reports are for supervisors and admins");
+      const { from, to, partnerId } = c.req.valid("query");
+      if (partnerId) {
+        const [partner] = await deps.db
+          .select({ id: partners.id })
+          .from(partners)
+          .where(and(eq(partners.id, partnerId), eq(partners.stationId, principal.stationId)));
+        if (!partner) throw new AppError("NOT_FOUND", "no such partner at this station");
+      }
+      return answer(c, { stationId: principal.stationId, from, to, partnerId });
+    })
+    .openapi(partnerReportRoute, async (c) => {
+      const partner = c.get("partner");
+      const { from, to } = c.req.valid("query");
+      return answer(c, { stationId: partner.stationId, from, to, partnerId: partner.partnerId });
+    });
+}
