@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
+import { parseCaps, parseSendingHours } from "./parcels/policy";
 import { perChannelNumber } from "./sms/settings";
 import { SmsApiSchema } from "./sms/sms-api";
 import { QUEUE_NAMES, type QueueName } from "./topology";
@@ -108,6 +109,19 @@ const ConfigSchema = z.object({
   REPEAT_WARNING_QUIET_MINUTES: z.coerce.number().min(0).default(30),
   /** An officer gets at most one notification SMS per this many seconds; alerts in between are summarised. */
   OFFICER_NOTIFY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  /**
+   * Reminder frequency caps per recipient, counted across all partners and campaigns: `<count>/<period>`
+   * (period in m, h or d), comma-separated; a reminder is suppressed as `capped_<period>` when one is full.
+   */
+  REMINDER_CAPS: z
+    .string()
+    .default("1/1d,2/7d")
+    .transform((v, ctx) => parseOrIssue(() => parseCaps(v), ctx)),
+  /** When bulk reminders may go out, Asia/Shanghai time, [start, end); outside it they wait for the next start. */
+  REMINDER_HOURS: z
+    .string()
+    .default("10:00-21:00")
+    .transform((v, ctx) => parseOrIssue(() => parseSendingHours(v), ctx)),
   /** Create demo station, officers, feed source and partner on first start (never in production). */
   SEED_DEMO: z
     .enum(["true", "false"])
@@ -142,6 +156,16 @@ const ConfigSchema = z.object({
 const QueueUrlsSchema = z.object(
   Object.fromEntries(QUEUE_NAMES.map((name) => [name, z.string().url()])) as Record<QueueName, z.ZodString>,
 );
+
+/** Runs a settings parser inside a zod transform, turning its error into an issue that names the key. */
+function parseOrIssue<T>(parse: () => T, ctx: z.RefinementCtx): T {
+  try {
+    return parse();
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+}
 
 function parseJson(text: string): unknown {
   try {
