@@ -643,3 +643,30 @@ describe("every officer action", () => {
     ]);
   });
 });
+
+describe("GET /openapi.json", () => {
+  it("documents the verify, audit, officer and session routes", async () => {
+    const ctx = await createTestContext();
+    const doc = (await (await ctx.app.request("/openapi.json")).json()) as { paths: Record<string, object> };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path}`),
+    );
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        "get /v1/alerts",
+        "get /v1/alerts/{id}",
+        "post /v1/alerts/{id}/acknowledge",
+        "post /v1/alerts/{id}/attempts",
+        "post /v1/alerts/{id}/outcome",
+        "post /v1/alerts/{id}/reveal-phone",
+        "get /v1/audit",
+        "get /v1/officers",
+        "post /v1/officers",
+        "post /v1/officers/{id}/disable",
+        "post /v1/officers/{id}/reset-password",
+        "post /v1/auth/login",
+        "post /v1/auth/logout",
+      ]),
+    );
+  });
+});

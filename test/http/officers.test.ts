@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, officers, sessions } from "../../schema";
+import { createApp } from "../../src/http/app";
+import { createLog } from "../../src/log";
 import { expectRejectsTheWrongCaller, NOT_LOGGED_IN, tokenFor, type WrongCaller } from "../support/access";
 import { type Problem, send } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
@@ -221,5 +223,57 @@ describe("POST /v1/officers/{id}/reset-password", () => {
       [...NOT_ADMINS, { caller: "otheradmin", status: 404, code: "NOT_FOUND" }],
       () => snapshot(ctx),
     );
+  });
+});
+
+describe("passwords", () => {
+  it("never reach the logs, not even the one-time ones", async () => {
+    const ctx = await createTestContext();
+    const lines: string[] = [];
+    const app = createApp({
+      ...ctx.deps,
+      log: createLog("trace", { write: (line: string) => lines.push(line) }),
+    });
+    const call = (path: string, body?: unknown, token?: string) =>
+      app.request(path, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const { token } = (await (
+      await call("/v1/auth/login", { username: "admin", password: ctx.fixture.password })
+    ).json()) as {
+      token: string;
+    };
+
+    await call("/v1/auth/login", { username: "admin", password: "a-wrong-guess-123" });
+    const created = (await (await call("/v1/officers", newOfficer(ctx), token)).json()) as {
+      initialPassword: string;
+    };
+    const given = await call(
+      "/v1/officers",
+      newOfficer(ctx, { username: "li.na", password: "chosen password 42" }),
+      token,
+    );
+    const reset = (await (await call("/v1/officers/off_ergong/reset-password", undefined, token)).json()) as {
+      password: string;
+    };
+
+    expect(given.status).toBe(201);
+    const log = lines.join("");
+    expect(log).toContain("officer created");
+    for (const secret of [
+      ctx.fixture.password,
+      "a-wrong-guess-123",
+      created.initialPassword,
+      "chosen password 42",
+      reset.password,
+      token,
+    ]) {
+      expect(log).not.toContain(secret);
+    }
   });
 });
