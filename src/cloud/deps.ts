@@ -7,9 +7,7 @@ import type { Deps } from "../deps";
 import { createLog, type Log } from "../log";
 import { createPii } from "../privacy/pii";
 import { SqsQueue } from "../queue/sqs-queue";
-import type { SmsChannel } from "../sms/channel";
-import { OutboxChannel } from "../sms/outbox-channel";
-import { applyReceipt } from "../sms/receipts";
+import { configuredSmsChannel } from "../sms/configured-channel";
 import { SnsChannel } from "../sms/sns-channel";
 
 /**
@@ -19,13 +17,13 @@ import { SnsChannel } from "../sms/sns-channel";
 const LAMBDA_POOL_SIZE = 3;
 
 /** SDK calls give up well inside the functions' timeouts; a stuck call is better retried by the queue. */
-const awsClientOptions = (config: Config) => ({
+const awsClientOptions = (config: Config, maxAttempts: number) => ({
   region: config.AWS_REGION,
-  maxAttempts: 3,
+  maxAttempts,
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
 });
 
-/** Dependencies for the Lambdas: PostgreSQL over postgres.js, SQS, and SNS or the outbox for SMS. */
+/** Dependencies for the Lambdas: PostgreSQL over postgres.js, SQS, and the SMS channel SMS_CHANNEL names. */
 export async function buildCloudDeps(config: Config, log: Log = createLog(config.LOG_LEVEL)): Promise<Deps> {
   if (!config.DATABASE_URL)
     throw new ConfigError("invalid configuration: DATABASE_URL: required in the cloud");
@@ -34,32 +32,16 @@ export async function buildCloudDeps(config: Config, log: Log = createLog(config
     throw new ConfigError("invalid configuration: PII_ENCRYPTION_KEY, PII_HASH_KEY: required in the cloud");
   }
   const database = await openDatabase({ url: config.DATABASE_URL, max: LAMBDA_POOL_SIZE });
-  const queue = new SqsQueue(new SQSClient(awsClientOptions(config)), { urls: config.QUEUE_URLS });
-  return {
-    config,
-    database,
-    db: database.db,
-    log,
-    clock: systemClock,
-    pii: createPii(
-      Buffer.from(config.PII_ENCRYPTION_KEY, "base64"),
-      Buffer.from(config.PII_HASH_KEY, "base64"),
-    ),
-    queue,
-    sms: smsChannel(config, database.db),
-  };
-}
-
-function smsChannel(config: Config, db: Deps["db"]): SmsChannel {
-  if (config.SMS_CHANNEL === "sns") {
-    return new SnsChannel(new SNSClient(awsClientOptions(config)), { senderId: config.SNS_SENDER_ID });
-  }
-  // A staging stage can run the whole pipeline without texting anyone; the outbox is its record.
-  return new OutboxChannel(db, {
-    receiptDelayMs: config.OUTBOX_RECEIPT_DELAY_MS,
-    failureRate: config.OUTBOX_FAILURE_RATE,
-    onReceipt: async (receipt) => {
-      await applyReceipt(db, { channel: "outbox", ...receipt });
-    },
-  });
+  const queue = new SqsQueue(new SQSClient(awsClientOptions(config, 3)), { urls: config.QUEUE_URLS });
+  const pii = createPii(
+    Buffer.from(config.PII_ENCRYPTION_KEY, "base64"),
+    Buffer.from(config.PII_HASH_KEY, "base64"),
+  );
+  // The outbox (a staging stage texts no one) and an HTTP gateway come from configuration as locally;
+  // SNS needs an AWS client, so it is built here. The SDK must not retry a Publish by itself: a retried
+  // timeout could text someone twice, and the SMS engine retries with backoff and knows the risks.
+  const sms =
+    configuredSmsChannel(config, database.db, pii) ??
+    new SnsChannel(new SNSClient(awsClientOptions(config, 1)), { senderId: config.SNS_SENDER_ID });
+  return { config, database, db: database.db, log, clock: systemClock, pii, queue, sms };
 }

@@ -72,19 +72,40 @@ export class SnsChannel implements SmsChannel {
   }
 }
 
+/** Failures before a connection carried the request: SNS cannot have seen it. */
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "CredentialsProviderError",
+]);
+
 /**
  * Only a refusal of this message is final. Throttling, SNS faults, timeouts and anything we cannot
- * classify (our own IAM or network set-up included) are transient: the job is retried and, if it never
- * succeeds, lands in the dead-letter queue where it can be re-driven once the cause is fixed.
+ * classify (our own IAM or network set-up included) are transient: the engine retries them with backoff.
+ * When SNS may have accepted the request (a timeout or a connection lost after sending, a gateway
+ * timeout) the outcome is unknown: SNS has no client reference to look it up by, so the engine does not
+ * send it again rather than risk texting a person twice (src/sms/send.ts).
  */
 export function toSmsSendError(error: unknown, to: string): SmsSendError {
   if (error instanceof SmsSendError) return error;
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const name = e.name ?? "Error";
   // SNS may quote the number it refused; the reason is stored and logged, the number must not be.
   const text = `SNS ${name}: ${(e.message ?? String(error)).replaceAll(to, maskPhone(to))}`;
   const status = e.$metadata?.httpStatusCode;
-  if (PERMANENT.has(name) && status !== 429 && !(status && status >= 500))
-    return new SmsSendError(text, false);
-  return new SmsSendError(text, true);
+  if (status !== undefined) {
+    if (PERMANENT.has(name) && status < 500 && status !== 429) return new SmsSendError(text, false);
+    return new SmsSendError(text, true, { unknownOutcome: status === 504 });
+  }
+  // No HTTP answer at all: unless the request never left, SNS may have it.
+  const notSent = NOT_SENT.has(e.code ?? "") || NOT_SENT.has(name);
+  return new SmsSendError(text, true, { unknownOutcome: !notSent });
 }
