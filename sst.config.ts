@@ -22,6 +22,7 @@ export default $config({
     const { queues } = await import("./infra/queues");
     await import("./infra/consumers");
     await import("./infra/schedules");
+    await import("./infra/sms-receipts");
     const { api } = await import("./infra/api");
     return {
       api: api.url,

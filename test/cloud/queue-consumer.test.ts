@@ -1,71 +1,26 @@
-import type { SQSRecord } from "aws-lambda";
 import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alerts, feedSources, posts, smsMessages } from "../../schema";
 import { handleSqsEvent } from "../../src/cloud/sqs-handler";
-import type { Deps } from "../../src/deps";
-import type { Message } from "../../src/queue/messages";
-import { SqsQueue } from "../../src/queue/sqs-queue";
-import { SnsChannel } from "../../src/sms/sns-channel";
 import { redelivered, sqsEvent, sqsRecord } from "../support/aws-events";
-import { createTestContext, type TestContext } from "../support/context";
-import { fakeSns, fakeSqs, snsClient, sqsClient, TEST_QUEUE_URLS, useFakeAws } from "../support/fake-aws";
+import {
+  cloudSetup,
+  deliverAll,
+  migrateBeforeAll,
+  OTHER_VICTIM,
+  pushMessage,
+  receivedAlerts,
+  VICTIM,
+} from "../support/cloud";
+import { TEST_QUEUE_URLS, useFakeAws } from "../support/fake-aws";
 import { aWarning } from "../support/fixture";
 
 const server = useFakeAws();
-
-/**
- * The Lambda's dependencies on a real test database: SQS for follow-up work and SNS for SMS, both over
- * msw, so what a consumer publishes or texts is read off the wire.
- */
-async function cloudSetup() {
-  const ctx = await createTestContext();
-  const sqs = fakeSqs();
-  const sns = fakeSns();
-  server.use(sqs.handler, sns.handler);
-  const deps: Deps = {
-    ...ctx.deps,
-    queue: new SqsQueue(sqsClient(), { urls: TEST_QUEUE_URLS, retryDelayMs: () => 1 }),
-    sms: new SnsChannel(snsClient({ maxAttempts: 1 })),
-  };
-  return { ctx, deps, sqs, sns };
-}
-
-async function receivedAlerts(ctx: TestContext, phones: string[]): Promise<string[]> {
-  const res = await ctx.postWarnings({ warnings: phones.map((phone) => aWarning({ subject: { phone } })) });
-  const body = (await res.json()) as { results: { alertId: string }[] };
-  return body.results.map((r) => r.alertId);
-}
-
-const VICTIM = "+8613800138000";
-const OTHER_VICTIM = "+8613800138001";
-const pushMessage = (alertId: string): Message => ({ type: "alert.push", v: 1, alertId });
-
-/**
- * Plays SQS: every message the fake accepted since the last call is delivered to the handler, a batch per
- * queue, until nothing new was sent. Returns every record it delivered, for redelivery.
- */
-async function deliverAll(deps: Deps, sqs: ReturnType<typeof fakeSqs>) {
-  const delivered: SQSRecord[] = [];
-  let cursor = 0;
-  while (cursor < sqs.accepted.length) {
-    const batch = sqs.accepted.slice(cursor);
-    cursor = sqs.accepted.length;
-    for (const queue of new Set(batch.map((a) => a.queue))) {
-      const records = batch
-        .filter((a) => a.queue === queue)
-        .map((a) => sqsRecord(a.entry.MessageBody, { queue: `af-test-${queue}` }));
-      const response = await handleSqsEvent(deps, sqsEvent(records));
-      expect(response, `batch from ${queue}`).toEqual({ batchItemFailures: [] });
-      delivered.push(...records);
-    }
-  }
-  return delivered;
-}
+migrateBeforeAll();
 
 describe("queue-consumer Lambda (handleSqsEvent)", () => {
   it("pushes the alert for an alert.push record and sends its follow-up work to SQS after commit", async () => {
-    const { ctx, deps, sqs } = await cloudSetup();
+    const { ctx, deps, sqs } = await cloudSetup(server);
     const [alertId] = await receivedAlerts(ctx, [VICTIM]);
 
     const response = await handleSqsEvent(deps, sqsEvent([sqsRecord(pushMessage(alertId as string))]));
@@ -90,7 +45,7 @@ describe("queue-consumer Lambda (handleSqsEvent)", () => {
   });
 
   it("texts each recipient once through SNS, however often SQS delivers the same records", async () => {
-    const { ctx, deps, sqs, sns } = await cloudSetup();
+    const { ctx, deps, sqs, sns } = await cloudSetup(server);
     const [alertId] = await receivedAlerts(ctx, [VICTIM]);
     const push = sqsRecord(pushMessage(alertId as string));
     await handleSqsEvent(deps, sqsEvent([push]));
@@ -114,7 +69,7 @@ describe("queue-consumer Lambda (handleSqsEvent)", () => {
     ["an unknown message type", { type: "alert.explode", v: 1, alertId: "alr_x" }],
     ["a message of a version it does not know", { type: "alert.push", v: 2, alertId: "alr_x" }],
   ])("acknowledges %s instead of retrying it", async (_case, body) => {
-    const { deps, sqs, sns } = await cloudSetup();
+    const { deps, sqs, sns } = await cloudSetup(server);
 
     const response = await handleSqsEvent(deps, sqsEvent([sqsRecord(body)]));
 
@@ -124,7 +79,7 @@ describe("queue-consumer Lambda (handleSqsEvent)", () => {
   });
 
   it("reports only the record whose handler threw, so SQS redelivers just that one", async () => {
-    const { ctx, deps } = await cloudSetup();
+    const { ctx, deps } = await cloudSetup(server);
     const [routable = ""] = await receivedAlerts(ctx, [VICTIM]);
     await ctx.deps.db.insert(feedSources).values({
       id: "src_other",
@@ -156,7 +111,7 @@ describe("queue-consumer Lambda (handleSqsEvent)", () => {
   });
 
   it("sends a message back to its queue while it is not yet due, and handles it once it is", async () => {
-    const { ctx, deps, sqs } = await cloudSetup();
+    const { ctx, deps, sqs } = await cloudSetup(server);
     const [alertId = ""] = await receivedAlerts(ctx, [VICTIM]);
     const now = ctx.deps.clock.now().getTime();
     const deferred = (notBefore: number) =>

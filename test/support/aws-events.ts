@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import { gzipSync } from "node:zlib";
+import type { CloudWatchLogsEvent, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
 
 export const TEST_REGION = "ap-east-1";
 const ACCOUNT = "123456789012";
@@ -47,4 +48,40 @@ export function sqsEvent(records: SQSRecord[]): SQSEvent {
 export function redelivered(record: SQSRecord): SQSRecord {
   const count = Number(record.attributes.ApproximateReceiveCount) + 1;
   return { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: String(count) } };
+}
+
+/** A CloudWatch Logs subscription delivery: `awslogs.data` is base64 of gzipped JSON, as Lambda gets it. */
+export function cloudWatchLogsEvent(
+  messages: string[],
+  options: { logGroup?: string; messageType?: "DATA_MESSAGE" | "CONTROL_MESSAGE" } = {},
+): CloudWatchLogsEvent {
+  const payload = {
+    messageType: options.messageType ?? "DATA_MESSAGE",
+    owner: ACCOUNT,
+    logGroup: options.logGroup ?? `sns/${TEST_REGION}/${ACCOUNT}/DirectPublishToPhoneNumber`,
+    logStream: randomUUID(),
+    subscriptionFilters: ["sns-sms-delivery"],
+    logEvents: messages.map((message, i) => ({ id: String(i), timestamp: Date.now(), message })),
+  };
+  return { awslogs: { data: gzipSync(JSON.stringify(payload)).toString("base64") } };
+}
+
+/** One SNS SMS delivery-status record as SNS writes it to CloudWatch Logs. */
+export function snsDeliveryRecord(messageId: string, to: string, status: "SUCCESS" | "FAILURE"): string {
+  return JSON.stringify({
+    notification: { messageId, timestamp: new Date().toISOString().replace("T", " ").slice(0, 23) },
+    delivery: {
+      phoneCarrier: "China Mobile",
+      mnc: 0,
+      numberOfMessageParts: 1,
+      destination: to,
+      priceInUSD: 0.02,
+      smsType: "Transactional",
+      mcc: 460,
+      providerResponse: status === "SUCCESS" ? "Message has been accepted by phone carrier" : "Unknown error",
+      dwellTimeMs: 300,
+      dwellTimeMsUntilDeviceAck: 2000,
+    },
+    status,
+  });
 }

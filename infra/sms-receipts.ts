@@ -1,0 +1,77 @@
+import { appFunction } from "./functions";
+import { migration } from "./migrations";
+import { smsChannel } from "./settings";
+
+/**
+ * Delivery receipts for SMS sent through SNS. SNS logs a delivery-status record per SMS to two log groups
+ * (successes and failures) once the account's SMS preferences name a role it may log with; a subscription
+ * hands each group's records to functions/sns-delivery-log.ts, which applies them as receipts, matched by
+ * the MessageId Publish returned. Only stages that send through SNS set this up.
+ *
+ * SMS preferences are one setting per account and region: deploy one SNS-sending stage per account. SNS
+ * creates the log groups itself on first delivery; declaring them here first lets the subscription exist
+ * from the start (an account that already has them must import them: `sst import`/pulumi import).
+ */
+export const smsReceipts = smsChannel === "sns" ? setUp() : undefined;
+
+function setUp() {
+  const identity = aws.getCallerIdentityOutput();
+  const region = aws.getRegionOutput();
+
+  const role = new aws.iam.Role("SnsDeliveryStatusRole", {
+    assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "sns.amazonaws.com" }),
+    inlinePolicies: [
+      {
+        name: "write-sms-delivery-status",
+        policy: $jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:PutMetricFilter",
+                "logs:PutRetentionPolicy",
+              ],
+              Resource: "*",
+            },
+          ],
+        }),
+      },
+    ],
+  });
+  const preferences = new aws.sns.SmsPreferences("SmsPreferences", {
+    deliveryStatusIamRoleArn: role.arn,
+    // Every success is logged: a receipt per SMS is what lets an officer see that a warning arrived.
+    deliveryStatusSuccessSamplingRate: "100",
+    defaultSmsType: "Transactional",
+  });
+
+  const receiver = new sst.aws.Function(
+    "SnsDeliveryLog",
+    appFunction({ handler: "functions/sns-delivery-log.handler", timeoutSeconds: 60 }),
+    { dependsOn: [migration] },
+  );
+
+  const prefix = $interpolate`sns/${region.region}/${identity.accountId}/DirectPublishToPhoneNumber`;
+  const groups = [
+    ["Success", prefix],
+    ["Failure", $interpolate`${prefix}/Failure`],
+  ] as const;
+  return groups.map(([kind, name]) => {
+    const group = new aws.cloudwatch.LogGroup(`SnsSms${kind}Logs`, { name, retentionInDays: 90 });
+    const invoke = new aws.lambda.Permission(`SnsSms${kind}LogsInvoke`, {
+      action: "lambda:InvokeFunction",
+      function: receiver.name,
+      principal: "logs.amazonaws.com",
+      sourceArn: $interpolate`${group.arn}:*`,
+    });
+    return new aws.cloudwatch.LogSubscriptionFilter(
+      `SnsSms${kind}LogsToReceipts`,
+      { logGroup: group.name, filterPattern: "", destinationArn: receiver.arn },
+      { dependsOn: [invoke, preferences] },
+    );
+  });
+}
