@@ -1,7 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  campaigns,
+  campaignTemplates,
   feedSources,
   jurisdictionRules,
   officers,
@@ -13,6 +15,9 @@ import {
 import { hashPassword } from "../auth/passwords";
 import type { Deps } from "../deps";
 import { newId } from "../ids";
+import { shanghaiDate } from "../parcels/local-time";
+import { checkTemplate } from "../parcels/template-rules";
+import { hashApiKey } from "../partners/keys";
 
 export interface DemoCredentials {
   baseUrl: string;
@@ -48,12 +53,21 @@ const DEMO_POSTS = [
   },
 ];
 
+/** Two texts in rotation; each passes the template rules (signature, opt-out wording, no links) in one SMS part. */
+const DEMO_TEMPLATES = [
+  "【昌吉公安】取件提醒：自称快递客服称包裹丢失要理赔退款，让您下载App、共享屏幕或转账的，都是诈骗！拒收请回复R",
+  "【昌吉公安】正规理赔退款原路退回，不会让您开通借款、刷流水或扫码转账。接到“客服”退款电话请挂断核实。拒收请回复R",
+];
+
 /**
  * First start in local mode: a demo station with posts, jurisdiction rules, officers, a feed source
  * and a logistics partner, so the worked example in the README runs as printed. All rows are marked
  * demo and refused in production.
  */
-export async function seedDemo(deps: Pick<Deps, "db" | "pii">, baseUrl: string): Promise<DemoCredentials> {
+export async function seedDemo(
+  deps: Pick<Deps, "db" | "pii" | "clock">,
+  baseUrl: string,
+): Promise<DemoCredentials> {
   const stationId = newId("station");
   const dutyDeskId = newId("post");
   const credentials: DemoCredentials = {
@@ -136,13 +150,37 @@ export async function seedDemo(deps: Pick<Deps, "db" | "pii">, baseUrl: string):
       id: credentials.partner.id,
       stationId,
       name: "Demo courier (驿站)",
-      channel: "attach",
+      // `sns`: we send its reminders on its behalf through the configured SMS channel, which locally is the
+      // dev outbox, so posted parcel events show up there as parcel_reminder SMS.
+      channel: "sns",
       demo: true,
     });
     await tx.insert(partnerApiKeys).values({
       partnerId: credentials.partner.id,
-      keyHash: createHash("sha256").update(credentials.partner.apiKey).digest("base64url"),
+      keyHash: hashApiKey(credentials.partner.apiKey),
     });
+
+    // The standing campaign of the courier + SMS programme: fake customer-service refund scams, the most
+    // common pattern around parcels, over the whole town (Sangong's division code), for a year from today.
+    const campaignId = newId("campaign");
+    const today = deps.clock.now();
+    await tx.insert(campaigns).values({
+      id: campaignId,
+      stationId,
+      name: "防范冒充客服退款诈骗",
+      areaPrefixes: ["652301105"],
+      startsOn: shanghaiDate(today),
+      endsOn: shanghaiDate(new Date(today.getTime() + 365 * 86_400_000)),
+      priority: 10,
+    });
+    await tx.insert(campaignTemplates).values(
+      DEMO_TEMPLATES.map((body) => ({
+        id: newId("template"),
+        campaignId,
+        body,
+        segments: checkTemplate(body).segments,
+      })),
+    );
   });
   return credentials;
 }
