@@ -127,6 +127,13 @@ const ConfigSchema = z.object({
     .enum(["true", "false"])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === "true")),
+  /** A feedback callback that has not answered by then counts as failed and is retried. */
+  FEEDBACK_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /** Failed callbacks are retried this long (from the first try, or from a re-drive), then dead-lettered. */
+  FEEDBACK_RETRY_HOURS: z.coerce.number().positive().default(24),
+  /** Backoff with full jitter: retry n waits a random time up to min(max, base * 2^(n-1)) seconds. */
+  FEEDBACK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
+  FEEDBACK_RETRY_MAX_DELAY_SECONDS: z.coerce.number().positive().default(3600),
   // Cloud runtime (functions/, src/cloud): set by infra/ on every Lambda; unused by `npm start`.
   /** SQS queue URL for every queue in src/topology.ts, as a JSON object keyed by queue name. */
   QUEUE_URLS: z

@@ -2,6 +2,7 @@ import { notifyOfficer } from "./alerts/officer-notify";
 import { pushAlert } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
+import { deliverFeedback } from "./feedback/deliver";
 import type { MessageHandler } from "./queue/batch";
 import { sendSms } from "./sms/send";
 
@@ -17,6 +18,14 @@ export function messageHandler(deps: Deps): MessageHandler {
         return notifyOfficer(deps, message, ctx.log);
       case "sms.send":
         return sendSms(deps, message.messageId, ctx.log);
+      case "feedback.deliver":
+        await deliverFeedback(deps, message, ctx.log);
+        return;
+      default: {
+        // A message type added to src/queue/messages.ts without a consumer fails to type-check here.
+        const unhandled: never = message;
+        throw new Error(`no consumer for ${(unhandled as { type: string }).type}`);
+      }
     }
   };
 }

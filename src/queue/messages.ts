@@ -13,7 +13,17 @@ export const MessageSchema = z.discriminatedUnion("type", [
   /** Flush an officer's pending notices into one SMS once their interval allows (src/alerts/officer-notify.ts). */
   z.object({ type: z.literal("officer.notify"), ...meta, officerId: z.string() }),
   z.object({ type: z.literal("sms.send"), ...meta, messageId: z.string() }),
-  z.object({ type: z.literal("feedback.deliver"), ...meta, eventId: z.string() }),
+  z.object({
+    type: z.literal("feedback.deliver"),
+    ...meta,
+    eventId: z.string(),
+    /**
+     * The event's `attempts` when this message was scheduled (absent from the first publish and from
+     * re-drives). A message for an older attempt has been superseded and is dropped, so duplicates do not
+     * keep parallel retry chains alive.
+     */
+    attempt: z.number().int().min(0).optional(),
+  }),
 ]);
 
 export type Message = z.infer<typeof MessageSchema>;

@@ -1,0 +1,381 @@
+/**
+ * `npm run bench:intake`: the local runtime (API + workers) on a fresh database, driven over HTTP on 127.0.0.1.
+ *  1. latency: a steady 500 warnings/s (a batch of 50 every 100 ms for 20 s); receive-to-pushed percentiles
+ *     from alerts.received_at / pushed_at once every alert is pushed;
+ *  2. throughput: 30,000 warnings in signed batches of 100, 16 requests in flight; warnings/s counted from
+ *     the rows in the database, not from the responses;
+ *  3. baselines in the same run, same client, same bodies: a bare Hono handler that only parses the body, and
+ *     bare batched INSERTs of the same rows (warning, alert, job) through the same driver on a fresh database.
+ * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench, recreated each run).
+ * BENCH_CLIENT=child (default) runs the HTTP client in a child process; BENCH_CLIENT=inline in this process.
+ */
+import { fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import { and, count, inArray, isNull, like, sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { alerts, feedSources, jobs, stations, warnings } from "../schema";
+import { loadConfig } from "../src/config";
+import { type Database, openDatabase, queryRows } from "../src/db/client";
+import { migrateDatabase } from "../src/db/migrate";
+import { newId } from "../src/ids";
+import { startLocalRuntime } from "../src/local/runtime";
+import { seedDemo } from "../src/local/seed";
+import { createLog } from "../src/log";
+import { normalizePhone } from "../src/privacy/phone";
+import { createPii } from "../src/privacy/pii";
+import type { QueueName } from "../src/topology";
+import { aBenchWarning, type LoadResult, type LoadSpec, runLoad } from "./load";
+import {
+  dropDatabase,
+  fmt,
+  loadAverage,
+  machine,
+  machineCpu,
+  postgresVersion,
+  recreateDatabase,
+  summarize,
+  waitFor,
+} from "./support";
+
+const BATCH = 100;
+const WARNINGS = Number(process.env.BENCH_WARNINGS ?? 30_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const RATE = 500;
+const PACE_BATCH = 50;
+const PACE_SECONDS = Number(process.env.BENCH_PACE_SECONDS ?? 20);
+const CLIENT = process.env.BENCH_CLIENT === "inline" ? "inline" : "child";
+/** How long to let the push workers catch up after the burst before giving up on that figure. */
+const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 15);
+
+const adminUrl = process.env.DATABASE_URL;
+const kind = adminUrl ? "postgres" : "pglite";
+const scratch = mkdtempSync(join(tmpdir(), "af-bench-"));
+const wallStarted = performance.now();
+
+/** Progress on stderr, so a slow phase shows where it is; the figures go to stdout. */
+function step(what: string): void {
+  process.stderr.write(`[${((performance.now() - wallStarted) / 1000).toFixed(1)} s] ${what}\n`);
+}
+
+/** Runs the load in this process or in a fresh child, per BENCH_CLIENT. */
+async function load(spec: LoadSpec): Promise<LoadResult> {
+  if (CLIENT === "inline") return runLoad(spec);
+  const child = fork(fileURLToPath(new URL("./client.ts", import.meta.url)), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise<LoadResult>((resolve, reject) => {
+    child.once("message", (result) => resolve(result as LoadResult));
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`load client exited with ${code}`));
+    });
+    child.send(spec);
+  });
+}
+
+const burst = (url: string, secret: string, prefix: string): LoadSpec => ({
+  url,
+  secret,
+  prefix,
+  requests: Math.ceil(WARNINGS / BATCH),
+  batchSize: BATCH,
+  mode: "burst",
+  concurrency: CONCURRENCY,
+  intervalMs: 0,
+  maxMs: 45_000,
+});
+
+function describeLoad(r: LoadResult): string {
+  const statuses = Object.entries(r.statuses)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(" ");
+  const rt = summarize(r.requestMs);
+  return `${r.requests} requests (${statuses}), request p50 ${fmt(rt.p50, 1)} ms p99 ${fmt(rt.p99, 1)} ms`;
+}
+
+async function countLike(db: Database["db"], prefix: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(warnings)
+    .where(like(warnings.externalId, `${prefix}-%`));
+  return row?.n ?? 0;
+}
+
+async function unpushed(db: Database["db"], prefix: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(alerts)
+    .innerJoin(warnings, sql`${warnings.alertId} = ${alerts.id}`)
+    .where(and(like(warnings.externalId, `${prefix}-%`), isNull(alerts.pushedAt)));
+  return row?.n ?? 0;
+}
+
+/** Work the push path still owes: alert pushes and urgent SMS (other queues hold delayed jobs by design). */
+const PUSH_PATH: QueueName[] = ["alert-push", "sms-urgent"];
+async function pendingJobs(db: Database["db"]): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(jobs).where(inArray(jobs.queue, PUSH_PATH));
+  return row?.n ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The runtime under test
+
+console.log(`bench:intake on ${kind === "postgres" ? "PostgreSQL" : "PGlite"}, client ${CLIENT}`);
+console.log(`machine   ${machine()}`);
+console.log(
+  `database  ${adminUrl ? `${await postgresVersion(adminUrl)} (database af_bench)` : `PGlite 0.5 in ${scratch}`}`,
+);
+console.log(`date      ${new Date().toISOString()}`);
+console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
+
+/**
+ * Each phase gets its own runtime on a fresh database (af_bench, or a new PGlite directory), so neither
+ * inherits the other's backlog: the dev outbox is rate-limited like a provider (SMS_GLOBAL_PARTS_PER_SECOND),
+ * and SMS left over from one phase would otherwise compete with the next.
+ */
+async function withRuntime<T>(
+  name: string,
+  run: (r: { db: Database["db"]; feedUrl: string; secret: string }) => Promise<T>,
+): Promise<T> {
+  step(`${name}: starting the runtime on a fresh database`);
+  const benchUrl = adminUrl ? await recreateDatabase(adminUrl, "af_bench") : undefined;
+  const config = loadConfig({
+    NODE_ENV: "development",
+    PORT: "0",
+    DATA_DIR: join(scratch, name),
+    LOG_LEVEL: "warn",
+    OUTBOX_RECEIPT_DELAY_MS: "-1",
+    SEED_DEMO: "false",
+    ...(benchUrl ? { DATABASE_URL: benchUrl } : {}),
+  });
+  const runtime = await startLocalRuntime(config, createLog(config.LOG_LEVEL));
+  try {
+    const demo = await seedDemo(runtime.deps, runtime.baseUrl);
+    const db = runtime.deps.db;
+    const feedUrl = `http://127.0.0.1:${runtime.port}/v1/feeds/${demo.feedSource.id}/warnings`;
+    const secret = demo.feedSource.secret;
+    // Warm-up: JIT, connection pools, prepared statements; then let the workers finish it.
+    step(`${name}: warming up`);
+    await load({ ...burst(feedUrl, secret, `warm${name}`), requests: 5, concurrency: 2 });
+    await waitFor("warm-up to be pushed", async () => (await pendingJobs(db)) === 0, 20_000, 50).catch(() => {
+      step(`${name}: warm-up work not finished after 20 s; measuring anyway`);
+    });
+    step(`${name}: measuring`);
+    return await run({ db, feedUrl, secret });
+  } finally {
+    step(`${name}: stopping the runtime`);
+    await runtime.stop();
+    if (adminUrl) await dropDatabase(adminUrl, "af_bench");
+  }
+}
+
+// 1. Latency at a steady 500 warnings/s.
+const paced = await withRuntime("latency", async ({ db, feedUrl, secret }) => {
+  const cpu = machineCpu();
+  const result = await load({
+    url: feedUrl,
+    secret,
+    prefix: "lat",
+    requests: (RATE * PACE_SECONDS) / PACE_BATCH,
+    batchSize: PACE_BATCH,
+    mode: "paced",
+    concurrency: 0,
+    intervalMs: (PACE_BATCH * 1000) / RATE,
+    maxMs: PACE_SECONDS * 1000 + 5_000,
+  });
+  const unpushedAtEnd = await unpushed(db, "lat");
+  await waitFor("paced alerts to be pushed", async () => (await unpushed(db, "lat")) === 0, 30_000, 50).catch(
+    () => {},
+  );
+  const rows = await queryRows<{ ms: number | null }>(
+    db,
+    sql`select (extract(epoch from a.pushed_at - a.received_at) * 1000)::float8 as ms
+        from alerts a join warnings w on w.alert_id = a.id where w.external_id like 'lat-%'`,
+  );
+  const busyCores = cpu();
+  return {
+    result,
+    latency: summarize(rows.filter((r) => r.ms !== null).map((r) => Number(r.ms))),
+    neverPushed: rows.filter((r) => r.ms === null).length,
+    unpushedAtEnd,
+    busy: busyCores,
+  };
+});
+
+// 2. Throughput: as fast as 16 concurrent signed batches of 100 go.
+const burstPhase = await withRuntime("throughput", async ({ db, feedUrl, secret }) => {
+  const cpu = machineCpu();
+  const result = await load(burst(feedUrl, secret, "tp"));
+  const busyCores = cpu();
+  const committed = await countLike(db, "tp");
+  const [alertRow] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from alerts a join warnings w on w.alert_id = a.id where w.external_id like 'tp-%'`,
+  );
+  // How fast the workers catch up afterwards: push capacity, the ceiling for the latency phase's load.
+  const backlog = await unpushed(db, "tp");
+  const drainStarted = performance.now();
+  await waitFor(
+    "burst alerts to be pushed",
+    async () => (await unpushed(db, "tp")) === 0,
+    DRAIN_SECONDS * 1000,
+    100,
+  ).catch(() => {});
+  const drainSeconds = (performance.now() - drainStarted) / 1000;
+  const pushed = backlog - (await unpushed(db, "tp"));
+  return {
+    result,
+    committed,
+    alerts: alertRow?.n ?? 0,
+    rate: committed / (result.elapsedMs / 1000),
+    busy: busyCores,
+    backlog,
+    pushed,
+    drainSeconds,
+  };
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Baseline (b): a bare Hono handler that parses the same body and answers like the real one.
+
+step("baseline: bare Hono handler");
+const bare = new Hono();
+bare.post("/v1/feeds/:sourceId/warnings", async (c) => {
+  const value = JSON.parse(await c.req.text()) as { warnings: unknown[] };
+  return c.json(
+    { results: value.warnings.map((_, index) => ({ index, status: "accepted", alertId: `alr_${index}` })) },
+    202,
+  );
+});
+const bareServer = serve({ fetch: bare.fetch, port: 0, hostname: "127.0.0.1" });
+await new Promise<void>((resolve) => bareServer.once("listening", resolve));
+const barePort = (bareServer.address() as AddressInfo).port;
+const bareCpu = machineCpu();
+const bareResult = await load(
+  // Signed like the real requests (the bare handler ignores the signature), so the client does the same work.
+  burst(`http://127.0.0.1:${barePort}/v1/feeds/src_bare/warnings`, "bare-secret", "bare"),
+);
+const bareBusy = bareCpu();
+const bareRate = bareResult.accepted / (bareResult.elapsedMs / 1000);
+await new Promise<void>((resolve) => bareServer.close(() => resolve()));
+
+// ---------------------------------------------------------------------------------------------------------
+// Baseline (a): bare batched INSERTs of the same rows (warning + alert + push job per warning), one
+// transaction per batch of 100, 16 at once, same driver, fresh migrated database. Everything the
+// application computes (normalised phone, ciphertext, hash, ids) is computed before the clock starts.
+
+step("baseline: bare batched INSERTs");
+const baseUrl = adminUrl ? await recreateDatabase(adminUrl, "af_bench_base") : undefined;
+const base = await openDatabase(baseUrl ? { url: baseUrl } : { dataDir: join(scratch, "base") });
+await migrateDatabase(base, baseUrl);
+const pii = createPii(Buffer.alloc(32, 1), Buffer.alloc(32, 2));
+await base.db.insert(stations).values({ id: "stn_base", name: "bench" });
+await base.db
+  .insert(feedSources)
+  .values({ id: "src_base", stationId: "stn_base", name: "bench", secretEnc: pii.encrypt("x") });
+const receivedAt = new Date();
+const batches = Array.from({ length: Math.ceil(WARNINGS / BATCH) }, (_, b) =>
+  Array.from({ length: BATCH }, (_, k) => {
+    const w = aBenchWarning("base", b * BATCH + k) as {
+      externalId: string;
+      type: "call";
+      fraudType: "other";
+      riskLevel: "high";
+      subject: { phone: string; name: string };
+      area: { code: string; address: string };
+      indicators: { kind: string; value: string }[];
+      detectedAt: string;
+      amountAtRisk: number;
+    };
+    const phone = normalizePhone(w.subject.phone) as string;
+    const common = {
+      type: w.type,
+      fraudType: w.fraudType,
+      riskLevel: w.riskLevel,
+      subjectPhoneEnc: pii.encrypt(phone),
+      subjectPhoneHash: pii.hash(phone),
+      subjectNameEnc: pii.encrypt(w.subject.name),
+      areaCode: w.area.code,
+      areaAddress: w.area.address,
+      amountAtRisk: w.amountAtRisk,
+      receivedAt,
+    };
+    const alertId = newId("alert");
+    return {
+      warning: {
+        ...common,
+        id: newId("warning"),
+        sourceId: "src_base",
+        externalId: w.externalId,
+        alertId,
+        indicators: w.indicators,
+        detectedAt: new Date(w.detectedAt),
+      },
+      alert: { ...common, id: alertId, stationId: "stn_base" },
+      job: { queue: "alert-push", payload: { type: "alert.push", v: 1, alertId }, visibleAt: sql`now()` },
+    };
+  }),
+);
+let nextBatch = 0;
+const insertCpu = machineCpu();
+const insertStarted = performance.now();
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (nextBatch < batches.length && performance.now() - insertStarted < 45_000) {
+      const rows = batches[nextBatch++] as (typeof batches)[number];
+      await base.db.transaction(async (tx) => {
+        await tx
+          .insert(warnings)
+          .values(rows.map((r) => r.warning))
+          .onConflictDoNothing({ target: [warnings.sourceId, warnings.externalId] });
+        await tx.insert(alerts).values(rows.map((r) => r.alert));
+        await tx.insert(jobs).values(rows.map((r) => r.job));
+      });
+    }
+  }),
+);
+const insertMs = performance.now() - insertStarted;
+const insertBusy = insertCpu();
+const insertRate = (await countLike(base.db, "base")) / (insertMs / 1000);
+await base.close();
+
+// ---------------------------------------------------------------------------------------------------------
+
+const target = kind === "postgres" ? 3000 : 1000;
+const busy = (b: { busyCores: number }) => `machine busy ${b.busyCores.toFixed(2)} of ${cpus().length} cores`;
+const bp = burstPhase;
+console.log(`\nthroughput (${fmt(WARNINGS)} warnings, batches of ${BATCH}, ${CONCURRENCY} in flight)`);
+console.log(
+  `  runtime       ${fmt(bp.rate)} warnings/s durably committed  (target ≥ ${fmt(target)}/s)\n` +
+    `                ${fmt(bp.committed)} warning rows, ${fmt(bp.alerts)} alerts in ${fmt(bp.result.elapsedMs)} ms; ${describeLoad(bp.result)}; ${busy(bp.busy)}`,
+);
+console.log(
+  `  then pushes   ${fmt(bp.backlog)} alerts unpushed when the burst ended; ${fmt(bp.pushed)} pushed in the next ${fmt(bp.drainSeconds, 1)} s (${fmt(bp.pushed / bp.drainSeconds)}/s)`,
+);
+console.log(
+  `  bare INSERT   ${fmt(insertRate)} warnings/s  (same rows into warnings + alerts + jobs, a transaction per batch of ${BATCH}, ${CONCURRENCY} at once, ${fmt(insertMs)} ms; ${busy(insertBusy)})`,
+);
+console.log(
+  `  bare Hono     ${fmt(bareRate)} warnings/s  (parse body, answer 202; ${describeLoad(bareResult)}; ${busy(bareBusy)})`,
+);
+console.log(
+  `  ratios        runtime ÷ bare INSERT ${(bp.rate / insertRate).toFixed(2)}   runtime ÷ bare Hono ${(bp.rate / bareRate).toFixed(2)}`,
+);
+const { latency } = paced;
+console.log(
+  `\nreceive-to-pushed at ${RATE} warnings/s (${PACE_BATCH} every ${(PACE_BATCH * 1000) / RATE} ms for ${PACE_SECONDS} s)`,
+);
+console.log(
+  `  p50 ${fmt(latency.p50, 1)} ms  p95 ${fmt(latency.p95, 1)} ms  p99 ${fmt(latency.p99, 1)} ms  max ${fmt(latency.max, 1)} ms${kind === "postgres" ? "  (target p99 < 100 ms)" : ""}\n` +
+    `  ${fmt(latency.n)} alerts pushed${paced.neverPushed ? `, ${fmt(paced.neverPushed)} NOT pushed within 30 s` : ""}; ${fmt(paced.unpushedAtEnd)} waiting when posting ended; offered ${fmt(paced.result.warnings / (paced.result.elapsedMs / 1000))}/s; ${describeLoad(paced.result)}; ${busy(paced.busy)}`,
+);
+console.log(`\nload avg  ${loadAverage()} (1/5/15 min) at end`);
+
+if (adminUrl) await dropDatabase(adminUrl, "af_bench_base");
+rmSync(scratch, { recursive: true, force: true });
+console.log(`\ndone in ${fmt((performance.now() - wallStarted) / 1000, 1)} s`);

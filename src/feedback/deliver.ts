@@ -1,0 +1,302 @@
+import { and, desc, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { alertEvents, feedbackEvents, feedSources } from "../../schema";
+import { recordAlertEvent } from "../alerts/events";
+import { transact } from "../db/transaction";
+import type { Deps } from "../deps";
+import { signPayload } from "../feeds/signature";
+import type { Log } from "../log";
+import type { MessageOf } from "../queue/messages";
+import { markDelivered } from "./settle";
+
+type DeliverDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config">;
+type FeedbackEvent = typeof feedbackEvents.$inferSelect;
+
+/** SQS refuses a longer DelaySeconds; the table queue follows the same rule so both runtimes behave alike. */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
+/** A delivery holds its event for the callback timeout plus this, so a second delivery cannot POST too. */
+const LEASE_MARGIN_MS = 30_000;
+
+export type DeliveryResult =
+  | "delivered"
+  | "retry_scheduled"
+  | "dead"
+  | "handed_to_pull"
+  /** Not due yet (or another delivery holds it): the message was put back until it is. */
+  | "waiting"
+  /** Already delivered or dead, unknown, or a newer message carries this event's retries. */
+  | "nothing_to_do";
+
+type Attempt =
+  | { kind: "ok"; status: number }
+  | { kind: "retry"; error: string; retryAfterMs?: number }
+  | { kind: "permanent"; error: string };
+
+export const feedbackLeaseMs = (config: DeliverDeps["config"]) =>
+  config.FEEDBACK_TIMEOUT_MS + LEASE_MARGIN_MS;
+
+/**
+ * 快反, the feedback.deliver consumer: POSTs one feedback event to its source's callback URL, signed like
+ * intake (X-Signature over "<t>.<body>" with the source's secret) and carrying X-Event-Id so the receiver
+ * can de-duplicate. 2xx: delivered. Network errors, timeouts, 408, 429 and 5xx: retried with exponential
+ * backoff and full jitter (Retry-After honoured) until FEEDBACK_RETRY_HOURS have passed, then dead-lettered.
+ * Any other status (3xx, 4xx such as 410): dead at once, since repeating the same request cannot help.
+ *
+ * Only one delivery of an event POSTs at a time: it first claims the event with a conditional update that
+ * pushes `next_attempt_at` out by a lease. A duplicate message finds the lease and backs off; a message
+ * for a delivered or dead event does nothing. A crash mid-POST leaves the lease to expire, after which the
+ * sweeper re-drives the event (the receiver may then see the event id twice; that is what X-Event-Id is for).
+ */
+export async function deliverFeedback(
+  deps: DeliverDeps,
+  message: Pick<MessageOf<"feedback.deliver">, "eventId" | "attempt" | "traceId">,
+  log: Log,
+): Promise<DeliveryResult> {
+  const { eventId } = message;
+  const claimedAt = deps.clock.now();
+  const [event] = await deps.db
+    .update(feedbackEvents)
+    .set({
+      attempts: sql`${feedbackEvents.attempts} + 1`,
+      nextAttemptAt: new Date(claimedAt.getTime() + feedbackLeaseMs(deps.config)),
+    })
+    .where(
+      and(
+        eq(feedbackEvents.id, eventId),
+        eq(feedbackEvents.status, "pending"),
+        or(isNull(feedbackEvents.nextAttemptAt), lte(feedbackEvents.nextAttemptAt, claimedAt)),
+      ),
+    )
+    .returning();
+  if (!event) return notClaimed(deps, message, claimedAt, log);
+
+  const [source] = await deps.db
+    .select({ callbackUrl: feedSources.callbackUrl, secretEnc: feedSources.secretEnc })
+    .from(feedSources)
+    .where(eq(feedSources.id, event.sourceId));
+  if (!source?.callbackUrl) {
+    // The source dropped its callback URL since the outcome: it will find the event on its pull cursor.
+    await deps.db
+      .update(feedbackEvents)
+      .set({ status: "pull", nextAttemptAt: null })
+      .where(and(eq(feedbackEvents.id, eventId), eq(feedbackEvents.status, "pending")));
+    log.info({ eventId, sourceId: event.sourceId }, "source has no callback URL any more; left for pull");
+    return "handed_to_pull";
+  }
+
+  const attempt = await postCallback(deps, event, source.callbackUrl, deps.pii.decrypt(source.secretEnc));
+  const now = deps.clock.now();
+  const ctx = { eventId, alertId: event.alertId, sourceId: event.sourceId, attempts: event.attempts };
+
+  if (attempt.kind === "ok") {
+    const { fedBack } = await transact(deps, (tx) =>
+      markDelivered(tx, {
+        alertId: event.alertId,
+        eventIds: [eventId],
+        from: "pending",
+        via: "callback",
+        at: now,
+      }),
+    );
+    log.info({ ...ctx, status: attempt.status, fedBack }, "feedback delivered");
+    return "delivered";
+  }
+
+  if (attempt.kind === "retry") {
+    const retryUntil = new Date(
+      (await retryWindowStart(deps, event)).getTime() + deps.config.FEEDBACK_RETRY_HOURS * 3600_000,
+    );
+    const waitMs = attempt.retryAfterMs ?? backoffMs(deps.config, event.attempts);
+    const nextAttemptAt = new Date(now.getTime() + waitMs);
+    if (nextAttemptAt <= retryUntil) {
+      await transact(deps, async (tx, publish) => {
+        await tx
+          .update(feedbackEvents)
+          .set({ nextAttemptAt, lastError: attempt.error })
+          .where(and(eq(feedbackEvents.id, eventId), eq(feedbackEvents.status, "pending")));
+        publish({
+          queue: "feedback",
+          message: {
+            type: "feedback.deliver",
+            v: 1,
+            eventId,
+            attempt: event.attempts,
+            traceId: message.traceId,
+          },
+          delaySeconds: queueDelaySeconds(waitMs),
+        });
+      });
+      log.warn({ ...ctx, error: attempt.error, nextAttemptAt }, "feedback callback failed; will retry");
+      return "retry_scheduled";
+    }
+    await deadLetter(deps, event, `${attempt.error} (gave up after ${event.attempts} attempts)`, now);
+    log.error({ ...ctx, error: attempt.error }, "feedback callback kept failing; dead-lettered");
+    return "dead";
+  }
+
+  await deadLetter(deps, event, attempt.error, now);
+  log.error({ ...ctx, error: attempt.error }, "feedback callback refused; dead-lettered");
+  return "dead";
+}
+
+/**
+ * The event was not ours to deliver now. Either it is finished, or a newer message carries its retries
+ * (this one is a duplicate: drop it), or it is pending but not due — a scheduled retry further away than
+ * a queue can delay a message (SQS caps delays at 900 s), or another delivery's lease. Then the message
+ * puts itself back for the time left, at most 900 s, hop after hop, until `next_attempt_at` is reached.
+ */
+async function notClaimed(
+  deps: DeliverDeps,
+  message: Pick<MessageOf<"feedback.deliver">, "eventId" | "attempt" | "traceId">,
+  now: Date,
+  log: Log,
+): Promise<DeliveryResult> {
+  const [event] = await deps.db
+    .select({
+      status: feedbackEvents.status,
+      attempts: feedbackEvents.attempts,
+      nextAttemptAt: feedbackEvents.nextAttemptAt,
+    })
+    .from(feedbackEvents)
+    .where(eq(feedbackEvents.id, message.eventId));
+  if (event?.status !== "pending") {
+    log.debug(
+      { eventId: message.eventId, status: event?.status },
+      "feedback event not pending; nothing to do",
+    );
+    return "nothing_to_do";
+  }
+  if (message.attempt !== undefined && event.attempts > message.attempt) {
+    log.debug({ eventId: message.eventId }, "a newer delivery carries this event; dropping duplicate");
+    return "nothing_to_do";
+  }
+  const waitMs = Math.max(0, (event.nextAttemptAt?.getTime() ?? now.getTime()) - now.getTime());
+  await deps.queue.publish([
+    {
+      queue: "feedback",
+      message: {
+        type: "feedback.deliver",
+        v: 1,
+        eventId: message.eventId,
+        // A message without an attempt adopts the current one, so it too is dropped once superseded.
+        attempt: message.attempt ?? event.attempts,
+        traceId: message.traceId,
+      },
+      // At least a second, so a message that lost a race does not spin.
+      delaySeconds: Math.max(1, queueDelaySeconds(waitMs)),
+    },
+  ]);
+  return "waiting";
+}
+
+async function deadLetter(deps: DeliverDeps, event: FeedbackEvent, error: string, now: Date) {
+  await transact(deps, async (tx) => {
+    const [dead] = await tx
+      .update(feedbackEvents)
+      .set({ status: "dead", deadAt: now, nextAttemptAt: null, lastError: error })
+      .where(and(eq(feedbackEvents.id, event.id), eq(feedbackEvents.status, "pending")))
+      .returning({ id: feedbackEvents.id });
+    if (!dead) return;
+    await recordAlertEvent(tx, {
+      alertId: event.alertId,
+      kind: "feedback_dead_lettered",
+      at: now,
+      data: { eventId: event.id, sourceId: event.sourceId, attempts: event.attempts, error },
+    });
+  });
+}
+
+async function postCallback(
+  deps: DeliverDeps,
+  event: FeedbackEvent,
+  url: string,
+  secret: string,
+): Promise<Attempt> {
+  const body = JSON.stringify(event.payload);
+  const timeoutMs = deps.config.FEEDBACK_TIMEOUT_MS;
+  try {
+    // The global fetch is looked up per call so msw (tests) can stand in for the receiver.
+    const res = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-signature": signPayload(secret, body, Math.floor(deps.clock.now().getTime() / 1000)),
+        "x-event-id": event.id,
+      },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+      // A signed payload is not re-sent wherever a redirect points; a moved receiver updates its URL.
+      redirect: "manual",
+    });
+    // The receiver's answer body is not needed: release the connection. Not awaited, since a stream whose
+    // source never settles (a mocked one, a stalled receiver) would hold the delivery with it.
+    res.body?.cancel().catch(() => {});
+    return classify(res.status, res.headers.get("retry-after"), deps.clock.now());
+  } catch (error) {
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      return { kind: "retry", error: `no answer within ${timeoutMs} ms` };
+    }
+    return { kind: "retry", error: `network error: ${describe(error)}` };
+  }
+}
+
+export function classify(status: number, retryAfter: string | null, now: Date): Attempt {
+  if (status >= 200 && status < 300) return { kind: "ok", status };
+  if (status === 408 || status === 429 || status >= 500) {
+    const retryAfterMs = parseRetryAfter(retryAfter, now);
+    return {
+      kind: "retry",
+      error: `HTTP ${status}`,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+  return { kind: "permanent", error: `HTTP ${status}` };
+}
+
+/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3); anything else is ignored. */
+export function parseRetryAfter(value: string | null, now: Date): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now.getTime());
+}
+
+/** Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): spreads retries of a burst. */
+export function backoffMs(config: DeliverDeps["config"], attempts: number, random = Math.random): number {
+  const ceilingSeconds = Math.min(
+    config.FEEDBACK_RETRY_MAX_DELAY_SECONDS,
+    config.FEEDBACK_RETRY_BASE_SECONDS * 2 ** Math.max(0, attempts - 1),
+  );
+  return Math.max(1000, Math.round(random() * ceilingSeconds * 1000));
+}
+
+function queueDelaySeconds(waitMs: number): number {
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil(waitMs / 1000)));
+}
+
+/**
+ * Retries run for FEEDBACK_RETRY_HOURS from the first try, or from the latest re-drive of a dead letter
+ * (read from the alert's timeline, which records every re-drive), so a re-driven event gets a full window.
+ */
+async function retryWindowStart(deps: Pick<Deps, "db">, event: FeedbackEvent): Promise<Date> {
+  const [redriven] = await deps.db
+    .select({ at: alertEvents.at })
+    .from(alertEvents)
+    .where(
+      and(
+        eq(alertEvents.alertId, event.alertId),
+        eq(alertEvents.kind, "feedback_redriven"),
+        sql`${alertEvents.data}->>'eventId' = ${event.id}`,
+      ),
+    )
+    .orderBy(desc(alertEvents.id))
+    .limit(1);
+  return redriven?.at ?? event.createdAt;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? error.message;
+}
