@@ -18,7 +18,8 @@ export interface WorkerOptions {
 export class QueueWorker {
   private stopping = false;
   private wakePending = false;
-  private sleeper: (() => void) | undefined;
+  /** Every loop that is asleep; a wake-up must reach all of them, not only the one that slept last. */
+  private readonly sleepers = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private unsubscribe: (() => Promise<void>) | undefined;
 
@@ -44,20 +45,20 @@ export class QueueWorker {
 
   private wake(): void {
     this.wakePending = true;
-    this.sleeper?.();
+    for (const done of this.sleepers) done();
   }
 
   private async sleep(): Promise<void> {
     if (this.wakePending || this.stopping) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.options.pollMs ?? 1000);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.sleepers.delete(done);
         resolve();
-      }
-      this.sleeper = done;
+      };
+      const timer = setTimeout(done, this.options.pollMs ?? 1000);
+      this.sleepers.add(done);
     });
-    this.sleeper = undefined;
   }
 
   private async loop(): Promise<void> {

@@ -1,0 +1,122 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { queryRows } from "../../src/db/client";
+import { createLog } from "../../src/log";
+import type { MessageHandler } from "../../src/queue/batch";
+import { PgTableQueue } from "../../src/queue/pg-queue";
+import type { Outgoing } from "../../src/queue/port";
+import { QueueWorker } from "../../src/queue/worker";
+import { QUEUES } from "../../src/topology";
+import { freshDatabase } from "../support/db";
+
+const push = (n: number, delaySeconds?: number): Outgoing => ({
+  queue: "alert-push",
+  message: { type: "alert.push", v: 1, alertId: `alr_${n}`, traceId: `req_${n}` },
+  ...(delaySeconds ? { delaySeconds } : {}),
+});
+const log = createLog("silent");
+
+async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+describe("PgTableQueue", () => {
+  it("delivers published messages to their queue only, and hides a delayed one until its time", async () => {
+    const { database } = await freshDatabase();
+    const queue = new PgTableQueue(database);
+
+    await queue.publish([
+      push(1),
+      push(2, 60),
+      push(3),
+      { queue: "sms-urgent", message: { type: "sms.send", v: 1, messageId: "msg_1" } },
+    ]);
+
+    const claimed = await queue.claim("alert-push", 10, 30);
+    expect(claimed.map((r) => r.body)).toEqual([push(1).message, push(3).message]);
+    expect(claimed.every((r) => r.receiveCount === 1)).toBe(true);
+    expect((await queue.claim("sms-urgent", 10, 30)).map((r) => r.body)).toEqual([
+      { type: "sms.send", v: 1, messageId: "msg_1" },
+    ]);
+    expect(await queue.claim("alert-push", 10, 30)).toEqual([]);
+    const [delayed] = await queryRows<{ secs: number }>(
+      database.db,
+      sql`select extract(epoch from visible_at - now())::float8 as secs from jobs where payload->>'alertId' = 'alr_2'`,
+    );
+    expect(Number(delayed?.secs)).toBeGreaterThan(55);
+  });
+
+  it("deletes handled jobs on settle, retries failed ones later, and dead-letters after maxReceives", async () => {
+    const { database } = await freshDatabase();
+    const queue = new PgTableQueue(database);
+    await queue.publish([push(1), push(2), push(3)]);
+    const claimed = await queue.claim("alert-push", 10, 30);
+    const [ok, retry, dead] = claimed as [(typeof claimed)[0], (typeof claimed)[0], (typeof claimed)[0]];
+
+    await queue.settle(
+      [ok, retry, { ...dead, receiveCount: 3 }],
+      {
+        failed: [
+          { id: retry.id, error: "flaky" },
+          { id: dead.id, error: "broken" },
+        ],
+      },
+      3,
+    );
+
+    const left = await queryRows<{ id: string | number; last_error: string }>(
+      database.db,
+      sql`select id, last_error from jobs`,
+    );
+    expect(left.map((r) => [String(r.id), r.last_error])).toEqual([[retry.id, "flaky"]]);
+    const deadJobs = await queryRows<{ payload: unknown; last_error: string }>(
+      database.db,
+      sql`select payload, last_error from dead_jobs`,
+    );
+    expect(deadJobs).toEqual([{ payload: dead.body, last_error: "broken" }]);
+  });
+});
+
+describe("QueueWorker", () => {
+  it("wakes every idle loop on a publish from another process, so a slow job does not hold up the next", async () => {
+    const { database } = await freshDatabase();
+    const consumerSide = new PgTableQueue(database);
+    // A second queue object has its own in-process wake-ups: the worker hears about its jobs only via NOTIFY.
+    const producerSide = new PgTableQueue(database);
+    const started: string[] = [];
+    let releaseFirst: () => void = () => {};
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const handle: MessageHandler = async (message) => {
+      if (message.type !== "alert.push") return;
+      started.push(message.alertId);
+      if (message.alertId === "alr_1") await firstHeld;
+    };
+    const worker = new QueueWorker(consumerSide, handle, log, {
+      queue: "alert-push",
+      spec: { ...QUEUES["alert-push"], batchSize: 1, concurrency: 2 },
+      visibilitySeconds: 30,
+      // Far longer than the test waits: only a wake-up can start the jobs in time.
+      pollMs: 60_000,
+    });
+    await worker.start();
+    await new Promise((r) => setTimeout(r, 100)); // both loops find nothing and go to sleep
+
+    try {
+      await producerSide.publish([push(1)]);
+      expect(await waitUntil(() => started.includes("alr_1"), 5_000)).toBe(true);
+      // One loop is busy with alr_1; the other must still answer the next wake-up.
+      await producerSide.publish([push(2)]);
+      expect(await waitUntil(() => started.includes("alr_2"), 5_000)).toBe(true);
+    } finally {
+      releaseFirst();
+      await worker.stop();
+    }
+  });
+});
