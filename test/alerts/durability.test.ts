@@ -17,6 +17,7 @@ import { aWarning } from "../support/fixture";
  * Issue 2's durability promise, proven with real processes: `npm start`'s entry point is spawned, fed
  * signed warnings over HTTP and killed with SIGKILL (no drain, no cleanup), then started again on the same
  * database. Every warning acknowledged with 202 must end up with exactly one victim warning SMS.
+ * On a busy machine a phase can take tens of seconds (process start, PGlite); the waits are bounded.
  */
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -94,9 +95,8 @@ async function startRuntime(store: Store, env: Record<string, string>): Promise<
     LOG_LEVEL: "info",
     DATA_DIR: store.dataDir,
     OUTBOX_RECEIPT_DELAY_MS: "-1",
-    // A killed worker's claims and SMS leases lapse in seconds, so the restart resumes quickly.
+    // A killed worker's claims lapse in seconds, so the restart resumes quickly.
     QUEUE_VISIBILITY_SECONDS: "2",
-    SMS_SEND_LEASE_SECONDS: "2",
     ...(store.databaseUrl ? { DATABASE_URL: store.databaseUrl, SEED_DEMO: "true" } : {}),
     ...env,
   });
@@ -284,8 +284,16 @@ describe(`durability across killed runtimes (${TEST_DB})`, () => {
     await kill(intakeOnly);
     expect(new Set(firstBatch).size).toBe(200);
 
-    // Phase 2: a restart with workers pushes every one of them, once.
-    const restarted = await startRuntime(store, { WORKERS: "all" });
+    // Phase 2: a restart with workers pushes every one of them, once. Its provider answers in 100 ms, as a
+    // real one might: longer than the 50 ms phase 3 waits before the kill, so the warnings of the last batch
+    // are certainly still being sent (leased, not yet recorded) when it dies, however fast the machine.
+    // Their 15 s leases outlive the next restart, so its workers meet SMS another (dead) sender holds, and
+    // must come back for them rather than drop them.
+    const restarted = await startRuntime(store, {
+      WORKERS: "all",
+      OUTBOX_SEND_DELAY_MS: "100",
+      SMS_SEND_LEASE_SECONDS: "15",
+    });
     expectExactlyOnce(await waitForVictimWarnings(restarted, firstBatch), firstBatch);
 
     // Phase 3: the same running process takes 300 more and is killed while it is pushing them.
