@@ -3,6 +3,7 @@ import { pushAlert } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
 import { deliverFeedback } from "./feedback/deliver";
+import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
 import { sendSms } from "./sms/send";
 
@@ -20,6 +21,9 @@ export function messageHandler(deps: Deps): MessageHandler {
         return sendSms(deps, message.messageId, ctx.log);
       case "feedback.deliver":
         await deliverFeedback(deps, message, ctx.log);
+        return;
+      case "parcels.release":
+        await releaseDeferredReminders(deps, ctx.log, { traceId: message.traceId });
         return;
       default: {
         // A message type added to src/queue/messages.ts without a consumer fails to type-check here.

@@ -44,6 +44,15 @@ export const QUEUES = {
     maxReceives: 50,
     timeoutSeconds: 60,
   },
+  // Releases deferred reminders in order; one run at a time is enough (it loops over batches), a lost tick is
+  // replaced by the next one.
+  "parcel-release": {
+    carries: ["parcels.release"],
+    batchSize: 1,
+    concurrency: 1,
+    maxReceives: 3,
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof QUEUES;

@@ -24,6 +24,8 @@ export const MessageSchema = z.discriminatedUnion("type", [
      */
     attempt: z.number().int().min(0).optional(),
   }),
+  /** Tick: release the reminders quiet hours deferred, once their time has come (src/parcels/release.ts). */
+  z.object({ type: z.literal("parcels.release"), ...meta }),
 ]);
 
 export type Message = z.infer<typeof MessageSchema>;

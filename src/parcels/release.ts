@@ -1,0 +1,174 @@
+import { inArray, sql } from "drizzle-orm";
+import { smsMessages } from "../../schema";
+import { queryRows, type Tx } from "../db/client";
+import { transact } from "../db/transaction";
+import type { Deps } from "../deps";
+import type { Log } from "../log";
+import { queueSms } from "../sms/queue-sms";
+import { shanghaiDate, withinSendingHours } from "./local-time";
+
+/** Rows per transaction, and transactions per run: a run stays short, the next tick carries on in order. */
+const BATCH = 500;
+const MAX_BATCHES = 40;
+
+export interface ReleaseOptions {
+  traceId?: string;
+  batchSize?: number;
+  maxBatches?: number;
+}
+
+interface DeferredRow {
+  id: string;
+  partner_id: string;
+  recipient_enc: string;
+  recipient_hash: string;
+  text: string | null;
+  opted_out: boolean;
+  partner_disabled: boolean;
+  campaign_over: boolean;
+}
+
+/**
+ * The scheduled consumer that releases reminders deferred by quiet hours once the sending window is open:
+ * oldest deferral first, then in the order the events happened. What changed overnight is honoured: a recipient
+ * who opted out, a disabled partner or a campaign that was stopped suppresses the reminder (and frees its cap
+ * slot). Released reminders go to the bulk lane, where the engine applies the partner's limits and quota.
+ * Idempotent: rows are claimed with SKIP LOCKED and leave the deferred state in the transaction that queues their
+ * SMS, and the SMS is keyed by the event id, so two runs at once or a redelivered tick send nothing twice.
+ */
+export async function releaseDeferredReminders(
+  deps: Pick<Deps, "db" | "queue" | "pii" | "sms" | "clock" | "config">,
+  log: Log,
+  options: ReleaseOptions = {},
+): Promise<{ released: number; suppressed: number }> {
+  const { traceId, batchSize = BATCH, maxBatches = MAX_BATCHES } = options;
+  const totals = { released: 0, suppressed: 0 };
+  const now = deps.clock.now();
+  if (!withinSendingHours(now, deps.config.REMINDER_HOURS)) return totals;
+  const today = shanghaiDate(now);
+  for (let round = 0; round < maxBatches; round++) {
+    const done = await transact(deps, async (tx, publish) => {
+      const rows = await queryRows<DeferredRow>(
+        tx,
+        sql`select pe.id, pe.partner_id, pe.recipient_enc, pe.recipient_hash, pe.text,
+                   (oo.recipient_hash is not null) as opted_out,
+                   (p.disabled_at is not null) as partner_disabled,
+                   (c.id is null or c.disabled_at is not null or c.ends_on < ${today}::date) as campaign_over
+            from parcel_events pe
+            join partners p on p.id = pe.partner_id
+            left join campaigns c on c.id = pe.campaign_id
+            left join opt_outs oo on oo.recipient_hash = pe.recipient_hash
+            where pe.decision = 'deferred' and pe.deferred_until <= ${now.toISOString()}::timestamptz
+            order by pe.deferred_until, pe.occurred_at, pe.id
+            limit ${batchSize}
+            for update of pe skip locked`,
+      );
+      if (rows.length === 0) return 0;
+      const suppressed = rows.flatMap((r) => {
+        const reason = r.opted_out
+          ? "opted_out_while_deferred"
+          : r.partner_disabled
+            ? "partner_disabled"
+            : r.campaign_over || !r.text
+              ? "campaign_ended"
+              : undefined;
+        return reason ? [{ id: r.id, hash: r.recipient_hash, reason }] : [];
+      });
+      const suppressedIds = new Set(suppressed.map((s) => s.id));
+      const release = rows.filter((r) => !suppressedIds.has(r.id));
+      if (suppressed.length > 0) await suppressDeferred(tx, suppressed);
+      if (release.length > 0) {
+        const ids = await queueSms(
+          deps,
+          tx,
+          publish,
+          release.map((r) => ({
+            purpose: "parcel_reminder" as const,
+            lane: "bulk" as const,
+            partnerId: r.partner_id,
+            to: deps.pii.decrypt(r.recipient_enc),
+            body: r.text as string,
+            dedupeKey: r.id,
+          })),
+          traceId,
+        );
+        const messageIds = await messagesOfEvents(tx, ids, release);
+        if (messageIds.size !== release.length)
+          throw new Error("a released reminder has no SMS; retrying the run");
+        await tx.execute(
+          sql`update parcel_events pe set decision = 'scheduled', message_id = v.message_id
+              from unnest(${arrayLiteral(release.map((r) => r.id))}::text[],
+                          ${arrayLiteral(release.map((r) => messageIds.get(r.id) as string))}::text[]) as v(id, message_id)
+              where pe.id = v.id`,
+        );
+      }
+      totals.released += release.length;
+      totals.suppressed += suppressed.length;
+      return rows.length;
+    });
+    if (done < batchSize) break;
+  }
+  if (totals.released + totals.suppressed > 0) log.info(totals, "deferred reminders released");
+  return totals;
+}
+
+/**
+ * Pairs each released event with its SMS. queueSms returns the ids it created; each message's key carries the
+ * event id it was queued for. A message that already existed (a run that died after queueing) is found by its key.
+ */
+async function messagesOfEvents(
+  tx: Tx,
+  createdIds: string[],
+  events: { id: string; recipient_hash: string }[],
+): Promise<Map<string, string>> {
+  const byEvent = new Map<string, string>();
+  const created = createdIds.length
+    ? await tx
+        .select({ id: smsMessages.id, key: smsMessages.idempotencyKey })
+        .from(smsMessages)
+        .where(inArray(smsMessages.id, createdIds))
+    : [];
+  for (const row of created) {
+    const eventId = /pev_[0-9a-z]+/.exec(row.key)?.[0];
+    if (eventId) byEvent.set(eventId, row.id);
+  }
+  const missing = events.filter((e) => !byEvent.has(e.id));
+  if (missing.length > 0) {
+    const earlier = await tx
+      .select({ id: smsMessages.id, key: smsMessages.idempotencyKey })
+      .from(smsMessages)
+      .where(
+        inArray(
+          smsMessages.idempotencyKey,
+          missing.map((e) => `parcel_reminder:${e.id}:${e.recipient_hash}`),
+        ),
+      );
+    for (const row of earlier) {
+      const eventId = /pev_[0-9a-z]+/.exec(row.key)?.[0];
+      if (eventId) byEvent.set(eventId, row.id);
+    }
+  }
+  return byEvent;
+}
+
+async function suppressDeferred(tx: Tx, rows: { id: string; hash: string; reason: string }[]): Promise<void> {
+  for (const reason of new Set(rows.map((r) => r.reason))) {
+    const ids = rows.filter((r) => r.reason === reason).map((r) => r.id);
+    await tx.execute(
+      sql`update parcel_events set decision = 'suppressed', reason = ${reason}
+          where id = any(${arrayLiteral(ids)}::text[])`,
+    );
+  }
+  // The slot was held for a reminder that will not go: give it back.
+  await tx.execute(
+    sql`delete from reminder_reservations
+        where recipient_hash = any(${arrayLiteral(rows.map((r) => r.hash))}::text[])
+          and parcel_event_id = any(${arrayLiteral(rows.map((r) => r.id))}::text[])`,
+  );
+}
+
+/** Ids and keyed hashes are [A-Za-z0-9_-] only, so they need no quoting inside an array literal. */
+function arrayLiteral(values: string[]): string {
+  for (const v of values) if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new Error(`unexpected array element ${v}`);
+  return `{${values.join(",")}}`;
+}

@@ -1,0 +1,114 @@
+import { asc, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { optOuts, parcelEvents, reminderReservations, smsMessages } from "../../schema";
+import { releaseDeferredReminders } from "../../src/parcels/release";
+import { aCampaign, anEvent, aPartner, decide, parcelContext, TEMPLATE_A, warmDatabase } from "./support";
+
+beforeAll(warmDatabase);
+
+const NIGHT = "2026-11-28T22:30:00+08:00";
+const OPENING = "2026-11-29T10:00:00+08:00";
+
+async function deferredAtNight(phones: string[]) {
+  const ctx = await parcelContext({ at: NIGHT });
+  const partner = await aPartner(ctx);
+  await aCampaign(ctx);
+  const events = phones.map((recipientPhone, i) =>
+    anEvent({ recipientPhone, occurredAt: `2026-11-28T${20 - i}:00:00+08:00` }),
+  );
+  const results = await decide(ctx, partner, events);
+  expect(results.every((r) => r.status === "deferred")).toBe(true);
+  return { ctx, partner, events };
+}
+
+const eventRows = (ctx: Awaited<ReturnType<typeof parcelContext>>) =>
+  ctx.deps.db.select().from(parcelEvents).orderBy(asc(parcelEvents.occurredAt));
+
+describe("releasing reminders deferred by quiet hours", () => {
+  it("releases nothing before the window opens, and everything due when it does", async () => {
+    const { ctx, partner } = await deferredAtNight(["13800138001", "13800138002"]);
+
+    ctx.clock.set("2026-11-29T09:59:00+08:00");
+    const early = await releaseDeferredReminders(ctx.deps, ctx.deps.log);
+    ctx.clock.set(OPENING);
+    const onTime = await releaseDeferredReminders(ctx.deps, ctx.deps.log);
+
+    expect(early).toEqual({ released: 0, suppressed: 0 });
+    expect(onTime).toEqual({ released: 2, suppressed: 0 });
+    const sms = await ctx.deps.db.select().from(smsMessages);
+    expect(sms.map((m) => [m.lane, m.purpose, m.partnerId, m.body])).toEqual([
+      ["bulk", "parcel_reminder", partner.id, TEMPLATE_A],
+      ["bulk", "parcel_reminder", partner.id, TEMPLATE_A],
+    ]);
+    const events = await eventRows(ctx);
+    expect(events.map((e) => e.decision)).toEqual(["scheduled", "scheduled"]);
+    expect(new Set(events.map((e) => e.messageId))).toEqual(new Set(sms.map((m) => m.id)));
+    expect(events.map((e) => e.reason)).toEqual(["quiet_hours", "quiet_hours"]);
+  });
+
+  it("releases the events that happened first when a run cannot take them all", async () => {
+    const { ctx } = await deferredAtNight(["13800138001", "13800138002", "13800138003"]);
+    ctx.clock.set(OPENING);
+
+    await releaseDeferredReminders(ctx.deps, ctx.deps.log, { batchSize: 1, maxBatches: 1 });
+
+    const events = await eventRows(ctx);
+    expect(events.map((e) => e.decision)).toEqual(["scheduled", "deferred", "deferred"]);
+  });
+
+  it("suppresses a reminder whose recipient opted out overnight, and gives the cap slot back", async () => {
+    const { ctx } = await deferredAtNight(["13800138001", "13800138002"]);
+    await ctx.deps.db.insert(optOuts).values({
+      recipientHash: ctx.deps.pii.hash("+8613800138001"),
+      recipientMasked: "138****8001",
+      source: "inbound",
+    });
+    ctx.clock.set(OPENING);
+
+    const result = await releaseDeferredReminders(ctx.deps, ctx.deps.log);
+
+    expect(result).toEqual({ released: 1, suppressed: 1 });
+    const events = await eventRows(ctx);
+    const optedOut = events.find((e) => e.recipientHash === ctx.deps.pii.hash("+8613800138001"));
+    expect(optedOut).toMatchObject({
+      decision: "suppressed",
+      reason: "opted_out_while_deferred",
+      messageId: null,
+    });
+    const slots = await ctx.deps.db
+      .select()
+      .from(reminderReservations)
+      .where(eq(reminderReservations.recipientHash, ctx.deps.pii.hash("+8613800138001")));
+    expect(slots).toEqual([]);
+  });
+
+  it("sends each deferred reminder once when two runs race and when the tick is redelivered", async () => {
+    const { ctx } = await deferredAtNight(["13800138001", "13800138002", "13800138003", "13800138004"]);
+    ctx.clock.set(OPENING);
+
+    const [a, b] = await Promise.all([
+      releaseDeferredReminders(ctx.deps, ctx.deps.log, { batchSize: 2 }),
+      releaseDeferredReminders(ctx.deps, ctx.deps.log, { batchSize: 2 }),
+    ]);
+    const again = await releaseDeferredReminders(ctx.deps, ctx.deps.log);
+
+    expect(a.released + b.released).toBe(4);
+    expect(again).toEqual({ released: 0, suppressed: 0 });
+    expect(await ctx.deps.db.select().from(smsMessages)).toHaveLength(4);
+  });
+
+  it("runs as the scheduled consumer of parcels.release", async () => {
+    const { ctx } = await deferredAtNight(["13800138001"]);
+    ctx.clock.set(OPENING);
+
+    await ctx.deps.queue.publish([{ queue: "parcel-release", message: { type: "parcels.release", v: 1 } }]);
+    await ctx.drain();
+
+    const [event] = await eventRows(ctx);
+    const [sms] = await ctx.deps.db.select().from(smsMessages);
+    expect(event?.decision).toBe("scheduled");
+    expect(sms?.id).toBe(event?.messageId);
+    // drain() also ran the bulk lane: the reminder went out.
+    expect(sms?.status).not.toBe("queued");
+  });
+});
