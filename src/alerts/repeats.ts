@@ -52,7 +52,12 @@ export interface OpenAlert {
   deadlineAt: Date | null;
 }
 
-/** Each subject's most recent open alert at the station received since `since` (by subject hash). */
+/**
+ * Each subject's most recent open alert at the station received since `since` (by subject hash). The rows are
+ * locked: an officer closing one of them at this moment either finishes first (and the alert no longer
+ * matches, so the warning opens a new case) or waits for the link, so no warning joins a case whose feedback
+ * has already been written without it.
+ */
 export async function findOpenAlerts(
   tx: Executor,
   stationId: string,
@@ -80,7 +85,8 @@ export async function findOpenAlerts(
         gte(alerts.receivedAt, since),
       ),
     )
-    .orderBy(desc(alerts.receivedAt));
+    .orderBy(desc(alerts.receivedAt))
+    .for("update");
   const bySubject = new Map<string, OpenAlert>();
   for (const row of rows) {
     if (!bySubject.has(row.subjectPhoneHash)) bySubject.set(row.subjectPhoneHash, row as OpenAlert);

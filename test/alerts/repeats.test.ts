@@ -356,6 +356,32 @@ describe("repeat warnings for one subject", () => {
       expect(await alertCount(ctx)).toBe(11);
     });
 
+    it("open a new case when an officer closes the open alert while the warning is being linked", async () => {
+      const ctx = await createTestContext();
+      const phone = aSubjectPhone();
+      const [first] = await post(ctx, about(phone));
+      let commitClose = () => {};
+      const closed = new Promise<void>((resolve) => {
+        commitClose = resolve;
+      });
+      const closing = ctx.deps.db.transaction(async (tx) => {
+        await tx
+          .update(alerts)
+          .set({ stage: "verified" })
+          .where(eq(alerts.id, first?.alertId as string));
+        await closed;
+      });
+
+      const linking = post(ctx, about(phone));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      commitClose();
+      await closing;
+      const [later] = await linking;
+
+      expect(later?.alertId).not.toBe(first?.alertId);
+      expect(later?.linked).toBeUndefined();
+    });
+
     it("do not deadlock when they name the same subjects in opposite orders", async () => {
       const ctx = await createTestContext();
       const subjects = Array.from({ length: 6 }, () => aSubjectPhone());
