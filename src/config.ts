@@ -134,6 +134,12 @@ const ConfigSchema = z.object({
   /** Backoff with full jitter: retry n waits a random time up to min(max, base * 2^(n-1)) seconds. */
   FEEDBACK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   FEEDBACK_RETRY_MAX_DELAY_SECONDS: z.coerce.number().positive().default(3600),
+  /** Local runtime: seconds between sweeps; unset, the schedule declared in src/topology.ts. */
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
+  /** Rows the sweeper takes per query; a run loops over batches up to a bound and leaves the rest to the next. */
+  SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
+  /** An escalated alert still overdue is escalated again (another SMS) after this long. */
+  ESCALATION_REMIND_MINUTES: z.coerce.number().positive().default(10),
   // Cloud runtime (functions/, src/cloud): set by infra/ on every Lambda; unused by `npm start`.
   /** SQS queue URL for every queue in src/topology.ts, as a JSON object keyed by queue name. */
   QUEUE_URLS: z

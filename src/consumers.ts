@@ -6,6 +6,7 @@ import { deliverFeedback } from "./feedback/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
 import { sendSms } from "./sms/send";
+import { runSweep } from "./sweeper/sweep";
 
 /** One handler for every message type: the local workers and the Lambdas both call this. */
 export function messageHandler(deps: Deps): MessageHandler {
@@ -21,6 +22,9 @@ export function messageHandler(deps: Deps): MessageHandler {
         return sendSms(deps, message.messageId, ctx.log);
       case "feedback.deliver":
         await deliverFeedback(deps, message, ctx.log);
+        return;
+      case "sweep.run":
+        await runSweep(deps, ctx.log);
         return;
       case "parcels.release":
         await releaseDeferredReminders(deps, ctx.log, { traceId: message.traceId });

@@ -1,4 +1,9 @@
-import type { MessageType } from "./queue/messages";
+import type { MessageOf, MessageType } from "./queue/messages";
+
+/** Message types that carry nothing but their type (and version, trace id). */
+export type TickMessageType = {
+  [T in MessageType]: Exclude<keyof MessageOf<T>, "type" | "v" | "traceId"> extends never ? T : never;
+}[MessageType];
 
 /**
  * Queues, what they carry and how they are consumed: declared once, read by the local runtime
@@ -44,6 +49,8 @@ export const QUEUES = {
     maxReceives: 50,
     timeoutSeconds: 60,
   },
+  // One sweep at a time per process; a lost tick is replaced by the next one, so few receives are enough.
+  sweeper: { carries: ["sweep.run"], batchSize: 1, concurrency: 1, maxReceives: 3, timeoutSeconds: 120 },
   // Releases deferred reminders in order; one run at a time is enough (it loops over batches), a lost tick is
   // replaced by the next one.
   "parcel-release": {
@@ -57,3 +64,21 @@ export const QUEUES = {
 
 export type QueueName = keyof typeof QUEUES;
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
+
+/** A message put on a queue on a fixed cadence: the local runtime's timer, an EventBridge rule in the cloud. */
+export interface ScheduleSpec {
+  queue: QueueName;
+  /** Only a message type with no fields of its own: a timer has nothing to put in one. */
+  message: TickMessageType;
+  /**
+   * Locally SWEEP_INTERVAL_SECONDS may override it. EventBridge rates have minute granularity, so infra/
+   * rounds this up to whole minutes.
+   */
+  everySeconds: number;
+}
+
+export const SCHEDULES = {
+  sweep: { queue: "sweeper", message: "sweep.run", everySeconds: 30 },
+} as const satisfies Record<string, ScheduleSpec>;
+
+export type ScheduleName = keyof typeof SCHEDULES;

@@ -14,7 +14,9 @@ export type AlertEventKind =
   | "feedback_queued"
   | "feedback_delivered"
   | "feedback_dead_lettered"
-  | "feedback_redriven";
+  | "feedback_redriven"
+  /** The sweeper re-published a lost push (the alert sat in `received`). */
+  | "push_redriven";
 
 export async function recordAlertEvent(
   tx: Executor,

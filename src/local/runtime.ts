@@ -9,6 +9,7 @@ import { createApp } from "../http/app";
 import type { Log } from "../log";
 import { buildLocalDeps } from "./deps";
 import { localPiiKeys } from "./keys";
+import { startSchedules } from "./scheduler";
 import { seedDemo, writeDemoCredentials } from "./seed";
 import { selectedQueues, startWorkers } from "./workers";
 
@@ -40,7 +41,9 @@ export async function startLocalRuntime(config: Config, log: Log) {
     }
   }
 
-  const workers = await startWorkers(deps, selectedQueues(config.WORKERS));
+  const workedQueues = selectedQueues(config.WORKERS);
+  const workers = await startWorkers(deps, workedQueues);
+  const schedules = startSchedules(deps, workedQueues);
   log.info({ port, database: database.kind, workers: config.WORKERS }, "antifraud-alerts running");
 
   let stopping: Promise<void> | undefined;
@@ -51,6 +54,7 @@ export async function startLocalRuntime(config: Config, log: Log) {
     stop() {
       stopping ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        schedules.stop();
         await workers.stop();
         await database.close();
       })();

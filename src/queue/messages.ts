@@ -24,6 +24,8 @@ export const MessageSchema = z.discriminatedUnion("type", [
      */
     attempt: z.number().int().min(0).optional(),
   }),
+  /** Tick of the scheduled sweeper (src/sweeper/sweep.ts); carries nothing, every run looks at the database. */
+  z.object({ type: z.literal("sweep.run"), ...meta }),
   /** Tick: release the reminders quiet hours deferred, once their time has come (src/parcels/release.ts). */
   z.object({ type: z.literal("parcels.release"), ...meta }),
 ]);

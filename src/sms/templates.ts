@@ -1,4 +1,4 @@
-import type { RiskLevel, WarningType } from "../../schema";
+import type { DeadlineKind, RiskLevel, WarningType } from "../../schema";
 
 /**
  * Warning texts follow the 12381 model: no links, no numbers to call back, nothing to reply — a scammer
@@ -41,6 +41,29 @@ export function officerNotificationText(
 ): string {
   const where = alert.areaAddress ? `，${alert.areaAddress.slice(0, 20)}` : "";
   return `${signature}【${RISK_LABELS[alert.riskLevel]}】${TYPE_LABELS[alert.type]}${where}，请立即签收处置。编号${alert.id.slice(-8)}`;
+}
+
+const DEADLINE_LABELS: Record<DeadlineKind, string> = {
+  acknowledge: "签收",
+  contact: "联系当事人",
+  visit: "上门核查",
+  feedback: "录入核查结果",
+};
+
+/**
+ * Escalation of a missed deadline, to the post's officers and the station's supervisors. The first notice
+ * says the level was raised; reminders count up so a phone showing several is not mistaken for a repeat.
+ */
+export function escalationNoticeText(
+  signature: string,
+  alert: { id: string; type: WarningType; riskLevel: RiskLevel; deadlineKind: DeadlineKind | null },
+  notice: { count: number; reminder: boolean },
+): string {
+  const what = DEADLINE_LABELS[alert.deadlineKind ?? "acknowledge"];
+  const ref = `编号${alert.id.slice(-8)}`;
+  return notice.reminder
+    ? `${signature}【超时提醒】${TYPE_LABELS[alert.type]}仍未${what}（第${notice.count}次通知），请立即处置。${ref}`
+    : `${signature}【超时升级】${TYPE_LABELS[alert.type]}未按时${what}，已升为${RISK_LABELS[alert.riskLevel]}，请立即处置。${ref}`;
 }
 
 /**
