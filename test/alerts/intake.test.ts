@@ -141,14 +141,17 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
   });
 
   describe("authentication", () => {
-    const now = Math.floor(Date.now() / 1000);
+    // A fixed clock: the signature window is judged against it, not against when the test happens to run.
+    const fixed = new Date("2026-11-28T02:00:00Z");
+    const clock = { now: () => fixed };
+    const now = Math.floor(fixed.getTime() / 1000);
     it.each([
       ["a wrong secret", { secret: "not-the-secret" }],
       ["an unknown source", { sourceId: "src_nobody" }],
       ["a timestamp 6 minutes old", { at: now - 360 }],
       ["a timestamp 6 minutes ahead", { at: now + 360 }],
     ])("answers 401 problem+json for %s and stores nothing", async (_name, opts) => {
-      const ctx = await createTestContext();
+      const ctx = await createTestContext({ clock });
       const res = await ctx.postWarnings({ warnings: [aWarning()] }, opts);
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toContain("application/problem+json");
@@ -166,7 +169,7 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
     });
 
     it("accepts a timestamp 4 minutes old", async () => {
-      const ctx = await createTestContext();
+      const ctx = await createTestContext({ clock });
       const res = await ctx.postWarnings({ warnings: [aWarning()] }, { at: now - 240 });
       expect(res.status).toBe(202);
     });
