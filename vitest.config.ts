@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
  */
 const shared = {
   include: ["test/**/*.test.ts"],
-  testTimeout: 30_000,
+  testTimeout: 60_000,
   hookTimeout: 60_000,
 };
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { afterEach } from "vitest";
+import { afterEach, beforeAll } from "vitest";
 import { type Database, openDatabase } from "../../src/db/client";
 import { migrateDatabase } from "../../src/db/migrate";
 
@@ -50,6 +50,19 @@ async function postgresTemplate(adminUrl: string): Promise<string> {
   return name;
 }
 
+async function migratedPglite(): Promise<PGlite> {
+  const lite = await PGlite.create();
+  const database = await openDatabase({ pglite: lite });
+  await migrateDatabase(database);
+  return lite;
+}
+
+// Migrate once per test file before its first test, under the hook timeout rather than that test's budget.
+beforeAll(async () => {
+  if (TEST_DB === "postgres") await (templateReady ??= postgresTemplate(process.env.DATABASE_URL as string));
+  else await (migratedLite ??= migratedPglite());
+});
+
 /** A fresh, migrated, empty database for one test. Closed after the test. */
 export async function freshDatabase(): Promise<{ database: Database; url?: string }> {
   if (TEST_DB === "postgres") {
@@ -69,12 +82,7 @@ export async function freshDatabase(): Promise<{ database: Database; url?: strin
     opened.push(database);
     return { database, url };
   }
-  migratedLite ??= (async () => {
-    const lite = await PGlite.create();
-    const database = await openDatabase({ pglite: lite });
-    await migrateDatabase(database);
-    return lite;
-  })();
+  migratedLite ??= migratedPglite();
   const database = await openDatabase({ pglite: (await (await migratedLite).clone()) as PGlite });
   opened.push(database);
   return { database };
