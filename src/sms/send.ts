@@ -1,5 +1,5 @@
-import { and, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
-import { smsMessages } from "../../schema";
+import { sql } from "drizzle-orm";
+import type { smsMessages } from "../../schema";
 import { queryRows } from "../db/client";
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
@@ -49,6 +49,9 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
     partner = message.partnerId ? await engine.partner(message.partnerId) : undefined;
   } catch (error) {
     await release(deps, message.id, errorText(error));
+    if (message.lane === "urgent") {
+      await giveBack(deps.db, perNumberKey(message.channel, message.recipientHash), shanghaiDay(now), 1);
+    }
     if (error instanceof ChannelUnavailable) smsLog.error({ err: error }, "sms channel unavailable");
     throw error;
   }
@@ -90,9 +93,8 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
       }
     }
   } else {
-    const numberKey = perNumberKey(message.channel, message.recipientHash);
-    await addWithin(deps.db, numberKey, day, 1);
-    taken.push({ key: numberKey, amount: 1 });
+    // Counted toward the number's cap by claim().
+    taken.push({ key: perNumberKey(message.channel, message.recipientHash), amount: 1 });
   }
 
   const scopes = engine.scopes(message.channel, partner);
@@ -117,20 +119,60 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
   }
 }
 
+/**
+ * Takes the lease on a due, queued message. For urgent SMS the same statement counts the message toward its
+ * number's daily cap (bulk checks the cap before counting, urgent never waits for it): one round trip less
+ * on the path a warning takes to the provider.
+ */
 async function claim(deps: SendDeps, messageId: string, now: Date): Promise<Message | undefined> {
-  const [message] = await deps.db
-    .update(smsMessages)
-    .set({ leaseUntil: sql`now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS})` })
-    .where(
-      and(
-        eq(smsMessages.id, messageId),
-        eq(smsMessages.status, "queued"),
-        or(isNull(smsMessages.leaseUntil), lt(smsMessages.leaseUntil, sql`now()`)),
-        or(isNull(smsMessages.notBefore), lte(smsMessages.notBefore, now)),
-      ),
-    )
-    .returning();
-  return message;
+  const [row] = await queryRows<Record<string, unknown>>(
+    deps.db,
+    sql`with c as (
+          update sms_messages
+          set lease_until = now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS})
+          where id = ${messageId} and status = 'queued'
+            and (lease_until is null or lease_until < now())
+            and (not_before is null or not_before <= ${now.toISOString()}::timestamptz)
+          returning *
+        ),
+        counted as (
+          insert into daily_usage (key, day, count)
+          select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDay(now)}::date, 1 from c
+          where c.lane = 'urgent'
+          on conflict (key, day) do update set count = daily_usage.count + 1
+        )
+        select * from c`,
+  );
+  return row ? toMessage(row) : undefined;
+}
+
+/** Raw rows are snake_case; the rest of this file reads the drizzle shape. */
+function toMessage(r: Record<string, unknown>): Message {
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
+  return {
+    id: r.id as string,
+    idempotencyKey: r.idempotency_key as string,
+    lane: r.lane as Message["lane"],
+    purpose: r.purpose as Message["purpose"],
+    alertId: (r.alert_id as string | null) ?? null,
+    recipientEnc: r.recipient_enc as string,
+    recipientHash: r.recipient_hash as string,
+    recipientMasked: r.recipient_masked as string,
+    body: r.body as string,
+    segments: Number(r.segments),
+    channel: r.channel as string,
+    partnerId: (r.partner_id as string | null) ?? null,
+    status: r.status as Message["status"],
+    notBefore: date(r.not_before),
+    holdReason: (r.hold_reason as string | null) ?? null,
+    providerMessageId: (r.provider_message_id as string | null) ?? null,
+    attempts: Number(r.attempts),
+    leaseUntil: date(r.lease_until),
+    lastError: (r.last_error as string | null) ?? null,
+    createdAt: date(r.created_at) as Date,
+    submittedAt: date(r.submitted_at),
+    finishedAt: date(r.finished_at),
+  };
 }
 
 /**

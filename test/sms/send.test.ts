@@ -13,10 +13,13 @@ import {
   gatewayEnv,
   history,
   message,
+  migrateOnceBeforeAll,
   queueTestSms,
   releaseDelayedSmsJobs,
   smsJobDelays,
 } from "../support/sms";
+
+migrateOnceBeforeAll();
 
 /** The domestic SMS gateway: msw answers in its place; any other request leaving the process fails the test. */
 const gateway = setupServer();

@@ -1,4 +1,5 @@
 import { asc, eq, sql } from "drizzle-orm";
+import { beforeAll } from "vitest";
 import { partnerApiKeys, partners, smsEvents, smsMessages } from "../../schema";
 import { queryRows } from "../../src/db/client";
 import { transact } from "../../src/db/transaction";
@@ -7,6 +8,7 @@ import { hashApiKey, newApiKey } from "../../src/partners/keys";
 import { queueSms, type SmsToQueue } from "../../src/sms/queue-sms";
 import type { SmsApiInput } from "../../src/sms/sms-api";
 import type { TestContext } from "./context";
+import { freshDatabase } from "./db";
 
 /** The simulated domestic gateway and partner APIs the SMS tests talk to (msw answers for them). */
 export const GATEWAY_URL = "https://sms-gateway.test/v1/send";
@@ -139,4 +141,14 @@ export function signedPost(
     },
     body: raw,
   });
+}
+
+/**
+ * Migrating the first database of a test file takes a while on a busy machine; pay for it in a hook (whose
+ * timeout is longer) rather than inside the first test.
+ */
+export function migrateOnceBeforeAll(): void {
+  beforeAll(async () => {
+    await freshDatabase();
+  }, 120_000);
 }
