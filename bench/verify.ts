@@ -45,8 +45,8 @@ import {
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const RATE = Number(process.env.BENCH_RATE ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 20);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const DB_NAME = "af_bench_verify";
 
 const adminUrl = process.env.DATABASE_URL;
