@@ -7,6 +7,7 @@ import type { Deps } from "../deps";
 import { createFeedbackEvents } from "../feedback/create";
 import { feedbackLeaseMs } from "../feedback/deliver";
 import type { Log } from "../log";
+import { expireStaleSms } from "../sms/expiry";
 import { queueSms, type SmsToQueue } from "../sms/queue-sms";
 import { escalationNoticeText } from "../sms/templates";
 
@@ -34,6 +35,8 @@ export interface SweepReport {
   pushesRedriven: number;
   feedbackCreated: number;
   feedbackRedriven: number;
+  /** Submitted SMS with no receipt after SMS_RECEIPT_TIMEOUT_HOURS (src/sms/expiry.ts). */
+  smsExpired: number;
 }
 
 /**
@@ -50,6 +53,7 @@ export async function runSweep(deps: SweepDeps, log: Log): Promise<SweepReport> 
     pushesRedriven: 0,
     feedbackCreated: 0,
     feedbackRedriven: 0,
+    smsExpired: 0,
   };
   await inRounds(deps, async (limit) => {
     const r = await escalateOverdue(deps, limit);
@@ -70,6 +74,11 @@ export async function runSweep(deps: SweepDeps, log: Log): Promise<SweepReport> 
   await inRounds(deps, async (limit) => {
     const n = await redriveStalledFeedback(deps, limit);
     report.feedbackRedriven += n;
+    return n;
+  });
+  await inRounds(deps, async (limit) => {
+    const n = await expireStaleSms(deps, limit);
+    report.smsExpired += n;
     return n;
   });
   const total = Object.values(report).reduce((a, b) => a + b, 0);
