@@ -1,5 +1,5 @@
 import { notifyOfficer } from "./alerts/officer-notify";
-import { pushAlert } from "./alerts/push";
+import { pushAlert, pushAlerts } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
 import { deliverFeedback } from "./feedback/deliver";
@@ -10,7 +10,7 @@ import { runSweep } from "./sweeper/sweep";
 
 /** One handler for every message type: the local workers and the Lambdas both call this. */
 export function messageHandler(deps: Deps): MessageHandler {
-  return async (message, ctx) => {
+  const handle: MessageHandler = async (message, ctx) => {
     switch (message.type) {
       case "alert.push":
         return pushAlert(deps, message.alertId, ctx.log, message.traceId);
@@ -36,4 +36,17 @@ export function messageHandler(deps: Deps): MessageHandler {
       }
     }
   };
+  // Pushes of one batch share a transaction (src/alerts/push.ts): a dozen round trips per batch, not per alert.
+  handle.groups = {
+    "alert.push": (items) =>
+      pushAlerts(
+        deps,
+        items.flatMap(({ message, ctx }) =>
+          message.type === "alert.push"
+            ? [{ alertId: message.alertId, traceId: message.traceId, log: ctx.log }]
+            : [],
+        ),
+      ),
+  };
+  return handle;
 }

@@ -22,31 +22,40 @@ export function secondsUntilDue(lastNotifiedAt: Date | null, now: Date, interval
 }
 
 /**
- * Called in the transaction that gives officers an alert (push, transfer): records a pending notice each and
+ * Called in the transaction that gives officers alerts (push, transfer): records a pending notice each and
  * schedules a flush for when each officer's interval allows. Every notice gets its own flush message, so a
- * lost message cannot strand notices: the next alert's message carries them too.
+ * lost message cannot strand notices: the next alert's message carries them too. Takes several alerts so a
+ * batch of pushes writes its notices in one statement.
  */
 export async function queueOfficerNotices(
   deps: Pick<Deps, "config">,
   tx: Tx,
   publish: Publish,
   input: {
-    alertId: string;
-    officers: { id: string; lastNotifiedAt: Date | null }[];
+    alerts: { alertId: string; officers: { id: string; lastNotifiedAt: Date | null }[]; traceId?: string }[];
     now: Date;
-    traceId?: string;
   },
 ): Promise<void> {
-  if (input.officers.length === 0) return;
+  const notices = input.alerts.flatMap((a) => a.officers.map((o) => ({ ...a, officer: o })));
+  if (notices.length === 0) return;
   await tx
     .insert(officerNotices)
-    .values(input.officers.map((o) => ({ officerId: o.id, alertId: input.alertId, createdAt: input.now })))
+    .values(notices.map((n) => ({ officerId: n.officer.id, alertId: n.alertId, createdAt: input.now })))
     .onConflictDoNothing();
   publish(
-    ...input.officers.map((o) => ({
+    ...notices.map((n) => ({
       queue: "officer-notify" as const,
-      message: { type: "officer.notify" as const, v: 1 as const, officerId: o.id, traceId: input.traceId },
-      delaySeconds: secondsUntilDue(o.lastNotifiedAt, input.now, deps.config.OFFICER_NOTIFY_INTERVAL_SECONDS),
+      message: {
+        type: "officer.notify" as const,
+        v: 1 as const,
+        officerId: n.officer.id,
+        traceId: n.traceId,
+      },
+      delaySeconds: secondsUntilDue(
+        n.officer.lastNotifiedAt,
+        input.now,
+        deps.config.OFFICER_NOTIFY_INTERVAL_SECONDS,
+      ),
     })),
   );
 }

@@ -1,5 +1,5 @@
 import type { Log } from "../log";
-import { type Message, MessageSchema } from "./messages";
+import { type Message, MessageSchema, type MessageType } from "./messages";
 
 export interface ReceivedRecord {
   /** The transport's id for this delivery (job id, SQS message id). */
@@ -14,7 +14,16 @@ export interface MessageContext {
   log: Log;
 }
 
-export type MessageHandler = (message: Message, ctx: MessageContext) => Promise<void>;
+/**
+ * Handles several messages of one type together (one transaction for all of them). Throwing sends every one
+ * of them back through the one-by-one handler, so a message that cannot be handled still fails on its own.
+ */
+export type GroupHandler = (items: { message: Message; ctx: MessageContext }[]) => Promise<void>;
+
+export type MessageHandler = ((message: Message, ctx: MessageContext) => Promise<void>) & {
+  /** Message types whose messages in one batch are handed over together rather than one by one. */
+  groups?: Partial<Record<MessageType, GroupHandler>>;
+};
 
 export interface BatchResult {
   /** Ids to redeliver later. Everything else is done (handled, or dropped as unparseable). */
@@ -24,6 +33,8 @@ export interface BatchResult {
 /**
  * The one batch runner both runtimes use. Throwing from a handler means "retry me"; a message that
  * can never be handled (it does not parse) is logged and acknowledged rather than retried to death.
+ * Messages of a type with a group handler go to it together; if the group fails, each is retried here one
+ * by one before the batch is settled, so grouping changes how many transactions run, not what is retried.
  */
 export async function runBatch(
   records: ReceivedRecord[],
@@ -32,28 +43,71 @@ export async function runBatch(
   concurrency = 8,
 ): Promise<BatchResult> {
   const failed: BatchResult["failed"] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < records.length) {
-      const record = records[next++] as ReceivedRecord;
-      const parsed = MessageSchema.safeParse(record.body);
-      if (!parsed.success) {
-        log.error({ messageId: record.id, issues: parsed.error.issues }, "dropping unparseable message");
-        continue;
-      }
-      const msgLog = log.child({
-        messageId: record.id,
-        type: parsed.data.type,
-        traceId: parsed.data.traceId,
-      });
-      try {
-        await handle(parsed.data, { messageId: record.id, receiveCount: record.receiveCount, log: msgLog });
-      } catch (error) {
-        msgLog.warn({ err: error, receiveCount: record.receiveCount }, "message failed; will retry");
-        failed.push({ id: record.id, error: error instanceof Error ? error.message : String(error) });
-      }
+  const single: Entry[] = [];
+  const grouped = new Map<MessageType, Entry[]>();
+  for (const record of records) {
+    const parsed = MessageSchema.safeParse(record.body);
+    if (!parsed.success) {
+      log.error({ messageId: record.id, issues: parsed.error.issues }, "dropping unparseable message");
+      continue;
+    }
+    const msgLog = log.child({
+      messageId: record.id,
+      type: parsed.data.type,
+      traceId: parsed.data.traceId,
+    });
+    const entry: Entry = {
+      record,
+      message: parsed.data,
+      ctx: { messageId: record.id, receiveCount: record.receiveCount, log: msgLog },
+    };
+    if (handle.groups?.[parsed.data.type]) {
+      grouped.set(parsed.data.type, [...(grouped.get(parsed.data.type) ?? []), entry]);
+    } else {
+      single.push(entry);
+    }
+  }
+
+  const one = async (entry: Entry) => {
+    try {
+      await handle(entry.message, entry.ctx);
+    } catch (error) {
+      entry.ctx.log.warn(
+        { err: error, receiveCount: entry.record.receiveCount },
+        "message failed; will retry",
+      );
+      failed.push({ id: entry.record.id, error: error instanceof Error ? error.message : String(error) });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
+  const pool = async (entries: Entry[]) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) await one(entries[next++] as Entry);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, worker));
+  };
+  const retryOneByOne: Entry[] = [];
+  const group = async (type: MessageType, entries: Entry[]) => {
+    const groupHandler = handle.groups?.[type] as GroupHandler;
+    if (entries.length === 1) return one(entries[0] as Entry);
+    try {
+      await groupHandler(entries.map(({ message, ctx }) => ({ message, ctx })));
+    } catch (error) {
+      log.warn(
+        { err: error, type, messages: entries.length },
+        "group failed; handling its messages one by one",
+      );
+      retryOneByOne.push(...entries);
+    }
+  };
+
+  await Promise.all([...[...grouped].map(([type, entries]) => group(type, entries)), pool(single)]);
+  await pool(retryOneByOne);
   return { failed };
+}
+
+interface Entry {
+  record: ReceivedRecord;
+  message: Message;
+  ctx: MessageContext;
 }

@@ -22,6 +22,8 @@ export interface SmsToQueue {
   alertId?: string;
   /** What makes this SMS unique: the same key is never sent twice. */
   dedupeKey: string;
+  /** Carried by this SMS's send job, when it differs from the call's (a batch of pushes). */
+  traceId?: string;
 }
 
 /**
@@ -38,10 +40,13 @@ export async function queueSms(
 ): Promise<string[]> {
   if (items.length === 0) return [];
   const channels = await partnerChannels(tx, deps.sms.name, items);
+  const traceIds = new Map<string, string | undefined>();
   const rows = items.map((item) => {
     const recipientHash = deps.pii.hash(item.to);
+    const id = newId("message");
+    traceIds.set(id, item.traceId ?? traceId);
     return {
-      id: newId("message"),
+      id,
       idempotencyKey: `${item.purpose}:${item.dedupeKey}:${recipientHash}`,
       lane: item.lane,
       purpose: item.purpose,
@@ -67,7 +72,7 @@ export async function queueSms(
   publish(
     ...created.map((c) => ({
       queue: c.lane === "urgent" ? ("sms-urgent" as const) : ("sms-bulk" as const),
-      message: { type: "sms.send" as const, v: 1 as const, messageId: c.id, traceId },
+      message: { type: "sms.send" as const, v: 1 as const, messageId: c.id, traceId: traceIds.get(c.id) },
       delaySeconds: c.notBefore ? Math.max(0, Math.ceil((c.notBefore.getTime() - now) / 1000)) : undefined,
     })),
   );
