@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
@@ -106,6 +107,9 @@ export const alerts = pgTable(
   (t) => [
     index("alerts_post_stage_idx").on(t.postId, t.stage),
     index("alerts_deadline_idx").on(t.deadlineAt),
+    // The sweeper looks for alerts stuck in these two stages every run; partial indexes keep that off a full scan.
+    index("alerts_stuck_received_idx").on(t.receivedAt).where(sql`${t.stage} = 'received'`),
+    index("alerts_stuck_verified_idx").on(t.verifiedAt).where(sql`${t.stage} = 'verified'`),
     index("alerts_station_received_idx").on(t.stationId, t.receivedAt),
     index("alerts_subject_idx").on(t.subjectPhoneHash),
   ],

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigserial,
   date,
@@ -60,6 +61,8 @@ export const smsMessages = pgTable(
   (t) => [
     index("sms_messages_alert_idx").on(t.alertId),
     index("sms_messages_provider_idx").on(t.channel, t.providerMessageId),
+    // Queued messages are few at any time; the sweeper's re-drive of lost send jobs reads only these.
+    index("sms_messages_queued_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
   ],
 );
 

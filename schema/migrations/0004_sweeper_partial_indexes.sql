@@ -1,0 +1,3 @@
+CREATE INDEX "alerts_stuck_received_idx" ON "alerts" USING btree ("received_at") WHERE "alerts"."stage" = 'received';--> statement-breakpoint
+CREATE INDEX "alerts_stuck_verified_idx" ON "alerts" USING btree ("verified_at") WHERE "alerts"."stage" = 'verified';--> statement-breakpoint
+CREATE INDEX "sms_messages_queued_idx" ON "sms_messages" USING btree ("created_at") WHERE "sms_messages"."status" = 'queued';
