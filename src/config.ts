@@ -140,6 +140,11 @@ const ConfigSchema = z.object({
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
   /** An escalated alert still overdue is escalated again (another SMS) after this long. */
   ESCALATION_REMIND_MINUTES: z.coerce.number().positive().default(10),
+  /**
+   * A queued SMS, or an officer notice past its interval, with nothing done about it for this long counts as
+   * having lost its queue message (an SQS send that failed after commit); the sweeper re-publishes it.
+   */
+  SWEEP_REDRIVE_GRACE_SECONDS: z.coerce.number().int().min(1).default(120),
   // Cloud runtime (functions/, src/cloud): set by infra/ on every Lambda; unused by `npm start`.
   /** SQS queue URL for every queue in src/topology.ts, as a JSON object keyed by queue name. */
   QUEUE_URLS: z

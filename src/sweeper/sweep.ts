@@ -10,6 +10,7 @@ import type { Log } from "../log";
 import { expireStaleSms } from "../sms/expiry";
 import { queueSms, type SmsToQueue } from "../sms/queue-sms";
 import { escalationNoticeText } from "../sms/templates";
+import { redriveOfficerNotices, redriveQueuedSms } from "./redrive-messages";
 
 type SweepDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config" | "sms">;
 type AlertRow = typeof alerts.$inferSelect;
@@ -37,6 +38,10 @@ export interface SweepReport {
   feedbackRedriven: number;
   /** Submitted SMS with no receipt after SMS_RECEIPT_TIMEOUT_HOURS (src/sms/expiry.ts). */
   smsExpired: number;
+  /** Queued SMS whose send job was lost, re-published (redrive-messages.ts). */
+  smsRedriven: number;
+  /** Officers whose pending notices' flush was lost, re-published (redrive-messages.ts). */
+  officerNoticesRedriven: number;
 }
 
 /**
@@ -54,6 +59,8 @@ export async function runSweep(deps: SweepDeps, log: Log): Promise<SweepReport> 
     feedbackCreated: 0,
     feedbackRedriven: 0,
     smsExpired: 0,
+    smsRedriven: 0,
+    officerNoticesRedriven: 0,
   };
   await inRounds(deps, async (limit) => {
     const r = await escalateOverdue(deps, limit);
@@ -81,6 +88,12 @@ export async function runSweep(deps: SweepDeps, log: Log): Promise<SweepReport> 
     report.smsExpired += n;
     return n;
   });
+  await inRounds(deps, async (limit) => {
+    const n = await redriveQueuedSms(deps, limit);
+    report.smsRedriven += n;
+    return n;
+  });
+  report.officerNoticesRedriven = await redriveOfficerNotices(deps, deps.config.SWEEP_BATCH_SIZE);
   const total = Object.values(report).reduce((a, b) => a + b, 0);
   if (total > 0) log.info(report, "sweep done");
   else log.debug("sweep found nothing to do");
@@ -99,10 +112,22 @@ async function inRounds(deps: SweepDeps, round: (limit: number) => Promise<numbe
  * deadline was set) is escalated: flag, level raised one step, notice to the post's on-duty officers and the
  * station's supervisors. One already escalated and still overdue is reminded every ESCALATION_REMIND_MINUTES,
  * without raising the level again. Exactly at the deadline is not overdue; a millisecond after is.
+ *
+ * The next deadline after an escalation or a reminder: deadline_at = now + ESCALATION_REMIND_MINUTES, kind
+ * unchanged — the time the next reminder is owed, so the stale deadline neither keeps the alert overdue
+ * nor is measured against again. What tells a reminder from a new escalation is therefore: a deadline no
+ * later than the last escalation + the remind interval is the one the sweeper set (or an earlier one the
+ * officer's next step computed from receipt under the raised level): reminded, once the interval since the
+ * last escalation has passed, without raising the level. A deadline beyond that (the officer moved the alert
+ * on and missed the next step) is escalated as new. Rows escalated before this rule (deadline left in the
+ * past) fall in the first case, so their reminders go on as before. The officer's next workflow step
+ * recomputes deadline_at from the policy as always.
  */
 async function escalateOverdue(deps: SweepDeps, limit: number) {
   const now = deps.clock.now();
-  const remindBefore = new Date(now.getTime() - deps.config.ESCALATION_REMIND_MINUTES * 60_000);
+  const remindMs = deps.config.ESCALATION_REMIND_MINUTES * 60_000;
+  const remindBefore = new Date(now.getTime() - remindMs);
+  const remindWindow = sql`make_interval(secs => ${remindMs / 1000})`;
   return transact(deps, async (tx, publish) => {
     const due = await tx
       .select()
@@ -110,11 +135,20 @@ async function escalateOverdue(deps: SweepDeps, limit: number) {
       .where(
         and(
           inArray(alerts.stage, [...OPEN_STAGES]),
-          lt(alerts.deadlineAt, now),
           or(
-            isNull(alerts.lastEscalatedAt),
-            lt(alerts.lastEscalatedAt, alerts.deadlineAt),
-            lte(alerts.lastEscalatedAt, remindBefore),
+            // A missed deadline not covered by the last escalation: escalate.
+            and(
+              lt(alerts.deadlineAt, now),
+              or(
+                isNull(alerts.lastEscalatedAt),
+                sql`${alerts.deadlineAt} > ${alerts.lastEscalatedAt} + ${remindWindow}`,
+              ),
+            ),
+            // Covered by the last escalation, whose interval has passed: remind (the deadline has passed too).
+            and(
+              lte(alerts.lastEscalatedAt, remindBefore),
+              sql`${alerts.deadlineAt} <= ${alerts.lastEscalatedAt} + ${remindWindow}`,
+            ),
           ),
         ),
       )
@@ -130,12 +164,19 @@ async function escalateOverdue(deps: SweepDeps, limit: number) {
       const reminder =
         alert.lastEscalatedAt !== null &&
         alert.deadlineAt !== null &&
-        alert.lastEscalatedAt >= alert.deadlineAt;
+        alert.deadlineAt.getTime() <= alert.lastEscalatedAt.getTime() + remindMs;
       const count = alert.escalationCount + 1;
       const riskLevel = reminder ? alert.riskLevel : RAISED[alert.riskLevel];
+      const nextDeadlineAt = new Date(now.getTime() + remindMs);
       await tx
         .update(alerts)
-        .set({ escalated: true, escalationCount: count, lastEscalatedAt: now, riskLevel })
+        .set({
+          escalated: true,
+          escalationCount: count,
+          lastEscalatedAt: now,
+          riskLevel,
+          deadlineAt: nextDeadlineAt,
+        })
         .where(eq(alerts.id, alert.id));
       const to = recipients(alert);
       await recordAlertEvent(tx, {
@@ -147,6 +188,7 @@ async function escalateOverdue(deps: SweepDeps, limit: number) {
           reminder,
           deadline: alert.deadlineKind,
           deadlineAt: alert.deadlineAt?.toISOString() ?? null,
+          nextDeadlineAt: nextDeadlineAt.toISOString(),
           riskFrom: alert.riskLevel,
           riskTo: riskLevel,
           notified: to.length,
