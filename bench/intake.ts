@@ -1,13 +1,15 @@
 /**
  * `npm run bench:intake`: the local runtime (API + workers) on a fresh database, driven over HTTP on 127.0.0.1.
  *  1. latency: a steady 500 warnings/s (a batch of 50 every 100 ms for 20 s); receive-to-pushed percentiles
- *     from alerts.received_at / pushed_at once every alert is pushed;
+ *     from alerts.received_at / pushed_at once every alert is pushed; then the same for 10 s with only the
+ *     alert-push worker in the process (SMS sending elsewhere, as with separate consumers);
  *  2. throughput: 30,000 warnings in signed batches of 100, 16 requests in flight; warnings/s counted from
- *     the rows in the database, not from the responses;
+ *     the rows in the database, not from the responses; with every worker running, then API only (WORKERS=none);
  *  3. baselines in the same run, same client, same bodies: a bare Hono handler that only parses the body, and
  *     bare batched INSERTs of the same rows (warning, alert, job) through the same driver on a fresh database.
  * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench, recreated each run).
  * BENCH_CLIENT=child (default) runs the HTTP client in a child process; BENCH_CLIENT=inline in this process.
+ * Knobs: BENCH_WARNINGS, BENCH_CONCURRENCY, BENCH_PACE_SECONDS, BENCH_DRAIN_SECONDS, BENCH_VARIANTS=0.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -51,6 +53,8 @@ const PACE_SECONDS = Number(process.env.BENCH_PACE_SECONDS ?? 20);
 const CLIENT = process.env.BENCH_CLIENT === "inline" ? "inline" : "child";
 /** How long to let the push workers catch up after the burst before giving up on that figure. */
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 15);
+/** BENCH_VARIANTS=0 skips the push-only latency and API-only throughput phases. */
+const VARIANTS = process.env.BENCH_VARIANTS !== "0";
 
 const adminUrl = process.env.DATABASE_URL;
 const kind = adminUrl ? "postgres" : "pglite";
@@ -133,16 +137,19 @@ console.log(
 console.log(`date      ${new Date().toISOString()}`);
 console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
 
+interface Target {
+  db: Database["db"];
+  feedUrl: string;
+  secret: string;
+}
+
 /**
  * Each phase gets its own runtime on a fresh database (af_bench, or a new PGlite directory), so neither
  * inherits the other's backlog: the dev outbox is rate-limited like a provider (SMS_GLOBAL_PARTS_PER_SECOND),
  * and SMS left over from one phase would otherwise compete with the next.
  */
-async function withRuntime<T>(
-  name: string,
-  run: (r: { db: Database["db"]; feedUrl: string; secret: string }) => Promise<T>,
-): Promise<T> {
-  step(`${name}: starting the runtime on a fresh database`);
+async function withRuntime<T>(name: string, workers: string, run: (r: Target) => Promise<T>): Promise<T> {
+  step(`${name}: starting the runtime (WORKERS=${workers}) on a fresh database`);
   const benchUrl = adminUrl ? await recreateDatabase(adminUrl, "af_bench") : undefined;
   const config = loadConfig({
     NODE_ENV: "development",
@@ -151,6 +158,7 @@ async function withRuntime<T>(
     LOG_LEVEL: "warn",
     OUTBOX_RECEIPT_DELAY_MS: "-1",
     SEED_DEMO: "false",
+    WORKERS: workers,
     ...(benchUrl ? { DATABASE_URL: benchUrl } : {}),
   });
   const runtime = await startLocalRuntime(config, createLog(config.LOG_LEVEL));
@@ -162,9 +170,13 @@ async function withRuntime<T>(
     // Warm-up: JIT, connection pools, prepared statements; then let the workers finish it.
     step(`${name}: warming up`);
     await load({ ...burst(feedUrl, secret, `warm${name}`), requests: 5, concurrency: 2 });
-    await waitFor("warm-up to be pushed", async () => (await pendingJobs(db)) === 0, 20_000, 50).catch(() => {
-      step(`${name}: warm-up work not finished after 20 s; measuring anyway`);
-    });
+    if (workers !== "none") {
+      await waitFor("warm-up to be pushed", async () => (await pendingJobs(db)) === 0, 20_000, 50).catch(
+        () => {
+          step(`${name}: warm-up work not finished after 20 s; measuring anyway`);
+        },
+      );
+    }
     step(`${name}: measuring`);
     return await run({ db, feedUrl, secret });
   } finally {
@@ -175,70 +187,94 @@ async function withRuntime<T>(
 }
 
 // 1. Latency at a steady 500 warnings/s.
-const paced = await withRuntime("latency", async ({ db, feedUrl, secret }) => {
-  const cpu = machineCpu();
-  const result = await load({
-    url: feedUrl,
-    secret,
-    prefix: "lat",
-    requests: (RATE * PACE_SECONDS) / PACE_BATCH,
-    batchSize: PACE_BATCH,
-    mode: "paced",
-    concurrency: 0,
-    intervalMs: (PACE_BATCH * 1000) / RATE,
-    maxMs: PACE_SECONDS * 1000 + 5_000,
-  });
-  const unpushedAtEnd = await unpushed(db, "lat");
-  await waitFor("paced alerts to be pushed", async () => (await unpushed(db, "lat")) === 0, 30_000, 50).catch(
-    () => {},
-  );
-  const rows = await queryRows<{ ms: number | null }>(
-    db,
-    sql`select (extract(epoch from a.pushed_at - a.received_at) * 1000)::float8 as ms
+const latencyAt =
+  (seconds: number) =>
+  async ({ db, feedUrl, secret }: Target) => {
+    const cpu = machineCpu();
+    const result = await load({
+      url: feedUrl,
+      secret,
+      prefix: "lat",
+      requests: (RATE * seconds) / PACE_BATCH,
+      batchSize: PACE_BATCH,
+      mode: "paced",
+      concurrency: 0,
+      intervalMs: (PACE_BATCH * 1000) / RATE,
+      maxMs: seconds * 1000 + 5_000,
+    });
+    const unpushedAtEnd = await unpushed(db, "lat");
+    await waitFor(
+      "paced alerts to be pushed",
+      async () => (await unpushed(db, "lat")) === 0,
+      30_000,
+      50,
+    ).catch(() => {});
+    const busyCores = cpu();
+    const rows = await queryRows<{ ms: number | null }>(
+      db,
+      sql`select (extract(epoch from a.pushed_at - a.received_at) * 1000)::float8 as ms
         from alerts a join warnings w on w.alert_id = a.id where w.external_id like 'lat-%'`,
-  );
-  const busyCores = cpu();
-  return {
-    result,
-    latency: summarize(rows.filter((r) => r.ms !== null).map((r) => Number(r.ms))),
-    neverPushed: rows.filter((r) => r.ms === null).length,
-    unpushedAtEnd,
-    busy: busyCores,
+    );
+    const [sms] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from sms_messages where purpose = 'victim_warning' and status <> 'queued'`,
+    );
+    return {
+      result,
+      latency: summarize(rows.filter((r) => r.ms !== null).map((r) => Number(r.ms))),
+      neverPushed: rows.filter((r) => r.ms === null).length,
+      unpushedAtEnd,
+      smsSent: sms?.n ?? 0,
+      busy: busyCores,
+    };
   };
-});
+const paced = await withRuntime("latency", "all", latencyAt(PACE_SECONDS));
+// The same with SMS sending left to another process (as with separate consumers or Lambdas): the push path alone.
+const pacedPushOnly = VARIANTS
+  ? await withRuntime("latency-push-only", "alert-push", latencyAt(10))
+  : undefined;
 
 // 2. Throughput: as fast as 16 concurrent signed batches of 100 go.
-const burstPhase = await withRuntime("throughput", async ({ db, feedUrl, secret }) => {
-  const cpu = machineCpu();
-  const result = await load(burst(feedUrl, secret, "tp"));
-  const busyCores = cpu();
-  const committed = await countLike(db, "tp");
-  const [alertRow] = await queryRows<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from alerts a join warnings w on w.alert_id = a.id where w.external_id like 'tp-%'`,
-  );
-  // How fast the workers catch up afterwards: push capacity, the ceiling for the latency phase's load.
-  const backlog = await unpushed(db, "tp");
-  const drainStarted = performance.now();
-  await waitFor(
-    "burst alerts to be pushed",
-    async () => (await unpushed(db, "tp")) === 0,
-    DRAIN_SECONDS * 1000,
-    100,
-  ).catch(() => {});
-  const drainSeconds = (performance.now() - drainStarted) / 1000;
-  const pushed = backlog - (await unpushed(db, "tp"));
-  return {
-    result,
-    committed,
-    alerts: alertRow?.n ?? 0,
-    rate: committed / (result.elapsedMs / 1000),
-    busy: busyCores,
-    backlog,
-    pushed,
-    drainSeconds,
+const throughput =
+  (drain: boolean) =>
+  async ({ db, feedUrl, secret }: Target) => {
+    const cpu = machineCpu();
+    const result = await load(burst(feedUrl, secret, "tp"));
+    const busyCores = cpu();
+    const committed = await countLike(db, "tp");
+    const [alertRow] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from alerts a join warnings w on w.alert_id = a.id where w.external_id like 'tp-%'`,
+    );
+    // How fast the workers catch up afterwards: push capacity, the ceiling for the latency phase's load.
+    const backlog = await unpushed(db, "tp");
+    const drainStarted = performance.now();
+    if (drain) {
+      await waitFor(
+        "burst alerts to be pushed",
+        async () => (await unpushed(db, "tp")) === 0,
+        DRAIN_SECONDS * 1000,
+        100,
+      ).catch(() => {});
+    }
+    const drainSeconds = (performance.now() - drainStarted) / 1000;
+    const pushed = backlog - (await unpushed(db, "tp"));
+    return {
+      result,
+      committed,
+      alerts: alertRow?.n ?? 0,
+      rate: committed / (result.elapsedMs / 1000),
+      busy: busyCores,
+      backlog,
+      pushed,
+      drainSeconds,
+    };
   };
-});
+const burstPhase = await withRuntime("throughput", "all", throughput(true));
+// The API alone (WORKERS=none: consumers in other processes, as in the cloud): intake's own ceiling.
+const burstApiOnly = VARIANTS
+  ? await withRuntime("throughput-api-only", "none", throughput(false))
+  : undefined;
 
 // ---------------------------------------------------------------------------------------------------------
 // Baseline (b): a bare Hono handler that parses the same body and answers like the real one.
@@ -348,32 +384,43 @@ await base.close();
 
 const target = kind === "postgres" ? 3000 : 1000;
 const busy = (b: { busyCores: number }) => `machine busy ${b.busyCores.toFixed(2)} of ${cpus().length} cores`;
+const ratios = (rate: number) =>
+  `÷ bare INSERT ${(rate / insertRate).toFixed(2)}, ÷ bare Hono ${(rate / bareRate).toFixed(2)}`;
 const bp = burstPhase;
 console.log(`\nthroughput (${fmt(WARNINGS)} warnings, batches of ${BATCH}, ${CONCURRENCY} in flight)`);
 console.log(
-  `  runtime       ${fmt(bp.rate)} warnings/s durably committed  (target ≥ ${fmt(target)}/s)\n` +
-    `                ${fmt(bp.committed)} warning rows, ${fmt(bp.alerts)} alerts in ${fmt(bp.result.elapsedMs)} ms; ${describeLoad(bp.result)}; ${busy(bp.busy)}`,
+  `  runtime            ${fmt(bp.rate)} warnings/s durably committed, workers running  (target ≥ ${fmt(target)}/s; ${ratios(bp.rate)})\n` +
+    `                     ${fmt(bp.committed)} warning rows, ${fmt(bp.alerts)} alerts in ${fmt(bp.result.elapsedMs)} ms; ${describeLoad(bp.result)}; ${busy(bp.busy)}`,
 );
 console.log(
-  `  then pushes   ${fmt(bp.backlog)} alerts unpushed when the burst ended; ${fmt(bp.pushed)} pushed in the next ${fmt(bp.drainSeconds, 1)} s (${fmt(bp.pushed / bp.drainSeconds)}/s)`,
+  `                     then ${fmt(bp.backlog)} alerts unpushed; ${fmt(bp.pushed)} pushed in the next ${fmt(bp.drainSeconds, 1)} s (${fmt(bp.pushed / bp.drainSeconds)}/s)`,
+);
+if (burstApiOnly) {
+  const a = burstApiOnly;
+  console.log(
+    `  API only           ${fmt(a.rate)} warnings/s durably committed, WORKERS=none  (${ratios(a.rate)})\n` +
+      `                     ${fmt(a.committed)} rows in ${fmt(a.result.elapsedMs)} ms; ${describeLoad(a.result)}; ${busy(a.busy)}`,
+  );
+}
+console.log(
+  `  bare INSERT        ${fmt(insertRate)} warnings/s  (same rows into warnings + alerts + jobs, a transaction per batch of ${BATCH}, ${CONCURRENCY} at once, ${fmt(insertMs)} ms; ${busy(insertBusy)})`,
 );
 console.log(
-  `  bare INSERT   ${fmt(insertRate)} warnings/s  (same rows into warnings + alerts + jobs, a transaction per batch of ${BATCH}, ${CONCURRENCY} at once, ${fmt(insertMs)} ms; ${busy(insertBusy)})`,
+  `  bare Hono          ${fmt(bareRate)} warnings/s  (parse body, answer 202; ${describeLoad(bareResult)}; ${busy(bareBusy)})`,
 );
-console.log(
-  `  bare Hono     ${fmt(bareRate)} warnings/s  (parse body, answer 202; ${describeLoad(bareResult)}; ${busy(bareBusy)})`,
-);
-console.log(
-  `  ratios        runtime ÷ bare INSERT ${(bp.rate / insertRate).toFixed(2)}   runtime ÷ bare Hono ${(bp.rate / bareRate).toFixed(2)}`,
-);
-const { latency } = paced;
-console.log(
-  `\nreceive-to-pushed at ${RATE} warnings/s (${PACE_BATCH} every ${(PACE_BATCH * 1000) / RATE} ms for ${PACE_SECONDS} s)`,
-);
-console.log(
-  `  p50 ${fmt(latency.p50, 1)} ms  p95 ${fmt(latency.p95, 1)} ms  p99 ${fmt(latency.p99, 1)} ms  max ${fmt(latency.max, 1)} ms${kind === "postgres" ? "  (target p99 < 100 ms)" : ""}\n` +
-    `  ${fmt(latency.n)} alerts pushed${paced.neverPushed ? `, ${fmt(paced.neverPushed)} NOT pushed within 30 s` : ""}; ${fmt(paced.unpushedAtEnd)} waiting when posting ended; offered ${fmt(paced.result.warnings / (paced.result.elapsedMs / 1000))}/s; ${describeLoad(paced.result)}; ${busy(paced.busy)}`,
-);
+type Paced = typeof paced;
+const describeLatency = (p: Paced, seconds: number, what: string) => {
+  const { latency } = p;
+  console.log(
+    `\nreceive-to-pushed at ${RATE} warnings/s, ${what} (${PACE_BATCH} every ${(PACE_BATCH * 1000) / RATE} ms for ${seconds} s)`,
+  );
+  console.log(
+    `  p50 ${fmt(latency.p50, 1)} ms  p95 ${fmt(latency.p95, 1)} ms  p99 ${fmt(latency.p99, 1)} ms  max ${fmt(latency.max, 1)} ms${kind === "postgres" ? "  (target p99 < 100 ms)" : ""}\n` +
+      `  ${fmt(latency.n)} alerts pushed${p.neverPushed ? `, ${fmt(p.neverPushed)} NOT pushed within 30 s` : ""}; ${fmt(p.unpushedAtEnd)} waiting when posting ended; ${fmt(p.smsSent)} victim SMS sent by then; offered ${fmt(p.result.warnings / (p.result.elapsedMs / 1000))}/s; ${describeLoad(p.result)}; ${busy(p.busy)}`,
+  );
+};
+describeLatency(paced, PACE_SECONDS, "runtime with all workers");
+if (pacedPushOnly) describeLatency(pacedPushOnly, 10, "WORKERS=alert-push (SMS sent by another process)");
 console.log(`\nload avg  ${loadAverage()} (1/5/15 min) at end`);
 
 if (adminUrl) await dropDatabase(adminUrl, "af_bench_base");
