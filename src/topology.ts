@@ -40,7 +40,9 @@ export const QUEUES = {
     timeoutSeconds: 30,
   },
   "sms-urgent": { carries: ["sms.send"], batchSize: 25, concurrency: 2, maxReceives: 10, timeoutSeconds: 30 },
-  "sms-bulk": { carries: ["sms.send"], batchSize: 50, concurrency: 2, maxReceives: 10, timeoutSeconds: 60 },
+  // A reminder spends its time waiting for a rate slot and the provider's answer, not on the CPU: enough
+  // batches in flight that a process can keep a 500 parts/s gateway busy (bench/sms.ts).
+  "sms-bulk": { carries: ["sms.send"], batchSize: 50, concurrency: 4, maxReceives: 10, timeoutSeconds: 60 },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
   feedback: {
     carries: ["feedback.deliver"],

@@ -61,6 +61,8 @@ export function decideReminder(
   input: DecisionInput,
   campaigns: readonly ActiveCampaign[],
   policy: DecisionPolicy,
+  /** false: a provisional decision that must not advance the rotation (it will be taken again under the lock). */
+  rotate = true,
 ): Decision {
   if (input.optedOut) return { decision: "suppressed", reason: "opted_out" };
   const sendAt = input.attach ? input.now : nextSendingTime(input.now, policy.hours);
@@ -68,7 +70,7 @@ export function decideReminder(
   if (full) return { decision: "suppressed", reason: `capped_${full.name}` };
   const campaign = chooseCampaign(campaigns, input.areaCode, shanghaiDate(sendAt));
   if (!campaign) return { decision: "suppressed", reason: "no_campaign" };
-  const template = nextTemplate(campaign);
+  const template = rotate ? nextTemplate(campaign) : leastUsed(campaign);
   if (input.attach) return { decision: "attached", reason: null, sendAt, campaignId: campaign.id, template };
   const deferred = sendAt.getTime() > input.now.getTime();
   return {
@@ -138,10 +140,15 @@ export function chooseCampaign(
   return best;
 }
 
-/** Even rotation: the least-used template (oldest on a tie) goes next, and its count goes up. */
-export function nextTemplate(campaign: ActiveCampaign): ActiveTemplate {
+function leastUsed(campaign: ActiveCampaign): ActiveTemplate {
   let pick = campaign.templates[0] as ActiveTemplate;
   for (const template of campaign.templates) if (template.uses < pick.uses) pick = template;
+  return pick;
+}
+
+/** Even rotation: the least-used template (oldest on a tie) goes next, and its count goes up. */
+export function nextTemplate(campaign: ActiveCampaign): ActiveTemplate {
+  const pick = leastUsed(campaign);
   pick.uses += 1;
   return pick;
 }

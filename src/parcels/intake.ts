@@ -1,14 +1,6 @@
-import { and, eq, gt, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
-import {
-  campaigns,
-  campaignTemplates,
-  optOuts,
-  type ParcelEventKind,
-  parcelEvents,
-  reminderReservations,
-  smsMessages,
-} from "../../schema";
-import type { Tx } from "../db/client";
+import { and, eq, gte, isNull, lte, sql } from "drizzle-orm";
+import { campaigns, campaignTemplates, reminderReservations } from "../../schema";
+import { queryRows, type Tx } from "../db/client";
 import { type Publish, transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { FieldError } from "../errors";
@@ -49,6 +41,7 @@ const DAY_MS = 86_400_000;
 
 /** Another request stored one of these (partner, waybill, kind) between our check and our insert. */
 class ConcurrentDuplicate extends Error {}
+const MAX_ATTEMPTS = 3;
 
 type IntakeDeps = Pick<Deps, "db" | "queue" | "pii" | "sms" | "clock" | "config">;
 
@@ -126,9 +119,19 @@ export async function receiveParcelEvents(
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConcurrentDuplicate) || attempt >= 3) throw error;
+      // A concurrent duplicate, or a deadlock PostgreSQL broke (two partners' overlapping batches): run again.
+      if (!(error instanceof ConcurrentDuplicate || isDeadlock(error)) || attempt >= MAX_ATTEMPTS)
+        throw error;
     }
   }
+}
+
+/** PostgreSQL's deadlock_detected, whether the driver error is thrown bare or wrapped by drizzle. */
+function isDeadlock(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === "40P01") return true;
+  }
+  return false;
 }
 
 type Outcome =
@@ -162,7 +165,17 @@ function resultFor(index: number, outcome: Outcome | undefined): ParcelEventResu
 
 const eventKey = (waybillNo: string, kind: string) => `${waybillNo}\u0000${kind}`;
 
-/** The one database step: lock, load, decide, store. Returns each candidate's outcome by event id. */
+/**
+ * The one database step. Returns each candidate's outcome by event id.
+ *
+ * Only recipients who may get a reminder are locked. A recipient who opted out, whose area no campaign covers,
+ * or who is already capped by reminders others have committed is suppressed without a lock: reservations are only
+ * ever added under the lock, so other transactions can make a recipient more capped, never less. Those events are
+ * written first, before any lock. The others' recipients are then locked (in key order), their reservations read
+ * again and their events decided again in batch order, so what is counted is what is reserved; only their writes
+ * happen while the locks are held. With repeat recipients most events are capped, so concurrent batches that
+ * share recipients wait for each other only briefly.
+ */
 async function decideAndStore(
   deps: IntakeDeps,
   tx: Tx,
@@ -175,22 +188,31 @@ async function decideAndStore(
   const outcomes = new Map<string, Outcome>();
   if (candidates.length === 0) return outcomes;
 
-  await lockRecipients(
-    tx,
-    candidates.map((c) => recipientLockKey(c.recipientHash)),
-  );
-
-  // Under the locks, an event another request stored for the same recipient is visible: report it as a duplicate.
-  const existing = await tx
-    .select({ waybillNo: parcelEvents.waybillNo, kind: parcelEvents.kind, messageId: parcelEvents.messageId })
-    .from(parcelEvents)
-    .where(
-      and(
-        eq(parcelEvents.partnerId, partner.partnerId),
-        inArray(parcelEvents.waybillNo, [...new Set(candidates.map((c) => c.input.waybillNo))]),
-      ),
-    );
-  const existingByKey = new Map(existing.map((e) => [eventKey(e.waybillNo, e.kind), e.messageId]));
+  const policy = { caps: deps.config.REMINDER_CAPS, hours: deps.config.REMINDER_HOURS };
+  const longestCap = Math.max(...policy.caps.map((c) => c.ms));
+  // A reminder decided now goes within a day at the latest (the next sending window).
+  const window = {
+    from: new Date(now.getTime() - longestCap),
+    to: new Date(now.getTime() + DAY_MS + longestCap),
+  };
+  const allHashes = [...new Set(candidates.map((c) => c.recipientHash))];
+  // Four reads at once (pipelined on one connection). Another request may store the same (waybill, kind) after
+  // the first one; the inserts' ON CONFLICT catches that.
+  const [existing, optedOutRows, committed, active] = await Promise.all([
+    queryRows<{ waybill_no: string; kind: string; message_id: string | null }>(
+      tx,
+      sql`select waybill_no, kind, message_id from parcel_events
+          where partner_id = ${partner.partnerId}
+            and waybill_no = any(${textArray(candidates.map((c) => c.input.waybillNo))}::text[])`,
+    ),
+    queryRows<{ recipient_hash: string }>(
+      tx,
+      sql`select recipient_hash from opt_outs where recipient_hash = any(${textArray(allHashes)}::text[])`,
+    ),
+    loadReservations(tx, allHashes, window),
+    loadActiveCampaigns(tx, partner.stationId, now),
+  ]);
+  const existingByKey = new Map(existing.map((e) => [eventKey(e.waybill_no, e.kind), e.message_id]));
   const fresh: Candidate[] = [];
   for (const c of candidates) {
     const key = eventKey(c.input.waybillNo, c.input.kind);
@@ -200,137 +222,191 @@ async function decideAndStore(
   }
   if (fresh.length === 0) return outcomes;
 
-  const policy = { caps: deps.config.REMINDER_CAPS, hours: deps.config.REMINDER_HOURS };
-  const longestCap = Math.max(...policy.caps.map((c) => c.ms));
-  const hashes = [...new Set(fresh.map((c) => c.recipientHash))];
-  const [optedOutRows, reservationRows, active] = await Promise.all([
-    tx.select({ hash: optOuts.recipientHash }).from(optOuts).where(inArray(optOuts.recipientHash, hashes)),
-    tx
-      .select({ hash: reminderReservations.recipientHash, at: reminderReservations.reservedAt })
-      .from(reminderReservations)
-      .where(
-        and(
-          inArray(reminderReservations.recipientHash, hashes),
-          gt(reminderReservations.reservedAt, new Date(now.getTime() - longestCap)),
-          // A reminder decided now goes within a day at the latest (the next sending window).
-          lt(reminderReservations.reservedAt, new Date(now.getTime() + DAY_MS + longestCap)),
-        ),
-      ),
-    loadActiveCampaigns(tx, partner.stationId, now),
-  ]);
-  const optedOut = new Set(optedOutRows.map((r) => r.hash));
-  const reserved = new Map<string, number[]>();
-  for (const r of reservationRows) {
-    const list = reserved.get(r.hash) ?? [];
-    list.push(r.at.getTime());
-    reserved.set(r.hash, list);
-  }
-
+  const optedOut = new Set(optedOutRows.map((r) => r.recipient_hash));
   const attach = partner.channel === "attach";
-  const decisions = fresh.map((c) => {
-    const times = reserved.get(c.recipientHash) ?? [];
-    const decision = decideReminder(
-      {
-        now,
-        attach,
-        areaCode: c.input.area.code,
-        optedOut: optedOut.has(c.recipientHash),
-        reservedAt: times,
-      },
-      active,
-      policy,
-    );
-    if (decision.decision !== "suppressed")
-      reserved.set(c.recipientHash, [...times, decision.sendAt.getTime()]);
-    return { c, decision };
+  const decideAll = (events: Candidate[], reserved: Map<string, number[]>, rotate: boolean) =>
+    events.map((c) => {
+      const times = reserved.get(c.recipientHash) ?? [];
+      const decision = decideReminder(
+        {
+          now,
+          attach,
+          areaCode: c.input.area.code,
+          optedOut: optedOut.has(c.recipientHash),
+          reservedAt: times,
+        },
+        active,
+        policy,
+        rotate,
+      );
+      if (decision.decision !== "suppressed")
+        reserved.set(c.recipientHash, [...times, decision.sendAt.getTime()]);
+      return { c, decision };
+    });
+  const row = (c: Candidate, decision: Decision) => ({
+    id: c.id,
+    partner_id: partner.partnerId,
+    waybill_no: c.input.waybillNo,
+    kind: c.input.kind,
+    recipient_enc: deps.pii.encrypt(c.phone),
+    recipient_hash: c.recipientHash,
+    area_code: c.input.area.code,
+    pickup_point: c.input.pickupPoint ?? null,
+    occurred_at: c.occurredAt.toISOString(),
+    received_at: now.toISOString(),
+    decision: decision.decision,
+    reason: decision.reason,
+    campaign_id: decision.decision === "suppressed" ? null : decision.campaignId,
+    template_id: decision.decision === "suppressed" ? null : decision.template.id,
+    // queueSms keys a message `<purpose>:<dedupe key>:<recipient hash>`; the insert finds its id by that key.
+    sms_key: decision.decision === "scheduled" ? `parcel_reminder:${c.id}:${c.recipientHash}` : null,
+    deferred_until: decision.decision === "deferred" ? decision.sendAt.toISOString() : null,
+    text: decision.decision === "suppressed" ? null : decision.template.body,
   });
 
-  const toSend = decisions.filter((d) => d.decision.decision === "scheduled");
-  const messageIds = new Map<string, string>();
-  if (toSend.length > 0) {
-    const ids = await queueSms(
-      deps,
-      tx,
-      publish,
-      toSend.map(({ c, decision }) => ({
-        purpose: "parcel_reminder" as const,
-        lane: "bulk" as const,
-        partnerId: partner.partnerId,
-        to: c.phone,
-        body: decision.decision === "suppressed" ? "" : decision.template.body,
-        dedupeKey: c.id,
-      })),
-      traceId,
-    );
-    // queueSms keys each message by its dedupe key (our event id); read the keys back to pair message and event.
-    const rows = ids.length
-      ? await tx
-          .select({ id: smsMessages.id, key: smsMessages.idempotencyKey })
-          .from(smsMessages)
-          .where(inArray(smsMessages.id, ids))
-      : [];
-    for (const row of rows) {
-      const eventId = /pev_[0-9a-z]+/.exec(row.key)?.[0];
-      if (eventId) messageIds.set(eventId, row.id);
-    }
-  }
-
-  // Rows in key order, so two batches that share events take the unique-index locks in the same order.
-  const rows = decisions
-    .map(({ c, decision }) => ({
-      id: c.id,
-      partnerId: partner.partnerId,
-      waybillNo: c.input.waybillNo,
-      kind: c.input.kind as ParcelEventKind,
-      recipientEnc: deps.pii.encrypt(c.phone),
-      recipientHash: c.recipientHash,
-      areaCode: c.input.area.code,
-      pickupPoint: c.input.pickupPoint ?? null,
-      occurredAt: c.occurredAt,
-      receivedAt: now,
-      decision: decision.decision,
-      reason: decision.reason,
-      campaignId: decision.decision === "suppressed" ? null : decision.campaignId,
-      templateId: decision.decision === "suppressed" ? null : decision.template.id,
-      messageId: messageIds.get(c.id) ?? null,
-      deferredUntil: decision.decision === "deferred" ? decision.sendAt : null,
-      text: decision.decision === "suppressed" ? null : decision.template.body,
-    }))
-    .sort((a, b) =>
-      a.waybillNo < b.waybillNo ? -1 : a.waybillNo > b.waybillNo ? 1 : a.kind < b.kind ? -1 : 1,
-    );
-  const inserted = await tx
-    .insert(parcelEvents)
-    .values(rows)
-    .onConflictDoNothing({ target: [parcelEvents.partnerId, parcelEvents.waybillNo, parcelEvents.kind] })
-    .returning({ id: parcelEvents.id });
-  // The same waybill and kind stored meanwhile under another recipient's lock: start again and see it.
-  if (inserted.length !== rows.length) throw new ConcurrentDuplicate();
-
-  const reservations = decisions.flatMap(({ c, decision }) =>
-    decision.decision === "suppressed"
-      ? []
-      : [{ recipientHash: c.recipientHash, parcelEventId: c.id, reservedAt: decision.sendAt }],
+  // Decisions from what is committed, without touching the rotation. Recipients who may get a reminder are
+  // contested: their events are decided again under their lock. Everyone else's events are final and written now.
+  const provisional = decideAll(fresh, committed, false);
+  const contested = new Set(
+    provisional.filter(({ decision }) => decision.decision !== "suppressed").map(({ c }) => c.recipientHash),
   );
-  if (reservations.length > 0) await tx.insert(reminderReservations).values(reservations);
+  const settled = provisional.filter(({ c }) => !contested.has(c.recipientHash));
+  let stored = await insertEvents(
+    tx,
+    settled.map(({ c, decision }) => row(c, decision)),
+  );
 
-  // Rotation counts go up last and in id order: these rows are shared by every batch, so hold them briefly.
-  const usedByTemplate = new Map<string, number>();
-  for (const { decision } of decisions) {
-    if (decision.decision === "suppressed") continue;
-    usedByTemplate.set(decision.template.id, (usedByTemplate.get(decision.template.id) ?? 0) + 1);
-  }
-  for (const [id, used] of [...usedByTemplate].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await tx
-      .update(campaignTemplates)
-      .set({ uses: sql`${campaignTemplates.uses} + ${used}` })
-      .where(eq(campaignTemplates.id, id));
-  }
+  const ofContested = fresh.filter((c) => contested.has(c.recipientHash));
+  const decided = [...settled];
+  if (ofContested.length > 0) {
+    await lockRecipients(tx, [...contested].map(recipientLockKey));
+    const final = decideAll(ofContested, await loadReservations(tx, [...contested], window), true);
+    decided.push(...final);
+    const toSend = final.filter((d) => d.decision.decision === "scheduled");
+    if (toSend.length > 0) {
+      const ids = await queueSms(
+        deps,
+        tx,
+        publish,
+        toSend.map(({ c, decision }) => ({
+          purpose: "parcel_reminder" as const,
+          lane: "bulk" as const,
+          partnerId: partner.partnerId,
+          to: c.phone,
+          body: decision.decision === "suppressed" ? "" : decision.template.body,
+          dedupeKey: c.id,
+        })),
+        traceId,
+      );
+      if (ids.length !== toSend.length) throw new Error("queueSms did not create every reminder");
+    }
+    stored = [
+      ...stored,
+      ...(await insertEvents(
+        tx,
+        final.map(({ c, decision }) => row(c, decision)),
+      )),
+    ];
 
-  for (const { c, decision } of decisions) {
+    const reservations = final.flatMap(({ c, decision }) =>
+      decision.decision === "suppressed"
+        ? []
+        : [{ recipientHash: c.recipientHash, parcelEventId: c.id, reservedAt: decision.sendAt }],
+    );
+    const usedByTemplate = new Map<string, number>();
+    for (const { decision } of final) {
+      if (decision.decision === "suppressed") continue;
+      usedByTemplate.set(decision.template.id, (usedByTemplate.get(decision.template.id) ?? 0) + 1);
+    }
+    // Both at once (pipelined). The rotation counts are rows every batch updates: taken last, in id order, and
+    // held only until the commit that follows.
+    await Promise.all([
+      reservations.length > 0 ? tx.insert(reminderReservations).values(reservations) : undefined,
+      usedByTemplate.size > 0
+        ? tx.execute(
+            sql`update campaign_templates t set uses = t.uses + v.used
+                from jsonb_to_recordset(${JSON.stringify(
+                  [...usedByTemplate]
+                    .sort(([a], [b]) => (a < b ? -1 : 1))
+                    .map(([id, used]) => ({ id, used })),
+                )}::jsonb) as v(id text, used int)
+                where t.id = v.id`,
+          )
+        : undefined,
+    ]);
+  }
+  // The same waybill and kind stored meanwhile by a concurrent request: start again and see it as a duplicate.
+  if (stored.length !== fresh.length) throw new ConcurrentDuplicate();
+  const messageIds = new Map(stored.flatMap((r) => (r.message_id ? [[r.id, r.message_id] as const] : [])));
+
+  for (const { c, decision } of decided) {
+    if (decision.decision === "scheduled" && !messageIds.has(c.id)) {
+      throw new Error("a scheduled reminder's SMS was not found by its key");
+    }
     outcomes.set(c.id, { duplicate: false, decision, messageId: messageIds.get(c.id) ?? null });
   }
   return outcomes;
+}
+
+/**
+ * One JSON parameter for a whole batch instead of 17 parameters per row: for 500-1,000 rows, building and
+ * parsing that many parameters costs more than the insert itself. Rows go in key order, so two batches that
+ * share events take the unique-index locks in the same order. Returns the rows inserted, with their SMS ids.
+ */
+async function insertEvents(
+  tx: Tx,
+  rows: Record<string, unknown>[],
+): Promise<{ id: string; message_id: string | null }[]> {
+  if (rows.length === 0) return [];
+  const key = (r: Record<string, unknown>) => `${r.waybill_no}\u0000${r.kind}`;
+  const sorted = [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return queryRows<{ id: string; message_id: string | null }>(
+    tx,
+    sql`insert into parcel_events (id, partner_id, waybill_no, kind, recipient_enc, recipient_hash, area_code,
+          pickup_point, occurred_at, received_at, decision, reason, campaign_id, template_id, message_id,
+          deferred_until, text)
+        select id, partner_id, waybill_no, kind, recipient_enc, recipient_hash, area_code, pickup_point,
+               occurred_at, received_at, decision, reason, campaign_id, template_id,
+               (select m.id from sms_messages m where m.idempotency_key = x.sms_key), deferred_until, text
+        from jsonb_to_recordset(${JSON.stringify(sorted)}::jsonb) as x(id text, partner_id text, waybill_no text,
+          kind text, recipient_enc text, recipient_hash text, area_code text, pickup_point text,
+          occurred_at timestamptz, received_at timestamptz, decision text, reason text, campaign_id text,
+          template_id text, sms_key text, deferred_until timestamptz, text text)
+        on conflict (partner_id, waybill_no, kind) do nothing
+        returning id, message_id`,
+  );
+}
+
+/** Each recipient's reserved reminder times within the window, by keyed hash. */
+async function loadReservations(
+  tx: Tx,
+  hashes: string[],
+  window: { from: Date; to: Date },
+): Promise<Map<string, number[]>> {
+  const rows = await queryRows<{ recipient_hash: string; reserved_at: Date | string }>(
+    tx,
+    sql`select recipient_hash, reserved_at from reminder_reservations
+        where recipient_hash = any(${textArray(hashes)}::text[])
+          and reserved_at > ${window.from.toISOString()}::timestamptz
+          and reserved_at < ${window.to.toISOString()}::timestamptz`,
+  );
+  const reserved = new Map<string, number[]>();
+  for (const r of rows) {
+    const list = reserved.get(r.recipient_hash) ?? [];
+    list.push(new Date(r.reserved_at).getTime());
+    reserved.set(r.recipient_hash, list);
+  }
+  return reserved;
+}
+
+/**
+ * A text[] parameter as one array literal. Only for values the input schema restricts to [A-Za-z0-9_-]
+ * (waybill numbers, keyed hashes, ids), which need no quoting; anything else is refused.
+ */
+function textArray(values: string[]): string {
+  for (const v of values)
+    if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new Error("unexpected character in an id list");
+  return `{${[...new Set(values)].join(",")}}`;
 }
 
 /** The station's enabled campaigns running today or tomorrow (a deferred reminder goes tomorrow), with their usable templates. */

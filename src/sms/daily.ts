@@ -63,3 +63,33 @@ export async function usageOn(db: Executor, keys: string[], day: string): Promis
   );
   return new Map(rows.map((r) => [r.key, Number(r.count)]));
 }
+
+export interface BulkAdmission {
+  optedOut: boolean;
+  /** The number's count today including this SMS; undefined: at its cap (nothing counted). */
+  numberCount: number | undefined;
+}
+
+/**
+ * What a reminder must pass before quota and rate tokens, in one statement: the number has not opted out,
+ * and it is under its cap (then counted).
+ */
+export async function admitBulk(
+  db: Executor,
+  input: { recipientHash: string; day: string; numberKey: string; numberCap: number },
+): Promise<BulkAdmission> {
+  const { recipientHash, day, numberKey, numberCap } = input;
+  const [row] = await queryRows<{ opted: boolean; number_count: number | null }>(
+    db,
+    sql`with o as (select exists (select 1 from opt_outs where recipient_hash = ${recipientHash}) as opted),
+        n as (
+          insert into daily_usage (key, day, count)
+          select ${numberKey}, ${day}::date, 1 from o where not o.opted and 1 <= ${numberCap}::int
+          on conflict (key, day) do update set count = daily_usage.count + 1
+            where daily_usage.count + 1 <= ${numberCap}::int
+          returning count
+        )
+        select (select opted from o) as opted, (select count from n) as number_count`,
+  );
+  return { optedOut: Boolean(row?.opted), numberCount: row?.number_count ?? undefined };
+}

@@ -1,12 +1,14 @@
 import { sql } from "drizzle-orm";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
+import { reconcilePendingReceipts } from "./receipts";
 
 /**
  * A submitted SMS whose receipt never came is `expired` once SMS_RECEIPT_TIMEOUT_HOURS (72) have passed
  * since submit: providers stop reporting long before that, so waiting longer tells nobody anything. A late
  * receipt still corrects it (receipts.ts). Receipts still pending after the same time name nothing we sent
- * and are dropped. Called by the sweeper; bounded per call, rows taken with SKIP LOCKED so concurrent
+ * and are dropped; pending ones whose message has since been submitted are applied (a receipt and its submit
+ * written at the same instant). Called by the sweeper; bounded per call, rows taken with SKIP LOCKED so concurrent
  * sweeps split the work. Returns how many messages expired.
  */
 export async function expireStaleSms(
@@ -34,6 +36,7 @@ export async function expireStaleSms(
         select id, 'expired', ${`no delivery receipt within ${hours} h of submit`} from e
         returning message_id`,
   );
+  await reconcilePendingReceipts(deps.db, limit);
   await deps.db.execute(sql`delete from pending_receipts where received_at < ${cutoff}::timestamptz`);
   return rows.length;
 }

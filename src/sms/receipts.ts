@@ -121,3 +121,28 @@ async function findMessage(
   );
   return row ? { id: row.id, status: row.status, providerMessageId: row.provider_message_id } : undefined;
 }
+
+/**
+ * Receipts still pending for messages whose submit has since been recorded: the rare receipt stored in
+ * the same instant as its submit, which neither side's look saw. Run by the sweeper; returns how many
+ * receipts it applied.
+ */
+export async function reconcilePendingReceipts(db: Executor, limit = 500): Promise<number> {
+  const rows = await queryRows<{ channel: string; id: string; provider_message_id: string | null }>(
+    db,
+    sql`(select m.channel, m.id, m.provider_message_id
+         from pending_receipts p
+         join sms_messages m on m.channel = p.channel and m.provider_message_id = p.provider_message_id
+         where m.status <> 'queued'
+         limit ${limit})
+        union
+        (select m.channel, m.id, m.provider_message_id
+         from pending_receipts p
+         join sms_messages m on m.id = substr(p.provider_message_id, 5) and m.channel = p.channel
+         where p.provider_message_id like 'ref:%' and m.status <> 'queued'
+         limit ${limit})`,
+  );
+  let applied = 0;
+  for (const r of rows) applied += await applyPendingReceipts(db, r.channel, r.id, r.provider_message_id);
+  return applied;
+}

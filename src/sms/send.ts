@@ -5,9 +5,8 @@ import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { type SmsChannel, SmsSendError } from "./channel";
-import { addWithin, giveBack, nextShanghaiDayStart, perNumberKey, quotaKey, shanghaiDay } from "./daily";
+import { admitBulk, giveBack, nextShanghaiDayStart, perNumberKey, shanghaiDay } from "./daily";
 import { ChannelUnavailable, type PartnerSms, RateDeferred, type SmsEngine, smsEngine } from "./engine";
-import { isOptedOut } from "./opt-outs";
 import { applyPendingReceipts } from "./receipts";
 
 export type SendDeps = Pick<Deps, "db" | "pii" | "sms" | "config" | "clock" | "queue">;
@@ -63,19 +62,28 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
 
   const day = shanghaiDay(now);
   const taken: { key: string; amount: number }[] = [];
+  let quotaTaken: { partner: PartnerSms; parts: number } | undefined;
   if (message.lane === "bulk") {
     if (!partner && message.partnerId) return suppress(deps, message, "partner_disabled", smsLog);
     if (partner?.disabled) return suppress(deps, message, "partner_disabled", smsLog);
-    if (await isOptedOut(deps.db, message.recipientHash)) return suppress(deps, message, "opted_out", smsLog);
     const numberKey = perNumberKey(message.channel, message.recipientHash);
-    const bulkCap = engine.perNumberCap(message.channel, partner) - deps.config.SMS_PER_NUMBER_URGENT_RESERVE;
-    if ((await addWithin(deps.db, numberKey, day, 1, Math.max(0, bulkCap))) === undefined) {
+    const admission = await admitBulk(deps.db, {
+      recipientHash: message.recipientHash,
+      day,
+      numberKey,
+      numberCap: Math.max(
+        0,
+        engine.perNumberCap(message.channel, partner) - deps.config.SMS_PER_NUMBER_URGENT_RESERVE,
+      ),
+    });
+    if (admission.optedOut) return suppress(deps, message, "opted_out", smsLog);
+    if (admission.numberCount === undefined) {
       return hold(deps, message, "per_number_cap", nextShanghaiDayStart(now), smsLog);
     }
     taken.push({ key: numberKey, amount: 1 });
     if (partner) {
-      const used = await addWithin(deps.db, quotaKey(partner.id), day, message.segments, partner.dailyQuota);
-      if (used === undefined) {
+      const quota = await engine.quotas.take(partner, day, message.segments);
+      if (!quota) {
         await giveBack(deps.db, numberKey, day, 1);
         smsLog.warn(
           { partnerId: partner.id, quota: partner.dailyQuota },
@@ -83,11 +91,11 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
         );
         return hold(deps, message, "quota_exhausted", nextShanghaiDayStart(now), smsLog);
       }
-      taken.push({ key: quotaKey(partner.id), amount: message.segments });
+      quotaTaken = { partner, parts: message.segments };
       const warnAt = partner.dailyQuota * QUOTA_WARN_SHARE;
-      if (used >= warnAt && used - message.segments < warnAt) {
+      if (quota.used !== undefined && quota.used >= warnAt && quota.used - message.segments < warnAt) {
         smsLog.warn(
-          { partnerId: partner.id, used, quota: partner.dailyQuota },
+          { partnerId: partner.id, used: quota.used, quota: partner.dailyQuota },
           "partner has used 80% of its daily SMS quota",
         );
       }
@@ -110,11 +118,16 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
       }),
     );
     await recordSubmitted(deps, message, result.providerMessageId, null);
-    smsLog.info({ alertId: message.alertId, partnerId: message.partnerId }, "sms submitted");
+    // Every warning is worth a log line; reminders, at hundreds a second, only when debugging.
+    const level = message.lane === "urgent" ? "info" : "debug";
+    smsLog[level]({ alertId: message.alertId, partnerId: message.partnerId }, "sms submitted");
   } catch (error) {
     const maybeSent = error instanceof SmsSendError && error.unknownOutcome;
     // What was counted for an SMS that certainly did not go out is given back; a maybe-sent one stays counted.
-    if (!maybeSent) for (const t of taken) await giveBack(deps.db, t.key, day, t.amount);
+    if (!maybeSent) {
+      for (const t of taken) await giveBack(deps.db, t.key, day, t.amount);
+      if (quotaTaken) engine.quotas.giveBack(quotaTaken.partner, day, quotaTaken.parts);
+    }
     await failed(deps, engine, message, channel, partner, error, smsLog);
   }
 }
@@ -240,29 +253,35 @@ async function changeStatus(
   return rows.length > 0;
 }
 
+/**
+ * Records the submit and its event, and looks for receipts that came first, in one statement. (A receipt
+ * stored in the same instant as this write can slip past both this look and the receipt's own re-check;
+ * the sweeper applies such stragglers: reconcilePendingReceipts.)
+ */
 async function recordSubmitted(
   deps: SendDeps,
   message: Message,
   providerMessageId: string | null,
   detail: string | null,
 ): Promise<void> {
-  await changeStatus(
-    deps,
-    message.id,
-    "submitted",
-    sql`provider_message_id = ${providerMessageId}, submitted_at = ${deps.clock.now().toISOString()}::timestamptz,
-        hold_reason = null, attempts = attempts + 1, last_error = null`,
-    detail,
-  );
-  // A receipt may have come before this write; it waits in pending_receipts (receipts.ts).
-  const [pending] = await queryRows<{ one: number }>(
+  const [row] = await queryRows<{ pending: boolean }>(
     deps.db,
-    sql`select 1 as one from pending_receipts
-        where channel = ${message.channel}
-          and provider_message_id in (${providerMessageId ?? ""}, ${`ref:${message.id}`})
-        limit 1`,
+    sql`with u as (
+          update sms_messages
+          set status = 'submitted', lease_until = null, provider_message_id = ${providerMessageId},
+              submitted_at = ${deps.clock.now().toISOString()}::timestamptz, hold_reason = null,
+              attempts = attempts + 1, last_error = null
+          where id = ${message.id} and status = 'queued'
+          returning id
+        ),
+        e as (insert into sms_events (message_id, status, detail) select id, 'submitted', ${detail} from u)
+        select exists (
+          select 1 from pending_receipts
+          where channel = ${message.channel}
+            and provider_message_id in (${providerMessageId ?? ""}, ${`ref:${message.id}`})
+        ) as pending`,
   );
-  if (pending) await applyPendingReceipts(deps.db, message.channel, message.id, providerMessageId);
+  if (row?.pending) await applyPendingReceipts(deps.db, message.channel, message.id, providerMessageId);
 }
 
 async function suppress(deps: SendDeps, message: Message, reason: SuppressReason, log: Log): Promise<void> {

@@ -43,7 +43,11 @@ async function smallDataSet() {
   ctx.clock.set("2026-11-29T22:00:00+08:00");
   await decide(ctx, a, [anEvent({ recipientPhone: "13800138006", occurredAt: "2026-11-29T21:00:00+08:00" })]);
 
-  const [m1, m2, m3] = [day1[0]?.messageId, day1[2]?.messageId, day1[3]?.messageId] as string[];
+  const [m1, m2, m3] = [day1[0]?.messageId, day1[2]?.messageId, day1[3]?.messageId] as [
+    string,
+    string,
+    string,
+  ];
   const at = (time: string) => new Date(`2026-11-28T${time}+08:00`);
   // SMS times are the database's; set them to the story's so the figures are exact.
   await ctx.deps.db

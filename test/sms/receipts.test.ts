@@ -332,6 +332,22 @@ describe("messages without a receipt", () => {
     expect((await message(ctx, id as string)).status).toBe("delivered");
   });
 
+  it("a receipt stored at the same instant as its submit, missed by both, is applied by the sweep", async () => {
+    const ctx = await createTestContext();
+    const [id] = await queueTestSms(ctx, [{ to: PHONE, lane: "urgent", purpose: "victim_warning" }]);
+    await ctx.drain();
+    const { providerMessageId } = await message(ctx, id as string);
+    // What the race leaves: the message submitted, its receipt still pending.
+    await ctx.deps.db
+      .insert(pendingReceipts)
+      .values({ channel: "outbox", providerMessageId: providerMessageId as string, status: "delivered" });
+
+    await expireStaleSms(ctx.deps);
+
+    expect((await message(ctx, id as string)).status).toBe("delivered");
+    expect(await ctx.deps.db.select().from(pendingReceipts)).toEqual([]);
+  });
+
   it("drop pending receipts that never matched anything after the same time", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });

@@ -1,0 +1,441 @@
+/**
+ * `npm run bench:sms [-- --count N --workers W --urgent-per-second U --baseline-seconds S]`: the SMS dispatch
+ * engine under a bulk flood, through the local runtime on PostgreSQL.
+ *
+ *  - A simulated gateway (node:http on 127.0.0.1, answering in 20–80 ms) stands in for the SMS provider;
+ *    it records when each request arrived, its parts, its number and which worker sent it.
+ *  - W local runtimes (`src/local/main.ts`, WORKERS=sms-urgent,sms-bulk, SMS_CHANNEL=http at the gateway)
+ *    in child processes share one limiter: global 500 parts/s on the channel; two partners at 300 and 200
+ *    parts/s (sent on their behalf through the same gateway, so all three scopes bind).
+ *  - Phase 1, baseline: a trickle of urgent SMS (victim warnings) alone, U per second for S seconds.
+ *  - Phase 2: N bulk reminders (60% partner A, 40% B by count; one in five long enough for two parts; 20
+ *    "hot" numbers get 60 each, more than their provider cap of 50 allows) queued as fast as queueSms takes
+ *    them, with the same urgent trickle running throughout.
+ * Printed: achieved rate per scope over the steady part of phase 2 (first and last 5 s of bulk left out)
+ * against its limit; the busiest one-second window per scope against limit + burst; numbers that got more
+ * than the cap; urgent latency (queueSms called → gateway has the request) in both phases; limiter decision
+ * time (a probe taking tokens every 100 ms from scopes of its own, same statement) and, as its baseline, a
+ * bare `select 1` from the same process.
+ * Needs DATABASE_URL (admin-capable: creates and drops af_bench_sms). Bounded: every wait has a timeout; all
+ * traffic stays on 127.0.0.1 and the DATABASE_URL host.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import { partners, stations } from "../schema";
+import { loadConfig } from "../src/config";
+import { openDatabase, queryRows } from "../src/db/client";
+import { migrateDatabase } from "../src/db/migrate";
+import { transact } from "../src/db/transaction";
+import { buildLocalDeps } from "../src/local/deps";
+import { createLog } from "../src/log";
+import { RateLimiter } from "../src/sms/limiter";
+import { queueSms, type SmsToQueue } from "../src/sms/queue-sms";
+import { countSegments } from "../src/sms/segments";
+import {
+  dropDatabase,
+  fmt,
+  loadAverage,
+  machine,
+  machineCpu,
+  postgresVersion,
+  recreateDatabase,
+  sleep,
+  summarize,
+  waitFor,
+} from "./support";
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: "string", default: process.env.BENCH_SMS_COUNT ?? "100000" },
+    workers: { type: "string", default: process.env.BENCH_SMS_WORKERS ?? "2" },
+    "urgent-per-second": { type: "string", default: process.env.BENCH_SMS_URGENT_PER_SECOND ?? "2" },
+    "baseline-seconds": { type: "string", default: process.env.BENCH_SMS_BASELINE_SECONDS ?? "20" },
+    /** Urgent in a runtime of its own (WORKERS=sms-urgent) beside the W bulk runtimes. */
+    split: { type: "boolean", default: false },
+  },
+});
+const COUNT = Number(args.count);
+const WORKERS = Number(args.workers);
+const URGENT_PER_SECOND = Number(args["urgent-per-second"]);
+const BASELINE_SECONDS = Number(args["baseline-seconds"]);
+const SPLIT = Boolean(args.split);
+
+const GLOBAL = { rate: 500, burst: 100 }; // the engine's default burst: a fifth of a second's rate
+const PARTNERS = [
+  { id: "par_bench_a", name: "A", rate: 300, burst: 60, share: 0.6 },
+  { id: "par_bench_b", name: "B", rate: 200, burst: 40, share: 0.4 },
+];
+const CAP = 50;
+const HOT_NUMBERS = 20;
+const HOT_EACH = 60;
+const DB_NAME = "af_bench_sms";
+const BASE_PORT = 39_300 + Math.floor(Math.random() * 500);
+
+const adminUrl = process.env.DATABASE_URL;
+if (!adminUrl) {
+  console.error("bench:sms needs DATABASE_URL (PostgreSQL): several processes share one limiter.");
+  process.exit(1);
+}
+const started = performance.now();
+const step = (what: string) =>
+  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+
+// --- the simulated gateway ------------------------------------------------------------------------------
+interface Arrival {
+  at: number;
+  outId: string;
+  parts: number;
+  mobile: string;
+  worker: string;
+}
+const arrivals: Arrival[] = [];
+const arrivedAt = new Map<string, number>();
+const gateway = createServer((req, res) => {
+  let raw = "";
+  req.on("data", (chunk) => {
+    raw += chunk;
+  });
+  req.on("end", () => {
+    const at = performance.now();
+    const body = JSON.parse(raw) as { outId: string; content: string; mobile: string; worker: string };
+    arrivals.push({
+      at,
+      outId: body.outId,
+      parts: countSegments(body.content),
+      mobile: body.mobile,
+      worker: body.worker,
+    });
+    arrivedAt.set(body.outId, at);
+    setTimeout(
+      () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: "OK", msgId: `gw-${body.outId}` }));
+      },
+      20 + Math.random() * 60,
+    );
+  });
+});
+await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/send`;
+
+const smsApi = (worker: string) =>
+  JSON.stringify({
+    url: gatewayUrl,
+    fields: { to: "mobile", text: "content", clientReference: "outId" },
+    extra: { worker },
+    response: { messageIdPath: "msgId", codePath: "code", successCodes: ["OK"] },
+    timeoutMs: 5_000,
+  });
+
+// --- database, seed, the bench's own handle ---------------------------------------------------------------
+const url = await recreateDatabase(adminUrl, DB_NAME);
+const keys = { encryptionKey: randomBytes(32), hashKey: randomBytes(32) };
+const env = {
+  NODE_ENV: "production",
+  DATABASE_URL: url,
+  PII_ENCRYPTION_KEY: keys.encryptionKey.toString("base64"),
+  PII_HASH_KEY: keys.hashKey.toString("base64"),
+  SEED_DEMO: "false",
+  LOG_LEVEL: "info",
+  WORKERS: "sms-urgent,sms-bulk",
+  SMS_CHANNEL: "http",
+  SMS_GLOBAL_PARTS_PER_SECOND: JSON.stringify({ http: GLOBAL.rate }),
+  SMS_GLOBAL_BURST: JSON.stringify({ http: GLOBAL.burst }),
+};
+const config = loadConfig({ ...env, SMS_HTTP_API: smsApi("bench") });
+const database = await openDatabase({ url, max: 6 });
+await migrateDatabase(database, url);
+const deps = buildLocalDeps({ config, database, log: createLog("warn"), keys });
+await deps.db.insert(stations).values({ id: "stn_bench", name: "Bench station" });
+await deps.db.insert(partners).values(
+  PARTNERS.map((p) => ({
+    id: p.id,
+    stationId: "stn_bench",
+    name: `Courier ${p.name}`,
+    channel: "sns" as const, // sent for the partner through the police channel: the shared gateway
+    partsPerSecond: p.rate,
+    dailyQuota: 10_000_000,
+  })),
+);
+
+// --- the local runtimes -----------------------------------------------------------------------------------
+const children: ChildProcess[] = [];
+const stopChildren = async () => {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+};
+process.once("SIGINT", () => {
+  void stopChildren().finally(() => process.exit(130));
+});
+const runtimes = SPLIT
+  ? [...Array.from({ length: WORKERS }, () => "sms-bulk"), "sms-urgent"]
+  : Array.from({ length: WORKERS }, () => "sms-urgent,sms-bulk");
+for (const [i, queues] of runtimes.entries()) {
+  const port = BASE_PORT + i;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/local/main.ts"], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ...env,
+      WORKERS: queues,
+      PORT: String(port),
+      SMS_HTTP_API: smsApi(`w${i}`),
+    },
+    // Logs at info like production, written nowhere: their cost is in the figures, not on this terminal.
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(child);
+  await waitFor(
+    `runtime ${i} on port ${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`runtime ${i} exited with ${child.exitCode}`);
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+    200,
+  );
+}
+await sleep(1_000); // workers start right after the server listens
+step(`runtimes up (${runtimes.join(" | ")}); gateway ${gatewayUrl}`);
+
+// --- probes: urgent trickle and limiter decisions ---------------------------------------------------------
+let urgentCounter = 0;
+const urgentQueuedAt = new Map<string, number>();
+function urgentTrickle(phase: string, until: () => boolean): Promise<string[]> {
+  const ids: string[] = [];
+  return (async () => {
+    const every = 1000 / URGENT_PER_SECOND;
+    let next = performance.now();
+    while (!until()) {
+      urgentCounter += 1;
+      const t0 = performance.now();
+      const [id] = await transact(deps, (tx, publish) =>
+        queueSms(deps, tx, publish, [
+          {
+            purpose: "victim_warning",
+            lane: "urgent",
+            to: `+86139${String(urgentCounter).padStart(8, "0")}`,
+            body: "【昌吉公安】您刚接听的来电疑似诈骗电话。自称客服、公检法要求转账或提供验证码的都是诈骗，请勿转账。",
+            dedupeKey: `bench-${phase}-${urgentCounter}`,
+          },
+        ]),
+      );
+      if (id) {
+        urgentQueuedAt.set(id, t0);
+        ids.push(id);
+      }
+      next += every;
+      await sleep(Math.max(0, next - performance.now()));
+    }
+    return ids;
+  })();
+}
+
+const probeLimiter = new RateLimiter(deps.db);
+const probeScopes = [
+  { key: "probe:global", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
+  { key: "probe:partner", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
+];
+function decisionProbe(until: () => boolean): Promise<{ decision: number[]; bare: number[] }> {
+  return (async () => {
+    const decision: number[] = [];
+    const bare: number[] = [];
+    while (!until()) {
+      let t = performance.now();
+      await probeLimiter.take(probeScopes, 1, "bulk");
+      decision.push(performance.now() - t);
+      t = performance.now();
+      await deps.db.execute(sql`select 1`);
+      bare.push(performance.now() - t);
+      await sleep(100);
+    }
+    return { decision, bare };
+  })();
+}
+
+// --- phase 1: urgent alone --------------------------------------------------------------------------------
+step(`phase 1: ${URGENT_PER_SECOND} urgent/s alone for ${BASELINE_SECONDS} s`);
+const phase1End = performance.now() + BASELINE_SECONDS * 1000;
+const [quietIds, quietProbe] = await Promise.all([
+  urgentTrickle("quiet", () => performance.now() > phase1End),
+  decisionProbe(() => performance.now() > phase1End),
+]);
+await waitFor("baseline urgent SMS at the gateway", () => quietIds.every((id) => arrivedAt.has(id)), 30_000);
+
+// --- phase 2: the flood -----------------------------------------------------------------------------------
+const long = `【昌吉公安】${"警惕冒充快递客服以理赔为由索要验证码的诈骗，".repeat(3)}拒收请回复R`;
+const short = "【昌吉公安】警惕冒充客服退款诈骗，拒收请回复R";
+const hotCount = Math.min(HOT_NUMBERS * HOT_EACH, Math.floor(COUNT / 10));
+function bulkItem(i: number): SmsToQueue {
+  const partner = (Math.random() < (PARTNERS[0] as { share: number }).share ? PARTNERS[0] : PARTNERS[1]) as {
+    id: string;
+  };
+  const to =
+    i < hotCount
+      ? `+86138${String(i % HOT_NUMBERS).padStart(8, "0")}`
+      : `+86137${String(i).padStart(8, "0")}`;
+  return {
+    purpose: "parcel_reminder",
+    lane: "bulk",
+    partnerId: partner.id,
+    to,
+    body: i % 5 === 0 ? long : short,
+    dedupeKey: `bench-bulk-${i}`,
+  };
+}
+
+let bulkDone = false;
+const cpu = machineCpu();
+const loadBefore = loadAverage();
+step(`phase 2: queueing ${fmt(COUNT)} bulk SMS, urgent trickle and probe running`);
+const loadedTrickle = urgentTrickle("load", () => bulkDone);
+const loadedProbe = decisionProbe(() => bulkDone);
+const enqueueStart = performance.now();
+// Shuffle the hot numbers in, so their caps bite during the run rather than at its start.
+const order = Array.from({ length: COUNT }, (_, i) => i);
+for (let i = order.length - 1; i > 0; i--) {
+  const j = Math.floor(Math.random() * (i + 1));
+  [order[i], order[j]] = [order[j] as number, order[i] as number];
+}
+for (let i = 0; i < COUNT; i += 1000) {
+  await transact(deps, (tx, publish) => queueSms(deps, tx, publish, order.slice(i, i + 1000).map(bulkItem)));
+}
+const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
+step(`queued in ${fmt(enqueueSeconds, 1)} s; waiting for the bulk lane to drain`);
+
+const expectedSeconds = (COUNT * 1.2) / GLOBAL.rate;
+const drainDeadline = performance.now() + (expectedSeconds * 3 + 300) * 1000;
+let lastReport = 0;
+for (;;) {
+  const [row] = await queryRows<{ left: number; held: number }>(
+    deps.db,
+    sql`select count(*) filter (where hold_reason is null or hold_reason <> 'per_number_cap')::int as left,
+               count(*) filter (where hold_reason = 'per_number_cap')::int as held
+        from sms_messages where lane = 'bulk' and status = 'queued'`,
+  );
+  if (row?.left === 0) break;
+  if (performance.now() > drainDeadline)
+    throw new Error(`${row?.left} bulk SMS still queued at the deadline`);
+  if (performance.now() - lastReport > 15_000) {
+    lastReport = performance.now();
+    step(`${fmt(row?.left ?? 0)} bulk left, ${fmt(arrivals.length)} requests at the gateway`);
+  }
+  await sleep(500);
+}
+bulkDone = true;
+const [loadedIds, loadedProbeResult] = await Promise.all([loadedTrickle, loadedProbe]);
+await waitFor("urgent SMS at the gateway", () => loadedIds.every((id) => arrivedAt.has(id)), 60_000);
+const cpuUsed = cpu();
+const loadAfter = loadAverage();
+
+// --- analysis ---------------------------------------------------------------------------------------------
+const messages = await queryRows<{
+  id: string;
+  lane: string;
+  partner_id: string | null;
+  status: string;
+  hold_reason: string | null;
+}>(deps.db, sql`select id, lane, partner_id, status, hold_reason from sms_messages`);
+const byId = new Map(messages.map((m) => [m.id, m]));
+const bulkArrivals = arrivals.filter((a) => byId.get(a.outId)?.lane === "bulk").sort((a, b) => a.at - b.at);
+const firstBulk = (bulkArrivals[0] as Arrival).at;
+const lastBulk = (bulkArrivals.at(-1) as Arrival).at;
+const steadyFrom = firstBulk + 5_000;
+const steadyTo = lastBulk - 5_000;
+
+function scopeFigures(name: string, limit: number, burst: number, of: (a: Arrival) => boolean) {
+  const mine = arrivals.filter(of).sort((a, b) => a.at - b.at);
+  const steadyParts = mine
+    .filter((a) => a.at >= steadyFrom && a.at < steadyTo)
+    .reduce((s, a) => s + a.parts, 0);
+  const rate = steadyParts / ((steadyTo - steadyFrom) / 1000);
+  let busiest = 0;
+  let inWindow = 0;
+  for (let i = 0, j = 0; i < mine.length; i++) {
+    inWindow += (mine[i] as Arrival).parts;
+    while ((mine[i] as Arrival).at - (mine[j] as Arrival).at >= 1000)
+      inWindow -= (mine[j++] as Arrival).parts;
+    busiest = Math.max(busiest, inWindow);
+  }
+  return { name, limit, burst, rate, share: rate / limit, busiest, overshoot: Math.max(0, busiest - limit) };
+}
+const scopes = [
+  scopeFigures("global (gateway)", GLOBAL.rate, GLOBAL.burst, () => true),
+  ...PARTNERS.map((p) =>
+    scopeFigures(`partner ${p.name}`, p.rate, p.burst, (a) => byId.get(a.outId)?.partner_id === p.id),
+  ),
+];
+
+const perNumber = new Map<string, number>();
+for (const a of arrivals) perNumber.set(a.mobile, (perNumber.get(a.mobile) ?? 0) + 1);
+const capViolations = [...perNumber.values()].filter((n) => n > CAP).length;
+const held = messages.filter((m) => m.hold_reason === "per_number_cap").length;
+const bulkSubmitted = messages.filter((m) => m.lane === "bulk" && m.status === "submitted").length;
+const failed = messages.filter((m) => m.status === "failed").length;
+const doubles = arrivals.length - new Set(arrivals.map((a) => a.outId)).size;
+
+const latency = (ids: string[]) =>
+  summarize(ids.map((id) => (arrivedAt.get(id) as number) - (urgentQueuedAt.get(id) as number)));
+const duringBulk = loadedIds.filter((id) => {
+  const t = urgentQueuedAt.get(id) as number;
+  return t >= firstBulk && t <= lastBulk;
+});
+const quiet = latency(quietIds);
+const loaded = latency(duringBulk);
+const decisionQuiet = summarize(quietProbe.decision);
+const decisionLoaded = summarize(loadedProbeResult.decision);
+const bareLoaded = summarize(loadedProbeResult.bare);
+const workersSeen = [...new Set(arrivals.map((a) => a.worker))].sort();
+
+const pgVersion = await postgresVersion(url);
+const lines = [
+  "",
+  `bench:sms — ${fmt(COUNT)} bulk SMS (${fmt(bulkArrivals.reduce((s, a) => s + a.parts, 0))} parts), local runtimes working ${runtimes.join(" | ")} (seen at the gateway: ${workersSeen.join(", ")}), urgent ${URGENT_PER_SECOND}/s`,
+  `${machine()}; ${pgVersion}; load average ${loadBefore} before, ${loadAfter} after; whole machine busy ${fmt(cpuUsed.busyCores, 2)} of 2 cores during phase 2`,
+  `queueing took ${fmt(enqueueSeconds, 1)} s; bulk at the gateway from first to last: ${fmt((lastBulk - firstBulk) / 1000, 1)} s; steady window ${fmt((steadyTo - steadyFrom) / 1000, 1)} s`,
+  "",
+  "| scope | limit (parts/s) | achieved, steady (parts/s) | of limit | busiest 1-s window (parts) | burst | beyond limit + burst |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...scopes.map(
+    (s) =>
+      `| ${s.name} | ${s.limit} | ${fmt(s.rate, 1)} | ${fmt(s.share * 100, 1)}% | ${s.busiest} | ${s.burst} | ${Math.max(0, s.busiest - s.limit - s.burst)} |`,
+  ),
+  "",
+  "| measurement | result |",
+  "| --- | --- |",
+  `| numbers over the provider cap of ${CAP}/day at the gateway | ${capViolations} (${HOT_NUMBERS} numbers were sent ${HOT_EACH} each; ${fmt(held)} SMS held with per_number_cap) |`,
+  `| bulk submitted / failed / sent twice | ${fmt(bulkSubmitted)} / ${failed} / ${doubles} |`,
+  `| urgent latency, alone (n=${quiet.n}): p50 / p95 / p99 / max | ${fmt(quiet.p50)} / ${fmt(quiet.p95)} / ${fmt(quiet.p99)} / ${fmt(quiet.max)} ms |`,
+  `| urgent latency, during the flood (n=${loaded.n}): p50 / p95 / p99 / max | ${fmt(loaded.p50)} / ${fmt(loaded.p95)} / ${fmt(loaded.p99)} / ${fmt(loaded.max)} ms |`,
+  `| limiter decision (2 scopes, one statement), alone: p50 / p99 | ${fmt(decisionQuiet.p50, 1)} / ${fmt(decisionQuiet.p99, 1)} ms |`,
+  `| limiter decision during the flood (n=${decisionLoaded.n}): p50 / p99 | ${fmt(decisionLoaded.p50, 1)} / ${fmt(decisionLoaded.p99, 1)} ms |`,
+  `| baseline: bare select 1, same process, during the flood: p50 / p99 | ${fmt(bareLoaded.p50, 1)} / ${fmt(bareLoaded.p99, 1)} ms |`,
+  "",
+];
+process.stdout.write(lines.join("\n"));
+
+await stopChildren();
+await database.close();
+gateway.close();
+if (!process.env.BENCH_KEEP_DB) await dropDatabase(adminUrl, DB_NAME);
+step("done");
