@@ -81,6 +81,8 @@ export interface ScheduleSpec {
 
 export const SCHEDULES = {
   sweep: { queue: "sweeper", message: "sweep.run", everySeconds: 30 },
+  // Deferred reminders wait for the sending window (10:00 by default); within a minute of it they go.
+  parcelRelease: { queue: "parcel-release", message: "parcels.release", everySeconds: 60 },
 } as const satisfies Record<string, ScheduleSpec>;
 
 export type ScheduleName = keyof typeof SCHEDULES;
