@@ -165,6 +165,9 @@ export class SmsEngine {
     return limit(async () => {
       if (lane === "urgent") {
         const decision = await this.limiter.take(scopes, parts, "urgent");
+        // Only a provider's long Retry-After puts urgent this far out. Sleeping through it would outlast the
+        // send lease, and a redelivered job could then send the same SMS: go back to the queue instead.
+        if (decision.waitMs > this.deps.config.SMS_RATE_MAX_WAIT_MS) throw new RateDeferred(decision.waitMs);
         if (decision.waitMs > 0) await sleep(decision.waitMs);
       } else if (scopes.length > 0) {
         await this.pump(scopes).acquire(parts, this.deps.config.SMS_RATE_MAX_WAIT_MS);

@@ -143,6 +143,21 @@ describe("sending through an HTTP gateway", () => {
     expect(h[1]?.detail).toContain("429");
   });
 
+  it("puts even urgent back on the queue when Retry-After is longer than it may wait, instead of outsleeping its lease", async () => {
+    const ctx = await createTestContext({ env: gatewayEnv() });
+    const sent = gatewayAnswering(status(429, { "retry-after": "30" }), accepted());
+
+    const id = await send(ctx);
+    await releaseDelayedSmsJobs(ctx); // the retry job comes early (a redelivery): the limiter still says wait
+    await ctx.drain();
+
+    expect(sent).toHaveLength(1);
+    expect(await message(ctx, id)).toMatchObject({ status: "queued", leaseUntil: null });
+    const [due] = await smsJobDelays(ctx);
+    expect(due).toBeGreaterThan(25);
+    expect(due).toBeLessThan(31);
+  });
+
   it("retries 5xx with growing, jittered delays and gives up after SMS_MAX_ATTEMPTS", async () => {
     const ctx = await createTestContext({ env: gatewayEnv(gatewayApi(), { SMS_MAX_ATTEMPTS: "3" }) });
     const sent = gatewayAnswering(status(503));
