@@ -1,11 +1,11 @@
-import { loadConfig } from "../../src/config";
 import type { Clock } from "../../src/clock";
+import { loadConfig } from "../../src/config";
 import { messageHandler } from "../../src/consumers";
 import type { Deps } from "../../src/deps";
 import { signPayload } from "../../src/feeds/signature";
 import { createApp } from "../../src/http/app";
-import { createLog } from "../../src/log";
 import { buildLocalDeps } from "../../src/local/deps";
+import { createLog } from "../../src/log";
 import { runBatch } from "../../src/queue/batch";
 import type { PgTableQueue } from "../../src/queue/pg-queue";
 import { QUEUE_NAMES, QUEUES } from "../../src/topology";
@@ -22,7 +22,10 @@ export interface TestContext {
   /** Runs every queue's consumer until no visible message is left; returns how many were handled. */
   drain(): Promise<number>;
   /** POSTs a body to a feed, signed with the fixture source's secret (or the one given). */
-  postWarnings(body: unknown, options?: { secret?: string; sourceId?: string; at?: number }): Promise<Response>;
+  postWarnings(
+    body: unknown,
+    options?: { secret?: string; sourceId?: string; at?: number },
+  ): Promise<Response>;
   login(username: string): Promise<string>;
 }
 

@@ -59,8 +59,13 @@ async function migratedPglite(): Promise<PGlite> {
 
 // Migrate once per test file before its first test, under the hook timeout rather than that test's budget.
 beforeAll(async () => {
-  if (TEST_DB === "postgres") await (templateReady ??= postgresTemplate(process.env.DATABASE_URL as string));
-  else await (migratedLite ??= migratedPglite());
+  if (TEST_DB === "postgres") {
+    templateReady ??= postgresTemplate(process.env.DATABASE_URL as string);
+    await templateReady;
+  } else {
+    migratedLite ??= migratedPglite();
+    await migratedLite;
+  }
 });
 
 /** A fresh, migrated, empty database for one test. Closed after the test. */

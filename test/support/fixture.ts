@@ -36,11 +36,36 @@ export async function seedFixture(deps: Pick<Deps, "db" | "pii">) {
     { id: ids.otherDesk, stationId: ids.otherStation, name: "值班室", isDutyDesk: true },
   ]);
   await deps.db.insert(jurisdictionRules).values([
-    { id: "rul_miaogong_code", stationId: ids.station, postId: ids.miaogong, kind: "area_prefix", pattern: "652301105201" },
-    { id: "rul_miaogong_kw", stationId: ids.station, postId: ids.miaogong, kind: "address_keyword", pattern: "庙工村" },
-    { id: "rul_ergong_kw", stationId: ids.station, postId: ids.ergong, kind: "address_keyword", pattern: "二工村" },
+    {
+      id: "rul_miaogong_code",
+      stationId: ids.station,
+      postId: ids.miaogong,
+      kind: "area_prefix",
+      pattern: "652301105201",
+    },
+    {
+      id: "rul_miaogong_kw",
+      stationId: ids.station,
+      postId: ids.miaogong,
+      kind: "address_keyword",
+      pattern: "庙工村",
+    },
+    {
+      id: "rul_ergong_kw",
+      stationId: ids.station,
+      postId: ids.ergong,
+      kind: "address_keyword",
+      pattern: "二工村",
+    },
   ]);
-  const officer = (id: string, username: string, role: "officer" | "supervisor" | "admin", postId: string | null, phone?: string, stationId = ids.station) => ({
+  const officer = (
+    id: string,
+    username: string,
+    role: "officer" | "supervisor" | "admin",
+    postId: string | null,
+    phone?: string,
+    stationId = ids.station,
+  ) => ({
     id,
     stationId,
     postId,
@@ -51,15 +76,17 @@ export async function seedFixture(deps: Pick<Deps, "db" | "pii">) {
     phoneHash: phone ? deps.pii.hash(phone) : null,
     passwordHash: hash,
   });
-  await deps.db.insert(officers).values([
-    officer("off_miaogong", "miaogong", "officer", ids.miaogong, phones.miaogong),
-    officer("off_ergong", "ergong", "officer", ids.ergong, phones.ergong),
-    officer("off_duty", "duty", "officer", ids.dutyDesk, phones.duty),
-    officer("off_supervisor", "supervisor", "supervisor", null),
-    officer("off_other", "other", "supervisor", null, undefined, ids.otherStation),
-    officer("off_admin", "admin", "admin", null),
-    officer("off_other_admin", "otheradmin", "admin", null, undefined, ids.otherStation),
-  ]);
+  await deps.db
+    .insert(officers)
+    .values([
+      officer("off_miaogong", "miaogong", "officer", ids.miaogong, phones.miaogong),
+      officer("off_ergong", "ergong", "officer", ids.ergong, phones.ergong),
+      officer("off_duty", "duty", "officer", ids.dutyDesk, phones.duty),
+      officer("off_supervisor", "supervisor", "supervisor", null),
+      officer("off_other", "other", "supervisor", null, undefined, ids.otherStation),
+      officer("off_admin", "admin", "admin", null),
+      officer("off_other_admin", "otheradmin", "admin", null, undefined, ids.otherStation),
+    ]);
   const source = { id: "src_platform", secret: "feed-secret-for-tests", stationId: ids.station };
   await deps.db.insert(feedSources).values({
     id: source.id,
