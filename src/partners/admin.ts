@@ -6,6 +6,7 @@ import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
+import { SmsApiSchema } from "../sms/sms-api";
 import { hashApiKey, KEY_ID_LENGTH, keyIdOf, newApiKey } from "./keys";
 
 export const PARTNER_CHANNELS = ["partner_http", "sns", "attach"] as const;
@@ -97,6 +98,23 @@ function checkChannel(channel: PartnerChannel, smsApi: Record<string, unknown> |
   }
 }
 
+/** Seals the secrets, then checks the SMS API as the engine will read it, so a bad one fails here, not at send. */
+function sealedSmsApi(deps: Pick<Deps, "pii">, api: Record<string, unknown>): Record<string, unknown> {
+  const sealed = sealSmsApi(deps, api);
+  const parsed = SmsApiSchema.safeParse(sealed);
+  if (!parsed.success) {
+    throw new AppError(
+      "VALIDATION_FAILED",
+      "the partner's SMS API is not valid",
+      parsed.error.issues.map((i) => ({
+        path: ["smsApi", ...i.path.map(String)].join("."),
+        message: i.message,
+      })),
+    );
+  }
+  return sealed;
+}
+
 const secret = () => randomBytes(32).toString("base64url");
 
 /**
@@ -123,7 +141,7 @@ export async function createPartner(
         channel: input.channel,
         ...(input.partsPerSecond !== undefined ? { partsPerSecond: input.partsPerSecond } : {}),
         ...(input.dailyQuota !== undefined ? { dailyQuota: input.dailyQuota } : {}),
-        smsApi: input.smsApi ? sealSmsApi(deps, input.smsApi) : null,
+        smsApi: input.smsApi ? sealedSmsApi(deps, input.smsApi) : null,
         webhookSecretEnc: deps.pii.encrypt(webhookSecret),
       })
       .returning();
@@ -183,7 +201,7 @@ export async function configurePartner(
         ...(input.partsPerSecond !== undefined ? { partsPerSecond: input.partsPerSecond } : {}),
         ...(input.dailyQuota !== undefined ? { dailyQuota: input.dailyQuota } : {}),
         ...(input.smsApi !== undefined
-          ? { smsApi: input.smsApi ? sealSmsApi(deps, input.smsApi) : null }
+          ? { smsApi: input.smsApi ? sealedSmsApi(deps, input.smsApi) : null }
           : {}),
       })
       .where(eq(partners.id, partnerId))

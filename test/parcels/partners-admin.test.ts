@@ -169,6 +169,24 @@ describe("partner administration", () => {
     ["an unknown channel", { name: "x", channel: "pigeon" }, "channel"],
     ["a zero rate", { name: "x", channel: "sns", partsPerSecond: 0 }, "partsPerSecond"],
     ["no name", { channel: "sns" }, "name"],
+    [
+      "an SMS API without a URL",
+      { name: "x", channel: "partner_http", smsApi: { response: { messageIdPath: "id" } } },
+      "smsApi.url",
+    ],
+    [
+      "bearer auth without a token",
+      {
+        name: "x",
+        channel: "partner_http",
+        smsApi: {
+          url: "https://x.example/sms",
+          auth: { type: "bearer" },
+          response: { messageIdPath: "id" },
+        },
+      },
+      "smsApi.auth",
+    ],
   ])("refuses %s with 400 naming the field", async (_name, body, path) => {
     const ctx = await parcelContext();
     const token = await adminToken(ctx);
