@@ -1,4 +1,5 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { z } from "zod";
 import { alertEvents, alerts, warnings } from "../../schema";
 import { queryRows } from "../db/client";
@@ -104,24 +105,25 @@ export async function ingestWarnings(
       amountAtRisk: c.input.amountAtRisk ?? null,
     });
 
-    const outcome = await transact(deps, async (tx, publish) => {
-      const subjects = [...new Set(sealed.map((s) => s.phoneHash))];
-      await lockSubjects(tx, subjects);
-      const since = new Date(receivedAt.getTime() - deps.config.REPEAT_LINK_HOURS * 3600_000);
-      const open = await findOpenAlerts(tx, source.stationId, subjects, since);
-      // One case per subject: their open alert, else the alert their first warning in this batch opens.
-      const caseOf = new Map<string, string>();
-      for (const s of sealed) {
-        s.c.alertId = open.get(s.phoneHash)?.id ?? caseOf.get(s.phoneHash) ?? s.c.alertId;
-        caseOf.set(s.phoneHash, s.c.alertId);
-      }
+    const outcome = await intakeSlot(deps.db)(() =>
+      transact(deps, async (tx, publish) => {
+        const subjects = [...new Set(sealed.map((s) => s.phoneHash))];
+        await lockSubjects(tx, subjects);
+        const since = new Date(receivedAt.getTime() - deps.config.REPEAT_LINK_HOURS * 3600_000);
+        const open = await findOpenAlerts(tx, source.stationId, subjects, since);
+        // One case per subject: their open alert, else the alert their first warning in this batch opens.
+        const caseOf = new Map<string, string>();
+        for (const s of sealed) {
+          s.c.alertId = open.get(s.phoneHash)?.id ?? caseOf.get(s.phoneHash) ?? s.c.alertId;
+          caseOf.set(s.phoneHash, s.c.alertId);
+        }
 
-      // ON CONFLICT makes concurrent batches with the same externalId safe: one inserts, the other waits and skips.
-      // The rows travel as one JSON parameter (see insertRows): one statement text for every batch size, and
-      // none of the per-value work a 16-column, 1,000-row VALUES list costs the query builder and the driver.
-      const inserted = await queryRows<{ external_id: string }>(
-        tx,
-        sql`insert into warnings (id, source_id, external_id, alert_id, type, fraud_type, risk_level,
+        // ON CONFLICT makes concurrent batches with the same externalId safe: one inserts, the other waits and skips.
+        // The rows travel as one JSON parameter (see insertRows): one statement text for every batch size, and
+        // none of the per-value work a 16-column, 1,000-row VALUES list costs the query builder and the driver.
+        const inserted = await queryRows<{ external_id: string }>(
+          tx,
+          sql`insert into warnings (id, source_id, external_id, alert_id, type, fraud_type, risk_level,
                                   subject_phone_enc, subject_phone_hash, subject_name_enc, area_code, area_address,
                                   indicators, amount_at_risk, detected_at, received_at)
             select id, ${source.id}, external_id, alert_id, type, fraud_type, risk_level,
@@ -150,34 +152,34 @@ export async function ingestWarnings(
             )}
             on conflict (source_id, external_id) do nothing
             returning external_id`,
-      ).then((rows) => rows.map((r) => ({ externalId: r.external_id })));
-      const insertedIds = new Set(inserted.map((r) => r.externalId));
-      const fresh = sealed.filter(({ c }) => insertedIds.has(c.input.externalId));
+        ).then((rows) => rows.map((r) => ({ externalId: r.external_id })));
+        const insertedIds = new Set(inserted.map((r) => r.externalId));
+        const fresh = sealed.filter(({ c }) => insertedIds.has(c.input.externalId));
 
-      // Group the stored warnings by the case they belong to: new alerts (opened by their first warning here)
-      // and existing open alerts. Every other warning of a case is linked to it.
-      const opened = new Map<string, { first: Sealed; facts: CaseFacts }>();
-      const joined = new Map<string, { alert: OpenAlert; facts: CaseFacts }>();
-      const links: { s: Sealed; raisedFrom: string | null; stage: OpenAlert["stage"] }[] = [];
-      for (const s of fresh) {
-        const existing = open.get(s.phoneHash);
-        const entry = existing
-          ? (joined.get(existing.id) ?? { alert: existing, facts: existing })
-          : opened.get(s.c.alertId);
-        if (!entry) {
-          opened.set(s.c.alertId, { first: s, facts: factsOf(s) });
-          continue;
+        // Group the stored warnings by the case they belong to: new alerts (opened by their first warning here)
+        // and existing open alerts. Every other warning of a case is linked to it.
+        const opened = new Map<string, { first: Sealed; facts: CaseFacts }>();
+        const joined = new Map<string, { alert: OpenAlert; facts: CaseFacts }>();
+        const links: { s: Sealed; raisedFrom: string | null; stage: OpenAlert["stage"] }[] = [];
+        for (const s of fresh) {
+          const existing = open.get(s.phoneHash);
+          const entry = existing
+            ? (joined.get(existing.id) ?? { alert: existing, facts: existing })
+            : opened.get(s.c.alertId);
+          if (!entry) {
+            opened.set(s.c.alertId, { first: s, facts: factsOf(s) });
+            continue;
+          }
+          const before = entry.facts.riskLevel;
+          entry.facts = joinWarning(entry.facts, factsOf(s));
+          const raisedFrom = entry.facts.riskLevel !== before ? before : null;
+          if (existing) joined.set(existing.id, entry as { alert: OpenAlert; facts: CaseFacts });
+          links.push({ s, raisedFrom, stage: existing?.stage ?? "received" });
         }
-        const before = entry.facts.riskLevel;
-        entry.facts = joinWarning(entry.facts, factsOf(s));
-        const raisedFrom = entry.facts.riskLevel !== before ? before : null;
-        if (existing) joined.set(existing.id, entry as { alert: OpenAlert; facts: CaseFacts });
-        links.push({ s, raisedFrom, stage: existing?.stage ?? "received" });
-      }
 
-      if (opened.size > 0) {
-        await tx.execute(
-          sql`insert into alerts (id, station_id, type, fraud_type, risk_level, subject_phone_enc,
+        if (opened.size > 0) {
+          await tx.execute(
+            sql`insert into alerts (id, station_id, type, fraud_type, risk_level, subject_phone_enc,
                                   subject_phone_hash, subject_name_enc, area_code, area_address, amount_at_risk,
                                   received_at)
               select id, ${source.stationId}, type, fraud_type, risk_level, subject_phone_enc, subject_phone_hash,
@@ -200,75 +202,76 @@ export async function ingestWarnings(
                     subject_phone_hash text, subject_name_enc text, area_code text, area_address text,
                     amount_at_risk bigint`,
               )}`,
-        );
-        publish(
-          ...[...opened.keys()].map((alertId) => ({
-            queue: "alert-push" as const,
-            message: { type: "alert.push" as const, v: 1 as const, alertId, traceId },
-          })),
-        );
-      }
-      for (const { alert, facts } of joined.values()) {
-        const rose = riskRank(facts.riskLevel) > riskRank(alert.riskLevel);
-        if (!rose && facts.amountAtRisk === alert.amountAtRisk) continue;
-        const deadlineAt = rose
-          ? tightenedDeadline(deps.config.deadlines, alert, facts.riskLevel, receivedAt)
-          : null;
-        await tx
-          .update(alerts)
-          .set({ ...facts, ...(deadlineAt ? { deadlineAt } : {}) })
-          .where(eq(alerts.id, alert.id));
-      }
-      if (links.length > 0) {
-        await tx.insert(alertEvents).values(
-          links.map(({ s, raisedFrom }) => ({
-            alertId: s.c.alertId,
-            kind: "warning_linked",
-            at: receivedAt,
-            data: {
-              warningId: s.c.warningId,
-              sourceId: source.id,
-              externalId: s.c.input.externalId,
-              type: s.c.input.type,
-              riskLevel: s.c.input.riskLevel,
-              ...(raisedFrom ? { raisedFrom } : {}),
-            },
-          })),
-        );
-        // A subject already warned may be warned again; the consumer applies the quiet window. An alert not
-        // yet pushed needs nothing: its push warns with the (possibly raised) type.
-        publish(
-          ...links
-            .filter(({ stage }) => stage !== "received")
-            .map(({ s }) => ({
+          );
+          publish(
+            ...[...opened.keys()].map((alertId) => ({
               queue: "alert-push" as const,
-              message: {
-                type: "alert.rewarn" as const,
-                v: 1 as const,
-                alertId: s.c.alertId,
+              message: { type: "alert.push" as const, v: 1 as const, alertId, traceId },
+            })),
+          );
+        }
+        for (const { alert, facts } of joined.values()) {
+          const rose = riskRank(facts.riskLevel) > riskRank(alert.riskLevel);
+          if (!rose && facts.amountAtRisk === alert.amountAtRisk) continue;
+          const deadlineAt = rose
+            ? tightenedDeadline(deps.config.deadlines, alert, facts.riskLevel, receivedAt)
+            : null;
+          await tx
+            .update(alerts)
+            .set({ ...facts, ...(deadlineAt ? { deadlineAt } : {}) })
+            .where(eq(alerts.id, alert.id));
+        }
+        if (links.length > 0) {
+          await tx.insert(alertEvents).values(
+            links.map(({ s, raisedFrom }) => ({
+              alertId: s.c.alertId,
+              kind: "warning_linked",
+              at: receivedAt,
+              data: {
                 warningId: s.c.warningId,
-                traceId,
+                sourceId: source.id,
+                externalId: s.c.input.externalId,
+                type: s.c.input.type,
+                riskLevel: s.c.input.riskLevel,
+                ...(raisedFrom ? { raisedFrom } : {}),
               },
             })),
-        );
-      }
+          );
+          // A subject already warned may be warned again; the consumer applies the quiet window. An alert not
+          // yet pushed needs nothing: its push warns with the (possibly raised) type.
+          publish(
+            ...links
+              .filter(({ stage }) => stage !== "received")
+              .map(({ s }) => ({
+                queue: "alert-push" as const,
+                message: {
+                  type: "alert.rewarn" as const,
+                  v: 1 as const,
+                  alertId: s.c.alertId,
+                  warningId: s.c.warningId,
+                  traceId,
+                },
+              })),
+          );
+        }
 
-      const existingIds = candidates
-        .filter((c) => !insertedIds.has(c.input.externalId))
-        .map((c) => c.input.externalId);
-      const existing =
-        existingIds.length === 0
-          ? []
-          : await tx
-              .select({ externalId: warnings.externalId, alertId: warnings.alertId })
-              .from(warnings)
-              .where(and(eq(warnings.sourceId, source.id), inArray(warnings.externalId, existingIds)));
-      return {
-        fresh: insertedIds,
-        linked: new Set(links.map(({ s }) => s.c.input.externalId)),
-        existing: new Map(existing.map((r) => [r.externalId, r.alertId])),
-      };
-    });
+        const existingIds = candidates
+          .filter((c) => !insertedIds.has(c.input.externalId))
+          .map((c) => c.input.externalId);
+        const existing =
+          existingIds.length === 0
+            ? []
+            : await tx
+                .select({ externalId: warnings.externalId, alertId: warnings.alertId })
+                .from(warnings)
+                .where(and(eq(warnings.sourceId, source.id), inArray(warnings.externalId, existingIds)));
+        return {
+          fresh: insertedIds,
+          linked: new Set(links.map(({ s }) => s.c.input.externalId)),
+          existing: new Map(existing.map((r) => [r.externalId, r.alertId])),
+        };
+      }),
+    );
 
     for (const c of candidates) {
       const existingAlertId = outcome.existing.get(c.input.externalId);
@@ -287,6 +290,23 @@ export async function ingestWarnings(
     results[index] = { index, status: "duplicate", alertId };
   }
   return results;
+}
+
+/**
+ * Intake transactions run a few at a time per database (per process). Batches of any size share subjects'
+ * lock buckets (see lockSubjects), so concurrent intake transactions mostly wait on each other; more of them in
+ * flight only hold pool connections while they wait, and those are the connections the push and SMS workers
+ * need. Queued here, in memory, a burst of feed requests no longer starves the pipeline behind it.
+ */
+const INTAKE_TRANSACTIONS_IN_FLIGHT = 4;
+const intakeSlots = new WeakMap<object, LimitFunction>();
+function intakeSlot(db: object): LimitFunction {
+  let slot = intakeSlots.get(db);
+  if (!slot) {
+    slot = pLimit(INTAKE_TRANSACTIONS_IN_FLIGHT);
+    intakeSlots.set(db, slot);
+  }
+  return slot;
 }
 
 /**
