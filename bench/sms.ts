@@ -21,6 +21,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -304,8 +305,34 @@ function bulkItem(i: number): SmsToQueue {
   };
 }
 
+/** CPU seconds used so far by this benchmark's processes: this one (gateway, queueing), the runtimes, their PostgreSQL backends. */
+async function ownCpuSeconds(): Promise<{ bench: number; runtimes: number; postgres: number }> {
+  const backends = await queryRows<{ pid: number }>(
+    deps.db,
+    sql`select pid from pg_stat_activity where datname = ${DB_NAME}`,
+  );
+  const seconds = (pids: number[]) => {
+    let ticks = 0;
+    for (const pid of pids) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
+      } catch {
+        // a backend that ended between the query and the read
+      }
+    }
+    return ticks / 100;
+  };
+  return {
+    bench: seconds([process.pid]),
+    runtimes: seconds(children.map((c) => c.pid as number)),
+    postgres: seconds(backends.map((b) => b.pid)),
+  };
+}
+
 let bulkDone = false;
 const cpu = machineCpu();
+const ownCpuBefore = await ownCpuSeconds();
 const loadBefore = loadAverage();
 step(`phase 2: queueing ${fmt(COUNT)} bulk SMS, urgent trickle and probe running`);
 const loadedTrickle = urgentTrickle("load", () => bulkDone);
@@ -346,6 +373,9 @@ bulkDone = true;
 const [loadedIds, loadedProbeResult] = await Promise.all([loadedTrickle, loadedProbe]);
 await waitFor("urgent SMS at the gateway", () => loadedIds.every((id) => arrivedAt.has(id)), 60_000);
 const cpuUsed = cpu();
+const ownCpuAfter = await ownCpuSeconds();
+const cores = (k: keyof typeof ownCpuAfter) => (ownCpuAfter[k] - ownCpuBefore[k]) / cpuUsed.seconds;
+const ownCores = cores("bench") + cores("runtimes") + cores("postgres");
 const loadAfter = loadAverage();
 
 // --- analysis ---------------------------------------------------------------------------------------------
@@ -411,7 +441,7 @@ const pgVersion = await postgresVersion(url);
 const lines = [
   "",
   `bench:sms — ${fmt(COUNT)} bulk SMS (${fmt(bulkArrivals.reduce((s, a) => s + a.parts, 0))} parts), local runtimes working ${runtimes.join(" | ")} (seen at the gateway: ${workersSeen.join(", ")}), urgent ${URGENT_PER_SECOND}/s`,
-  `${machine()}; ${pgVersion}; load average ${loadBefore} before, ${loadAfter} after; whole machine busy ${fmt(cpuUsed.busyCores, 2)} of 2 cores during phase 2`,
+  `${machine()}; ${pgVersion}; load average ${loadBefore} before, ${loadAfter} after; whole machine busy ${fmt(cpuUsed.busyCores, 2)} of 2 cores during phase 2, of which this benchmark ${fmt(ownCores, 2)} (runtimes ${fmt(cores("runtimes"), 2)}, their PostgreSQL backends ${fmt(cores("postgres"), 2)}, gateway and queueing ${fmt(cores("bench"), 2)})`,
   `queueing took ${fmt(enqueueSeconds, 1)} s; bulk at the gateway from first to last: ${fmt((lastBulk - firstBulk) / 1000, 1)} s; steady window ${fmt((steadyTo - steadyFrom) / 1000, 1)} s`,
   "",
   "| scope | limit (parts/s) | achieved, steady (parts/s) | of limit | busiest 1-s window (parts) | burst | beyond limit + burst |",
