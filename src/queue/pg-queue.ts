@@ -56,11 +56,23 @@ export class PgTableQueue implements QueuePort {
     };
   }
 
-  /** Claims up to `limit` visible jobs, hiding them for `visibilitySeconds`. */
-  async claim(queue: QueueName, limit: number, visibilitySeconds: number): Promise<ReceivedRecord[]> {
+  /**
+   * Claims up to `limit` visible jobs, hiding them for `visibilitySeconds`. `handled` are ids of jobs the
+   * caller has finished: they are deleted in the same statement, so a worker settles one batch and claims the
+   * next in a single round trip (see QueueWorker).
+   */
+  async claim(
+    queue: QueueName,
+    limit: number,
+    visibilitySeconds: number,
+    handled: string[] = [],
+  ): Promise<ReceivedRecord[]> {
     const rows = await queryRows<{ id: string | number; payload: unknown; receive_count: number }>(
       this.database.db,
-      sql`update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
+      sql`with handled as (
+            delete from jobs where id = any(string_to_array(${handled.join(",")}, ',')::bigint[])
+          )
+          update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
                           receive_count = receive_count + 1
           where id in (select id from jobs where queue = ${queue} and visible_at <= now()
                        order by visible_at, id limit ${limit} for update skip locked)
@@ -73,20 +85,29 @@ export class PgTableQueue implements QueuePort {
     }));
   }
 
+  /** Deletes jobs by id. `= any(array)` keeps one statement text for every count (an IN list would not). */
+  async remove(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.database.db.execute(
+      sql`delete from jobs where id = any(string_to_array(${ids.join(",")}, ',')::bigint[])`,
+    );
+  }
+
   /**
    * Deletes what was handled; failed jobs become visible again after a backoff, or move to the
    * dead-letter table once they have been received `maxReceives` times.
    */
-  async settle(records: ReceivedRecord[], result: BatchResult, maxReceives: number): Promise<void> {
+  async settle(
+    records: ReceivedRecord[],
+    result: BatchResult,
+    maxReceives: number,
+    options: { keepHandled?: boolean } = {},
+  ): Promise<void> {
     const failedById = new Map(result.failed.map((f) => [f.id, f.error]));
-    const done = records.filter((r) => !failedById.has(r.id)).map((r) => Number(r.id));
+    // keepHandled: the caller deletes the handled jobs with its next claim.
+    const done = options.keepHandled ? [] : records.filter((r) => !failedById.has(r.id)).map((r) => r.id);
     const db = this.database.db;
-    // `= any(array)` keeps one statement text for every batch size (an IN list would be a new one per size).
-    if (done.length > 0) {
-      await db.execute(
-        sql`delete from jobs where id = any(string_to_array(${done.join(",")}, ',')::bigint[])`,
-      );
-    }
+    await this.remove(done);
     for (const record of records) {
       const error = failedById.get(record.id);
       if (error === undefined) continue;

@@ -118,5 +118,20 @@ describe("QueueWorker", () => {
       releaseFirst();
       await worker.stop();
     }
+    // Handled jobs are deleted with the loop's next claim, or when it stops: none is left to come back.
+    expect(await queryRows(database.db, sql`select id from jobs`)).toEqual([]);
+  });
+
+  it("deletes the jobs a loop has handled in the same statement as its next claim", async () => {
+    const { database } = await freshDatabase();
+    const queue = new PgTableQueue(database);
+    await queue.publish([push(1), push(2)]);
+    const [first] = await queue.claim("alert-push", 1, 30);
+
+    const [second] = await queue.claim("alert-push", 1, 30, [first?.id as string]);
+
+    expect(second?.body).toEqual(push(2).message);
+    const left = await queryRows<{ id: string | number }>(database.db, sql`select id from jobs`);
+    expect(left.map((r) => String(r.id))).toEqual([second?.id]);
   });
 });
