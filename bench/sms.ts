@@ -74,7 +74,6 @@ const CAP = 50;
 const HOT_NUMBERS = 20;
 const HOT_EACH = 60;
 const DB_NAME = "af_bench_sms";
-const BASE_PORT = 39_300 + Math.floor(Math.random() * 500);
 
 const adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) {
@@ -181,14 +180,27 @@ const stopChildren = async () => {
     ),
   );
 };
+// However this process ends (an error, a timeout), its runtimes do not outlive it.
+process.once("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+});
 process.once("SIGINT", () => {
   void stopChildren().finally(() => process.exit(130));
 });
+/** A port nothing listens on now, for a runtime's health check (the runtime is told to use it). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 const runtimes = SPLIT
   ? [...Array.from({ length: WORKERS }, () => "sms-bulk"), "sms-urgent"]
   : Array.from({ length: WORKERS }, () => "sms-urgent,sms-bulk");
 for (const [i, queues] of runtimes.entries()) {
-  const port = BASE_PORT + i;
+  const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "src/local/main.ts"], {
     env: {
       PATH: process.env.PATH ?? "",
@@ -205,7 +217,10 @@ for (const [i, queues] of runtimes.entries()) {
   await waitFor(
     `runtime ${i} on port ${port}`,
     async () => {
-      if (child.exitCode !== null) throw new Error(`runtime ${i} exited with ${child.exitCode}`);
+      if (child.exitCode !== null) {
+        await stopChildren();
+        throw new Error(`runtime ${i} exited with ${child.exitCode}`);
+      }
       try {
         return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
       } catch {
