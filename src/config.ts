@@ -58,6 +58,12 @@ const ConfigSchema = z.object({
   SMS_GLOBAL_PARTS_PER_SECOND: perChannelNumber.default({ outbox: 500, sns: 20, "*": 100 }),
   /** Parts above the rate a channel may take at once (GCRA burst); default a fifth of a second's rate. */
   SMS_GLOBAL_BURST: perChannelNumber.optional(),
+  /**
+   * Providers count SMS as they arrive, a little after we decide to send them, and not all equally late:
+   * the limiter keeps this many milliseconds of each rate below the burst, so that spread cannot add up to
+   * more than the provider allows.
+   */
+  SMS_SEND_JITTER_MS: z.coerce.number().int().min(0).max(1000).default(50),
   /** Share of each channel's burst only urgent SMS may use, so a warning never queues behind reminders. */
   SMS_URGENT_RESERVE_SHARE: z.coerce.number().min(0).max(0.9).default(0.3),
   /** Messages a provider accepts per number per day (domestic providers refuse about 50). */

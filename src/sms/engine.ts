@@ -112,11 +112,20 @@ export class SmsEngine {
   /** The scopes a send takes tokens from: the channel's provider rate, and the partner's rate for reminders. */
   scopes(channelName: string, partner: PartnerSms | undefined): RateScope[] {
     const { config } = this.deps;
+    // The limiter bounds when sends are decided; the provider counts when they arrive, each a little later,
+    // by an amount that varies with load. Arrivals can bunch up by rate × that spread, so it is kept out of
+    // the burst: the provider never sees more than rate + burst in a second while the spread stays within
+    // SMS_SEND_JITTER_MS.
+    const withinJitter = (burst: number, rate: number) =>
+      Math.max(1, burst - Math.ceil((rate * config.SMS_SEND_JITTER_MS) / 1000));
     const scopes: RateScope[] = [];
     const ownApi = channelName.startsWith("partner:") ? partner?.smsApi : undefined;
     const rate = ownApi?.partsPerSecond ?? forChannel(config.SMS_GLOBAL_PARTS_PER_SECOND, channelName);
     if (rate && rate > 0) {
-      const burst = forChannel(config.SMS_GLOBAL_BURST, channelName) ?? defaultBurst(rate);
+      const burst = withinJitter(
+        forChannel(config.SMS_GLOBAL_BURST, channelName) ?? defaultBurst(rate),
+        rate,
+      );
       scopes.push({
         key: `ch:${channelName}`,
         partsPerSecond: rate,
@@ -128,7 +137,7 @@ export class SmsEngine {
       scopes.push({
         key: `par:${partner.id}`,
         partsPerSecond: partner.partsPerSecond,
-        burst: defaultBurst(partner.partsPerSecond),
+        burst: withinJitter(defaultBurst(partner.partsPerSecond), partner.partsPerSecond),
         urgentReserve: 0,
       });
     }

@@ -115,6 +115,8 @@ describe("the shared limiter across processes", () => {
       const limits = {
         SMS_GLOBAL_PARTS_PER_SECOND: JSON.stringify({ http: GLOBAL.rate }),
         SMS_GLOBAL_BURST: JSON.stringify({ http: GLOBAL.burst }),
+        // Four processes on a shared 2-core test machine: sends leave up to 100 ms apart from their grants.
+        SMS_SEND_JITTER_MS: "100",
       };
       const api = (worker: string) =>
         JSON.stringify(
