@@ -6,6 +6,7 @@ import { AppError } from "../../errors";
 import { authenticatePartner, bearerToken } from "../../partners/auth";
 import { API_KEY_PREFIX } from "../../partners/keys";
 import { getMessageView, type MessageViewer } from "../../sms/message-view";
+import { sessionToken } from "../auth";
 import type { AppEnv } from "../env";
 import { validationHook } from "../validation";
 
@@ -53,10 +54,11 @@ const getMessageRoute = createRoute({
   },
 });
 
-/** Officer session or partner API key, both as `Authorization: Bearer`; partner keys start with `pk_`. */
+/** Officer session or partner API key, as `Authorization: Bearer` (partner keys start with `pk_`) or the session cookie. */
 const officerOrPartner = (deps: Pick<Deps, "db" | "clock" | "config">) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const token = bearerToken(c.req.header("authorization"));
+    // A partner's API key, or an officer's session (Bearer or the console's cookie).
+    const token = bearerToken(c.req.header("authorization")) ?? sessionToken(c);
     if (token?.startsWith(API_KEY_PREFIX)) {
       const partner = await authenticatePartner(deps, token);
       if (partner) {
