@@ -38,7 +38,9 @@ import {
   loadAverage,
   machine,
   machineCpu,
+  postgresCpuMs,
   postgresVersion,
+  processCpuMs,
   recreateDatabase,
   summarize,
   waitFor,
@@ -137,6 +139,20 @@ console.log(
 console.log(`date      ${new Date().toISOString()}`);
 console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
 
+/** CPU the server side used (this process: API, workers, PGlite; plus PostgreSQL's backends) between two calls. */
+function serverCpu(): () => Promise<{ nodeMs: number; pgMs: number | undefined }> {
+  const node0 = processCpuMs();
+  const pg0 = adminUrl ? postgresCpuMs(adminUrl, "af_bench") : Promise.resolve(undefined);
+  return async () => {
+    const nodeMs = processCpuMs() - node0;
+    const [before, after] = await Promise.all([
+      pg0,
+      adminUrl ? postgresCpuMs(adminUrl, "af_bench") : Promise.resolve(undefined),
+    ]);
+    return { nodeMs, pgMs: before !== undefined && after !== undefined ? after - before : undefined };
+  };
+}
+
 interface Target {
   db: Database["db"];
   feedUrl: string;
@@ -191,6 +207,7 @@ const latencyAt =
   (seconds: number) =>
   async ({ db, feedUrl, secret }: Target) => {
     const cpu = machineCpu();
+    const server = serverCpu();
     const result = await load({
       url: feedUrl,
       secret,
@@ -210,6 +227,7 @@ const latencyAt =
       50,
     ).catch(() => {});
     const busyCores = cpu();
+    const serverUsed = await server();
     const rows = await queryRows<{ ms: number | null }>(
       db,
       sql`select (extract(epoch from a.pushed_at - a.received_at) * 1000)::float8 as ms
@@ -226,6 +244,7 @@ const latencyAt =
       unpushedAtEnd,
       smsSent: sms?.n ?? 0,
       busy: busyCores,
+      server: serverUsed,
     };
   };
 const paced = await withRuntime("latency", "all", latencyAt(PACE_SECONDS));
@@ -239,8 +258,10 @@ const throughput =
   (drain: boolean) =>
   async ({ db, feedUrl, secret }: Target) => {
     const cpu = machineCpu();
+    const server = serverCpu();
     const result = await load(burst(feedUrl, secret, "tp"));
     const busyCores = cpu();
+    const serverUsed = await server();
     const committed = await countLike(db, "tp");
     const [alertRow] = await queryRows<{ n: number }>(
       db,
@@ -265,6 +286,7 @@ const throughput =
       alerts: alertRow?.n ?? 0,
       rate: committed / (result.elapsedMs / 1000),
       busy: busyCores,
+      server: serverUsed,
       backlog,
       pushed,
       drainSeconds,
@@ -386,11 +408,14 @@ const target = kind === "postgres" ? 3000 : 1000;
 const busy = (b: { busyCores: number }) => `machine busy ${b.busyCores.toFixed(2)} of ${cpus().length} cores`;
 const ratios = (rate: number) =>
   `÷ bare INSERT ${(rate / insertRate).toFixed(2)}, ÷ bare Hono ${(rate / bareRate).toFixed(2)}`;
+const perWarning = (used: { nodeMs: number; pgMs: number | undefined }, n: number) =>
+  `server CPU per warning ${fmt(used.nodeMs / n, 3)} ms in this process${used.pgMs === undefined ? "" : ` + ${fmt(used.pgMs / n, 3)} ms in PostgreSQL`}`;
 const bp = burstPhase;
 console.log(`\nthroughput (${fmt(WARNINGS)} warnings, batches of ${BATCH}, ${CONCURRENCY} in flight)`);
 console.log(
   `  runtime            ${fmt(bp.rate)} warnings/s durably committed, workers running  (target ≥ ${fmt(target)}/s; ${ratios(bp.rate)})\n` +
-    `                     ${fmt(bp.committed)} warning rows, ${fmt(bp.alerts)} alerts in ${fmt(bp.result.elapsedMs)} ms; ${describeLoad(bp.result)}; ${busy(bp.busy)}`,
+    `                     ${fmt(bp.committed)} warning rows, ${fmt(bp.alerts)} alerts in ${fmt(bp.result.elapsedMs)} ms; ${describeLoad(bp.result)}; ${busy(bp.busy)}\n` +
+    `                     ${perWarning(bp.server, bp.committed)} (intake plus whatever the workers did meanwhile)`,
 );
 console.log(
   `                     then ${fmt(bp.backlog)} alerts unpushed; ${fmt(bp.pushed)} pushed in the next ${fmt(bp.drainSeconds, 1)} s (${fmt(bp.pushed / bp.drainSeconds)}/s)`,
@@ -399,7 +424,8 @@ if (burstApiOnly) {
   const a = burstApiOnly;
   console.log(
     `  API only           ${fmt(a.rate)} warnings/s durably committed, WORKERS=none  (${ratios(a.rate)})\n` +
-      `                     ${fmt(a.committed)} rows in ${fmt(a.result.elapsedMs)} ms; ${describeLoad(a.result)}; ${busy(a.busy)}`,
+      `                     ${fmt(a.committed)} rows in ${fmt(a.result.elapsedMs)} ms; ${describeLoad(a.result)}; ${busy(a.busy)}\n` +
+      `                     ${perWarning(a.server, a.committed)}`,
   );
 }
 console.log(
@@ -416,7 +442,8 @@ const describeLatency = (p: Paced, seconds: number, what: string) => {
   );
   console.log(
     `  p50 ${fmt(latency.p50, 1)} ms  p95 ${fmt(latency.p95, 1)} ms  p99 ${fmt(latency.p99, 1)} ms  max ${fmt(latency.max, 1)} ms${kind === "postgres" ? "  (target p99 < 100 ms)" : ""}\n` +
-      `  ${fmt(latency.n)} alerts pushed${p.neverPushed ? `, ${fmt(p.neverPushed)} NOT pushed within 30 s` : ""}; ${fmt(p.unpushedAtEnd)} waiting when posting ended; ${fmt(p.smsSent)} victim SMS sent by then; offered ${fmt(p.result.warnings / (p.result.elapsedMs / 1000))}/s; ${describeLoad(p.result)}; ${busy(p.busy)}`,
+      `  ${fmt(latency.n)} alerts pushed${p.neverPushed ? `, ${fmt(p.neverPushed)} NOT pushed within 30 s` : ""}; ${fmt(p.unpushedAtEnd)} waiting when posting ended; ${fmt(p.smsSent)} victim SMS sent by then; offered ${fmt(p.result.warnings / (p.result.elapsedMs / 1000))}/s; ${describeLoad(p.result)}; ${busy(p.busy)}\n` +
+      `  ${perWarning(p.server, p.result.warnings)} (intake, push and, if running here, SMS)`,
   );
 };
 describeLatency(paced, PACE_SECONDS, "runtime with all workers");

@@ -123,3 +123,31 @@ export function loadAverage(): string {
     .map((l) => l.toFixed(2))
     .join(" ");
 }
+
+/**
+ * CPU time (ms) used so far by the PostgreSQL backends serving database `name`, read from /proc: only when
+ * PostgreSQL runs on this machine; undefined otherwise. With the process's own CPU time this gives CPU per
+ * warning, which unlike wall-clock rates does not depend on how busy the shared machine is.
+ */
+export async function postgresCpuMs(adminUrl: string, name: string): Promise<number | undefined> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
+    let ticks = 0;
+    for (const { pid } of rows) {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime, after pid and comm
+    }
+    return (ticks / 100) * 1000; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+export function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
