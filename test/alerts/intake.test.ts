@@ -122,6 +122,14 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
     });
   });
 
+  it("rejects a NUL character with 400 naming the body, not a 500", async () => {
+    const ctx = await createTestContext();
+    const res = await ctx.postWarnings({ warnings: [aWarning({ area: { address: "庙工村\u0000七组" } })] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("VALIDATION_FAILED");
+    expect(await countRows(ctx)).toEqual({ warnings: 0, alerts: 0, jobs: 0 });
+  });
+
   it("rejects a body over 1 MiB with 413", async () => {
     const ctx = await createTestContext();
     const big = { warnings: [aWarning({ padding: "x".repeat(1024 * 1024) })] };
