@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
+import { csvDocument } from "../reports/csv";
 import { shanghaiMidnight } from "./local-time";
 
 const DAY_MS = 86_400_000;
@@ -215,22 +216,12 @@ const CSV_SMS_COLUMNS = [
 export function smsReportCsv(rows: SmsReportRow[], knownReasons: string[]): string {
   const reasons = [...new Set([...knownReasons, ...rows.flatMap((r) => Object.keys(r.suppressedByReason))])];
   const header = [...CSV_COLUMNS, ...reasons.map((r) => `suppressed_${r}`), ...CSV_SMS_COLUMNS];
-  const lines = rows.map((r) =>
-    [
+  return csvDocument(
+    header,
+    rows.map((r) => [
       ...CSV_COLUMNS.map((c) => r[c]),
       ...reasons.map((reason) => r.suppressedByReason[reason] ?? 0),
       ...CSV_SMS_COLUMNS.map((c) => r[c]),
-    ]
-      .map(csvCell)
-      .join(","),
+    ]),
   );
-  return `${[header.join(","), ...lines].join("\r\n")}\r\n`;
-}
-
-/** RFC 4180 quoting; a leading =, +, - or @ is prefixed so a spreadsheet does not run a partner's name as a formula. */
-function csvCell(value: string | number | null): string {
-  if (value === null) return "";
-  if (typeof value === "number") return String(value);
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
