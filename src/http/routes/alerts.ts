@@ -8,10 +8,9 @@ import { isFinalOutcome } from "../../alerts/workflow";
 import type { Deps } from "../../deps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { security } from "../openapi";
 import { validationHook } from "../validation";
 
-// Either the bearer token (API clients) or the session cookie (console).
-const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 const params = z.object({ id: z.string().regex(/^alr_/, "an alert id starts with alr_") });
 const AlertViewSchema = z.object({}).passthrough().openapi("AlertView", {
   description:

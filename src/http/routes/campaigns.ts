@@ -12,9 +12,9 @@ import {
 import { checkTemplate, MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { json, security } from "../openapi";
 import { validationHook } from "../validation";
 
-const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 const params = z.object({ id: z.string().regex(/^cmp_/, "a campaign id starts with cmp_") });
 const templateParams = params.extend({
   templateId: z.string().regex(/^tpl_/, "a template id starts with tpl_"),
@@ -75,10 +75,6 @@ const errors = {
   403: { description: "Only admins change campaigns (supervisors may read them)" },
 };
 const notFound = { 404: { description: "No such campaign (or template) at the station" } };
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const createCampaignRoute = createRoute({
   method: "post",

@@ -10,10 +10,9 @@ import {
 import type { Deps } from "../../deps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { security } from "../openapi";
 import { validationHook } from "../validation";
 
-// Either the bearer token (API clients) or the session cookie (console).
-const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 const params = z.object({ id: z.string().regex(/^off_/, "an officer id starts with off_") });
 
 const OfficerSchema = z

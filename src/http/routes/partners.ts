@@ -14,10 +14,9 @@ import {
 } from "../../partners/admin";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { json, security } from "../openapi";
 import { validationHook } from "../validation";
 
-// Either the bearer token (API clients) or the session cookie (console).
-const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 const params = z.object({ id: z.string().regex(/^par_/, "a partner id starts with par_") });
 
 const PartnerSchema = z
@@ -57,11 +56,6 @@ const adminOnly = {
   403: { description: "Only admins manage partners" },
 };
 const notFound = { 404: { description: "No such partner at the admin's station" } };
-
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const createPartnerRoute = createRoute({
   method: "post",
