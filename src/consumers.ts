@@ -5,7 +5,7 @@ import type { Deps } from "./deps";
 import { deliverFeedback } from "./feedback/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
-import { sendSms } from "./sms/send";
+import { sendSms, sendSmsBatch } from "./sms/send";
 import { runSweep } from "./sweeper/sweep";
 
 /** One handler for every message type: the local workers and the Lambdas both call this. */
@@ -37,16 +37,32 @@ export function messageHandler(deps: Deps): MessageHandler {
     }
   };
   // Pushes of one batch share a transaction (src/alerts/push.ts): a dozen round trips per batch, not per alert.
+  // SMS of one batch are claimed and admitted with one statement each (src/sms/send.ts).
   handle.groups = {
-    "alert.push": (items) =>
-      pushAlerts(
+    "sms.send": async (items) => {
+      const sends = items.flatMap(({ message, ctx }) =>
+        message.type === "sms.send"
+          ? [{ messageId: message.messageId, log: ctx.log, job: ctx.messageId }]
+          : [],
+      );
+      const errors = await sendSmsBatch(deps, sends);
+      return {
+        failed: sends.flatMap((s) =>
+          errors.has(s.messageId) ? [{ messageId: s.job, error: errors.get(s.messageId) }] : [],
+        ),
+      };
+    },
+    "alert.push": async (items) => {
+      await pushAlerts(
         deps,
         items.flatMap(({ message, ctx }) =>
           message.type === "alert.push"
             ? [{ alertId: message.alertId, traceId: message.traceId, log: ctx.log }]
             : [],
         ),
-      ),
+      );
+      return { failed: [] };
+    },
   };
   return handle;
 }

@@ -15,10 +15,14 @@ export interface MessageContext {
 }
 
 /**
- * Handles several messages of one type together (one transaction for all of them). Throwing sends every one
- * of them back through the one-by-one handler, so a message that cannot be handled still fails on its own.
+ * Handles several messages of one type together (one transaction, or one statement per step, for all of
+ * them). Throwing sends every one of them back through the one-by-one handler, so a message that cannot be
+ * handled still fails on its own. The messages it returns as failed (by `ctx.messageId`) are retried later,
+ * as if the one-by-one handler had thrown for them.
  */
-export type GroupHandler = (items: { message: Message; ctx: MessageContext }[]) => Promise<void>;
+export type GroupHandler = (
+  items: { message: Message; ctx: MessageContext }[],
+) => Promise<{ failed: { messageId: string; error: unknown }[] }>;
 
 export type MessageHandler = ((message: Message, ctx: MessageContext) => Promise<void>) & {
   /** Message types whose messages in one batch are handed over together rather than one by one. */
@@ -91,7 +95,15 @@ export async function runBatch(
     const groupHandler = handle.groups?.[type] as GroupHandler;
     if (entries.length === 1) return one(entries[0] as Entry);
     try {
-      await groupHandler(entries.map(({ message, ctx }) => ({ message, ctx })));
+      const outcome = await groupHandler(entries.map(({ message, ctx }) => ({ message, ctx })));
+      for (const { messageId, error } of outcome.failed) {
+        const entry = entries.find((e) => e.ctx.messageId === messageId);
+        entry?.ctx.log.warn(
+          { err: error, receiveCount: entry.record.receiveCount },
+          "message failed; will retry",
+        );
+        failed.push({ id: messageId, error: error instanceof Error ? error.message : String(error) });
+      }
     } catch (error) {
       log.warn(
         { err: error, type, messages: entries.length },

@@ -93,3 +93,34 @@ export async function admitBulk(
   );
   return { optedOut: Boolean(row?.opted), numberCount: row?.number_count ?? undefined };
 }
+
+/**
+ * admitBulk for many reminders in one statement. Each request must name a different number (`numberKey`):
+ * one statement cannot raise a counter twice. Returns each request's admission by its id.
+ */
+export async function admitBulkMany(
+  db: Executor,
+  day: string,
+  requests: { id: string; recipientHash: string; numberKey: string; numberCap: number }[],
+): Promise<Map<string, BulkAdmission>> {
+  if (requests.length === 0) return new Map();
+  const rows = await queryRows<{ id: string; opted: boolean; number_count: number | null }>(
+    db,
+    sql`with r as (
+          select r.*, exists (select 1 from opt_outs o where o.recipient_hash = r."recipientHash") as opted
+          from jsonb_to_recordset(${JSON.stringify(requests)}::jsonb)
+            as r(id text, "recipientHash" text, "numberKey" text, "numberCap" int)
+        ),
+        n as (
+          insert into daily_usage (key, day, count)
+          select "numberKey", ${day}::date, 1 from r where not opted and 1 <= "numberCap"
+          on conflict (key, day) do update set count = daily_usage.count + 1
+            where daily_usage.count + 1 <= (select r."numberCap" from r where r."numberKey" = excluded.key)
+          returning key, count
+        )
+        select r.id, r.opted, n.count as number_count from r left join n on n.key = r."numberKey"`,
+  );
+  return new Map(
+    rows.map((row) => [row.id, { optedOut: Boolean(row.opted), numberCount: row.number_count ?? undefined }]),
+  );
+}

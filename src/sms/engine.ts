@@ -213,6 +213,12 @@ export class SmsEngine {
  */
 export class QuotaLeases {
   private readonly leases = new Map<string, { day: string; remaining: number }>();
+  /**
+   * The chunk being taken for a partner, if any. Senders that find the lease spent while it is taken wait
+   * for it instead of each taking a chunk of their own: dozens of sends run at once, and each would count a
+   * whole chunk against the quota that the next one then overwrote.
+   */
+  private readonly refills = new Map<string, Promise<unknown>>();
 
   constructor(private readonly db: EngineDeps["db"]) {}
 
@@ -222,11 +228,33 @@ export class QuotaLeases {
     day: string,
     parts: number,
   ): Promise<{ used: number | undefined } | undefined> {
-    const lease = this.leases.get(partner.id);
-    if (lease?.day === day && lease.remaining >= parts) {
-      lease.remaining -= parts;
-      return { used: undefined };
+    for (;;) {
+      const lease = this.leases.get(partner.id);
+      if (lease?.day === day && lease.remaining >= parts) {
+        lease.remaining -= parts;
+        return { used: undefined };
+      }
+      const inFlight = this.refills.get(partner.id);
+      if (!inFlight) break;
+      await inFlight;
     }
+    const refill = this.refill(partner, day, parts);
+    this.refills.set(
+      partner.id,
+      refill.catch(() => undefined),
+    );
+    try {
+      return await refill;
+    } finally {
+      this.refills.delete(partner.id);
+    }
+  }
+
+  private async refill(
+    partner: PartnerSms,
+    day: string,
+    parts: number,
+  ): Promise<{ used: number | undefined } | undefined> {
     const chunk = Math.min(100, Math.max(1, Math.floor(partner.dailyQuota / 1000)));
     const key = quotaKey(partner.id);
     if (chunk > parts) {

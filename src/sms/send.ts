@@ -1,11 +1,20 @@
 import { sql } from "drizzle-orm";
 import type { smsMessages } from "../../schema";
 import { queryRows } from "../db/client";
+import { Coalescer } from "../db/coalesce";
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { type SmsChannel, SmsSendError } from "./channel";
-import { admitBulk, giveBack, nextShanghaiDayStart, perNumberKey, shanghaiDay } from "./daily";
+import {
+  admitBulk,
+  admitBulkMany,
+  type BulkAdmission,
+  giveBack,
+  nextShanghaiDayStart,
+  perNumberKey,
+  shanghaiDay,
+} from "./daily";
 import { ChannelUnavailable, type PartnerSms, RateDeferred, type SmsEngine, smsEngine } from "./engine";
 import { applyPendingReceipts } from "./receipts";
 
@@ -35,12 +44,78 @@ export const QUOTA_WARN_SHARE = 0.8;
  *    channel); or, when the outcome is unknown, never blindly re-sent (see `unknownOutcome`).
  */
 export async function sendSms(deps: SendDeps, messageId: string, log: Log): Promise<void> {
+  const errors = await sendSmsBatch(deps, [{ messageId, log }]);
+  if (errors.has(messageId)) throw errors.get(messageId);
+}
+
+/**
+ * sendSms for a queue batch: steps 1 and 2 take one statement for the whole batch rather than one per
+ * message, and the submits are recorded together as they come back (Coalescer). At hundreds of reminders a
+ * second these round trips, not the provider, were what the engine spent its CPU on. Each message still
+ * has its own outcome: the errors returned (by message id) are what the queue should retry.
+ */
+export async function sendSmsBatch(
+  deps: SendDeps,
+  items: { messageId: string; log: Log }[],
+): Promise<Map<string, unknown>> {
   const engine = smsEngine(deps);
   const now = deps.clock.now();
-  const message = await claim(deps, messageId, now);
-  if (!message) return unclaimed(deps, messageId, now, log);
-  const smsLog = log.child({ smsId: message.id, purpose: message.purpose, lane: message.lane });
+  const errors = new Map<string, unknown>();
+  // One job per message id: a duplicate job in the same batch shares the first one's outcome.
+  const unique = [...new Map(items.map((i) => [i.messageId, i])).values()];
+  const claimed = await claim(
+    deps,
+    unique.map((i) => i.messageId),
+    now,
+  );
 
+  const ready: Ready[] = [];
+  await Promise.all(
+    unique.map(async ({ messageId, log }) => {
+      try {
+        const message = claimed.get(messageId);
+        if (!message) return await unclaimed(deps, messageId, now, log);
+        const prepared = await prepare(deps, engine, message, now, log);
+        if (prepared) ready.push(prepared);
+      } catch (error) {
+        errors.set(messageId, error);
+      }
+    }),
+  );
+
+  const admissions = await admitMany(deps, engine, ready, now);
+  await Promise.all(
+    ready.map(async (r) => {
+      try {
+        await admitAndSend(deps, engine, r, admissions.get(r.message.id), now);
+      } catch (error) {
+        errors.set(r.message.id, error);
+      }
+    }),
+  );
+  return errors;
+}
+
+/** A claimed message with the channel and partner it goes out with. */
+interface Ready {
+  message: Message;
+  channel: SmsChannel;
+  partner: PartnerSms | undefined;
+  log: Log;
+}
+
+/**
+ * Resolves the message's channel and partner, and settles a message whose last send had an unknown
+ * outcome. Undefined: nothing more to do for it.
+ */
+async function prepare(
+  deps: SendDeps,
+  engine: SmsEngine,
+  message: Message,
+  now: Date,
+  log: Log,
+): Promise<Ready | undefined> {
+  const smsLog = log.child({ smsId: message.id, purpose: message.purpose, lane: message.lane });
   let channel: SmsChannel;
   let partner: PartnerSms | undefined;
   try {
@@ -54,12 +129,59 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
     if (error instanceof ChannelUnavailable) smsLog.error({ err: error }, "sms channel unavailable");
     throw error;
   }
-
   if (message.holdReason === "outcome_unknown") {
     const settled = await reconcileUnknown(deps, message, channel, smsLog);
-    if (settled) return;
+    if (settled) return undefined;
   }
+  return { message, channel, partner, log: smsLog };
+}
 
+/** The provider cap a reminder must stay under on its channel, less the reserve kept for warnings. */
+function bulkNumberCap(deps: SendDeps, engine: SmsEngine, r: Ready): number {
+  return Math.max(
+    0,
+    engine.perNumberCap(r.message.channel, r.partner) - deps.config.SMS_PER_NUMBER_URGENT_RESERVE,
+  );
+}
+
+/** The reminders that need admission (not to be suppressed anyway) and whose partner is still with us. */
+const needsAdmission = (r: Ready) =>
+  r.message.lane === "bulk" && !(r.message.partnerId && (!r.partner || r.partner.disabled));
+
+/**
+ * Admission for the batch's reminders in one statement, one per number: a second reminder to a number
+ * already in the batch is admitted on its own afterwards (admitAndSend), so a number's count is never
+ * raised twice by one statement.
+ */
+async function admitMany(
+  deps: SendDeps,
+  engine: SmsEngine,
+  ready: Ready[],
+  now: Date,
+): Promise<Map<string, BulkAdmission>> {
+  const firstPerNumber = new Map<string, Ready>();
+  for (const r of ready) {
+    if (!needsAdmission(r)) continue;
+    const key = perNumberKey(r.message.channel, r.message.recipientHash);
+    if (!firstPerNumber.has(key)) firstPerNumber.set(key, r);
+  }
+  const requests = [...firstPerNumber].map(([numberKey, r]) => ({
+    id: r.message.id,
+    recipientHash: r.message.recipientHash,
+    numberKey,
+    numberCap: bulkNumberCap(deps, engine, r),
+  }));
+  return admitBulkMany(deps.db, shanghaiDay(now), requests);
+}
+
+/** Steps 2 (for a reminder the batch did not admit yet) to 4 for one message. */
+async function admitAndSend(
+  deps: SendDeps,
+  engine: SmsEngine,
+  { message, channel, partner, log: smsLog }: Ready,
+  admitted: BulkAdmission | undefined,
+  now: Date,
+): Promise<void> {
   const day = shanghaiDay(now);
   const taken: { key: string; amount: number }[] = [];
   let quotaTaken: { partner: PartnerSms; parts: number } | undefined;
@@ -67,15 +189,14 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
     if (!partner && message.partnerId) return suppress(deps, message, "partner_disabled", smsLog);
     if (partner?.disabled) return suppress(deps, message, "partner_disabled", smsLog);
     const numberKey = perNumberKey(message.channel, message.recipientHash);
-    const admission = await admitBulk(deps.db, {
-      recipientHash: message.recipientHash,
-      day,
-      numberKey,
-      numberCap: Math.max(
-        0,
-        engine.perNumberCap(message.channel, partner) - deps.config.SMS_PER_NUMBER_URGENT_RESERVE,
-      ),
-    });
+    const admission =
+      admitted ??
+      (await admitBulk(deps.db, {
+        recipientHash: message.recipientHash,
+        day,
+        numberKey,
+        numberCap: bulkNumberCap(deps, engine, { message, channel, partner, log: smsLog }),
+      }));
     if (admission.optedOut) return suppress(deps, message, "opted_out", smsLog);
     if (admission.numberCount === undefined) {
       return hold(deps, message, "per_number_cap", nextShanghaiDayStart(now), smsLog);
@@ -133,30 +254,32 @@ export async function sendSms(deps: SendDeps, messageId: string, log: Log): Prom
 }
 
 /**
- * Takes the lease on a due, queued message. For urgent SMS the same statement counts the message toward its
- * number's daily cap (bulk checks the cap before counting, urgent never waits for it): one round trip less
- * on the path a warning takes to the provider.
+ * Takes the lease on the due, queued messages among `ids`. For urgent SMS the same statement counts each
+ * message toward its number's daily cap (bulk checks the cap before counting, urgent never waits for it):
+ * one round trip less on the path a warning takes to the provider. Counted per number, so two warnings to
+ * one number in a batch add two.
  */
-async function claim(deps: SendDeps, messageId: string, now: Date): Promise<Message | undefined> {
-  const [row] = await queryRows<Record<string, unknown>>(
+async function claim(deps: SendDeps, ids: string[], now: Date): Promise<Map<string, Message>> {
+  const rows = await queryRows<Record<string, unknown>>(
     deps.db,
     sql`with c as (
           update sms_messages
           set lease_until = now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS})
-          where id = ${messageId} and status = 'queued'
+          where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) and status = 'queued'
             and (lease_until is null or lease_until < now())
             and (not_before is null or not_before <= ${now.toISOString()}::timestamptz)
           returning *
         ),
         counted as (
           insert into daily_usage (key, day, count)
-          select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDay(now)}::date, 1 from c
+          select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDay(now)}::date, count(*) from c
           where c.lane = 'urgent'
-          on conflict (key, day) do update set count = daily_usage.count + 1
+          group by 1
+          on conflict (key, day) do update set count = daily_usage.count + excluded.count
         )
         select * from c`,
   );
-  return row ? toMessage(row) : undefined;
+  return new Map(rows.map((r) => [r.id as string, toMessage(r)]));
 }
 
 /** Raw rows are snake_case; the rest of this file reads the drizzle shape. */
@@ -253,10 +376,22 @@ async function changeStatus(
   return rows.length > 0;
 }
 
+interface Submit {
+  id: string;
+  channel: string;
+  providerMessageId: string | null;
+  submittedAt: string;
+  detail: string | null;
+}
+
+const submitRecorders = new WeakMap<object, Coalescer<Submit, boolean>>();
+
 /**
- * Records the submit and its event, and looks for receipts that came first, in one statement. (A receipt
- * stored in the same instant as this write can slip past both this look and the receipt's own re-check;
- * the sweeper applies such stragglers: reconcilePendingReceipts.)
+ * Records the submit and its event, and looks for receipts that came first. Submits coming back while
+ * another is being written go together in one statement (Coalescer): an SMS already at the provider waits
+ * a few milliseconds longer to be marked, never longer than one statement. (A receipt stored in the same
+ * instant as this write can slip past both this look and the receipt's own re-check; the sweeper applies
+ * such stragglers: reconcilePendingReceipts.)
  */
 async function recordSubmitted(
   deps: SendDeps,
@@ -264,24 +399,47 @@ async function recordSubmitted(
   providerMessageId: string | null,
   detail: string | null,
 ): Promise<void> {
-  const [row] = await queryRows<{ pending: boolean }>(
-    deps.db,
-    sql`with u as (
-          update sms_messages
-          set status = 'submitted', lease_until = null, provider_message_id = ${providerMessageId},
-              submitted_at = ${deps.clock.now().toISOString()}::timestamptz, hold_reason = null,
-              attempts = attempts + 1, last_error = null
-          where id = ${message.id} and status = 'queued'
-          returning id
+  let recorder = submitRecorders.get(deps.db);
+  if (!recorder) {
+    const db = deps.db;
+    recorder = new Coalescer((submits) => writeSubmits(db, submits));
+    submitRecorders.set(db, recorder);
+  }
+  const pending = await recorder.add({
+    id: message.id,
+    channel: message.channel,
+    providerMessageId,
+    submittedAt: deps.clock.now().toISOString(),
+    detail,
+  });
+  if (pending) await applyPendingReceipts(deps.db, message.channel, message.id, providerMessageId);
+}
+
+/** One statement for many submits; for each, whether receipts for it were waiting. */
+async function writeSubmits(db: SendDeps["db"], submits: Submit[]): Promise<boolean[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`with s as (
+          select * from jsonb_to_recordset(${JSON.stringify(submits)}::jsonb)
+            as s(id text, channel text, "providerMessageId" text, "submittedAt" timestamptz, detail text)
         ),
-        e as (insert into sms_events (message_id, status, detail) select id, 'submitted', ${detail} from u)
-        select exists (
-          select 1 from pending_receipts
-          where channel = ${message.channel}
-            and provider_message_id in (${providerMessageId ?? ""}, ${`ref:${message.id}`})
-        ) as pending`,
+        u as (
+          update sms_messages m
+          set status = 'submitted', lease_until = null, provider_message_id = s."providerMessageId",
+              submitted_at = s."submittedAt", hold_reason = null, attempts = m.attempts + 1, last_error = null
+          from s
+          where m.id = s.id and m.status = 'queued'
+          returning m.id, s.detail
+        ),
+        e as (insert into sms_events (message_id, status, detail) select id, 'submitted', detail from u)
+        select s.id from s
+        where exists (
+          select 1 from pending_receipts p
+          where p.channel = s.channel and p.provider_message_id in (coalesce(s."providerMessageId", ''), 'ref:' || s.id)
+        )`,
   );
-  if (row?.pending) await applyPendingReceipts(deps.db, message.channel, message.id, providerMessageId);
+  const pending = new Set(rows.map((r) => r.id));
+  return submits.map((s) => pending.has(s.id));
 }
 
 async function suppress(deps: SendDeps, message: Message, reason: SuppressReason, log: Log): Promise<void> {
