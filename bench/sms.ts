@@ -170,6 +170,11 @@ const config = loadConfig({ ...env, SMS_HTTP_API: smsApi("bench") });
 const database = await openDatabase({ url, max: 6 });
 await migrateDatabase(database, url);
 const deps = buildLocalDeps({ config, database, log: createLog("warn"), keys });
+// The urgent trickle and the limiter probe have connections of their own: waiting behind the flood's
+// inserts in this process's pool would count as the engine's latency.
+const urgentDatabase = await openDatabase({ url, max: 2 });
+const urgentDeps = buildLocalDeps({ config, database: urgentDatabase, log: createLog("warn"), keys });
+const probeDatabase = await openDatabase({ url, max: 1 });
 await deps.db.insert(stations).values({ id: "stn_bench", name: "Bench station" });
 await deps.db.insert(partners).values(
   PARTNERS.map((p) => ({
@@ -267,8 +272,8 @@ function urgentTrickle(phase: string, until: () => boolean): Promise<string[]> {
     while (!until()) {
       urgentCounter += 1;
       const t0 = performance.now();
-      const [id] = await transact(deps, (tx, publish) =>
-        queueSms(deps, tx, publish, [
+      const [id] = await transact(urgentDeps, (tx, publish) =>
+        queueSms(urgentDeps, tx, publish, [
           {
             purpose: "victim_warning",
             lane: "urgent",
@@ -289,7 +294,7 @@ function urgentTrickle(phase: string, until: () => boolean): Promise<string[]> {
   })();
 }
 
-const probeLimiter = new RateLimiter(deps.db);
+const probeLimiter = new RateLimiter(probeDatabase.db);
 const probeScopes = [
   { key: "probe:global", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
   { key: "probe:partner", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
@@ -303,7 +308,7 @@ function decisionProbe(until: () => boolean): Promise<{ decision: number[]; bare
       await probeLimiter.take(probeScopes, 1, "bulk");
       decision.push(performance.now() - t);
       t = performance.now();
-      await deps.db.execute(sql`select 1`);
+      await probeDatabase.db.execute(sql`select 1`);
       bare.push(performance.now() - t);
       await sleep(100);
     }
@@ -508,7 +513,7 @@ const lines = [
 process.stdout.write(lines.join("\n"));
 
 await stopChildren();
-await database.close();
+await Promise.all([database.close(), urgentDatabase.close(), probeDatabase.close()]);
 await gatewayThread.terminate();
 if (!process.env.BENCH_KEEP_DB) await dropDatabase(adminUrl, DB_NAME);
 step("done");
