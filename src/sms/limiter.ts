@@ -23,6 +23,16 @@ export interface RateDecision {
 }
 
 /**
+ * Lets this statement's transaction commit without waiting for its WAL to reach the disk. Every taker of a
+ * scope queues for its row, and a taker holds the row until its commit is on disk: with a synchronous
+ * commit, that flush sets the pace of the hot global row, and urgent SMS wait in the same queue. A rate
+ * decision is soft state: a database crash may lose the last fraction of a second of TAT moves (at most
+ * three wal_writer_delay), after which that much may be granted again — a provider answering that with a
+ * 429 is handled like any other. Referenced from a CTE the statement reads, so it is evaluated.
+ */
+const ASYNC_COMMIT = sql`set_config('synchronous_commit', 'off', true)`;
+
+/**
  * A rate limiter shared by every worker in every process, kept in PostgreSQL (`rate_limits`): GCRA, the
  * generic cell rate algorithm. Each scope stores one timestamp, its theoretical arrival time (TAT): the time
  * the scope would be idle again if every token taken so far were spaced exactly at the rate. A request for
@@ -100,7 +110,7 @@ export class RateLimiter {
     const [row] = await queryRows<{ delay: number; found: number; taken: number }>(
       this.db,
       sql`with req(key, inc, tol) as (values ${sql.join(rows, sql`, `)}),
-          t as (select clock_timestamp() as now),
+          t as (select clock_timestamp() as now, ${ASYNC_COMMIT} as async),
           cur as (
             select r.key, r.tat, req.inc, req.tol
             from rate_limits r join req on req.key = r.key
