@@ -1,12 +1,12 @@
 import { signPayload } from "../feeds/signature";
 import { maskPhone } from "../privacy/phone";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
+import { type HttpAnswer, httpRequest } from "./http-request";
 import type { SmsApi } from "./sms-api";
 
 export interface HttpChannelOptions {
   /** Opens sealed secrets (`tokenEnc`, ...) stored in partners.smsApi. */
   decrypt?: (sealed: string) => string;
-  fetch?: typeof fetch;
   now?: () => Date;
 }
 
@@ -24,7 +24,6 @@ export interface HttpChannelOptions {
 export class HttpSmsChannel implements SmsChannel {
   readonly dedupesByMessageId: boolean;
   readonly lookup?: (messageId: string) => Promise<SmsSendResult | null>;
-  private readonly fetch: typeof fetch;
   private readonly now: () => Date;
 
   constructor(
@@ -33,7 +32,6 @@ export class HttpSmsChannel implements SmsChannel {
     private readonly options: HttpChannelOptions = {},
   ) {
     this.dedupesByMessageId = api.dedupesByClientReference && Boolean(api.fields.clientReference);
-    this.fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
     this.now = options.now ?? (() => new Date());
     if (api.lookup) this.lookup = (messageId) => this.lookupMessage(messageId);
   }
@@ -58,24 +56,18 @@ export class HttpSmsChannel implements SmsChannel {
       ...this.authHeaders(body),
     };
 
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.fetch(api.url, {
-        method: api.method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(api.timeoutMs),
-      });
-      text = await response.text();
+      response = await httpRequest(api.url, { method: api.method, headers, body, timeoutMs: api.timeoutMs });
     } catch (error) {
       throw this.networkError(error, request.to);
     }
-    return this.interpret(response, text, request.to);
+    return this.interpret(response, request.to);
   }
 
-  private interpret(response: Response, text: string, to: string): SmsSendResult {
+  private interpret(response: HttpAnswer, to: string): SmsSendResult {
     const { api } = this;
+    const { text } = response;
     const what = `${this.name} answered ${response.status}`;
     const excerpt = scrub(text.slice(0, 200), to);
     if (api.unknownStatuses.includes(response.status)) {
@@ -83,7 +75,7 @@ export class HttpSmsChannel implements SmsChannel {
     }
     if (response.status === 429 || api.transientStatuses.includes(response.status)) {
       throw new SmsSendError(`${what}: ${excerpt}`, true, {
-        retryAfterMs: retryAfterMs(response.headers.get("retry-after"), this.now()),
+        retryAfterMs: retryAfterMs(response.header("retry-after"), this.now()),
       });
     }
     if (response.status >= 500) throw new SmsSendError(`${what}: ${excerpt}`, true);
@@ -128,8 +120,8 @@ export class HttpSmsChannel implements SmsChannel {
    * certainly not (the connection was refused, the name did not resolve).
    */
   private networkError(error: unknown, to: string): SmsSendError {
-    const e = error as { name?: string; message?: string; cause?: { code?: string } };
-    const code = e.cause?.code;
+    const e = error as { name?: string; message?: string; code?: string; cause?: { code?: string } };
+    const code = e.code ?? e.cause?.code;
     const notSent = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"];
     const message = scrub(`${this.name}: ${e.name ?? "Error"} ${e.message ?? String(error)}`, to);
     if (code && notSent.includes(code)) return new SmsSendError(message, true);
@@ -140,23 +132,23 @@ export class HttpSmsChannel implements SmsChannel {
     const lookup = this.api.lookup;
     if (!lookup) return null;
     const url = lookup.url.replaceAll("{clientReference}", encodeURIComponent(messageId));
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.fetch(url, {
+      response = await httpRequest(url, {
         method: "GET",
         headers: { accept: "application/json", ...this.authHeaders("") },
-        signal: AbortSignal.timeout(this.api.timeoutMs),
+        timeoutMs: this.api.timeoutMs,
       });
-      text = await response.text();
     } catch (error) {
       throw new SmsSendError(`${this.name} lookup failed: ${(error as Error).message}`, true);
     }
     if (lookup.notFoundStatuses.includes(response.status)) return null;
-    if (!response.ok) throw new SmsSendError(`${this.name} lookup answered ${response.status}`, true);
+    if (response.status < 200 || response.status >= 300) {
+      throw new SmsSendError(`${this.name} lookup answered ${response.status}`, true);
+    }
     let id: unknown;
     try {
-      id = valueAt(JSON.parse(text), lookup.messageIdPath);
+      id = valueAt(JSON.parse(response.text), lookup.messageIdPath);
     } catch {
       id = undefined;
     }
