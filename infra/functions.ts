@@ -7,7 +7,8 @@ import { runtime, smsChannel, snsSenderId } from "./settings";
 /**
  * What every function that runs the application shares: the VPC (for the database), the links
  * src/config.ts reads, the settings it parses from the environment, and leave to send to every queue
- * (the API publishes pushes, consumers publish follow-up work and deferred messages).
+ * (the API publishes pushes, consumers publish follow-up work and deferred messages) and to see whether
+ * one has a backlog.
  */
 export function appFunction(args: {
   handler: string;
@@ -34,7 +35,8 @@ export function appFunction(args: {
       OUTBOX_RECEIPT_DELAY_MS: "-1",
     },
     permissions: [
-      { actions: ["sqs:SendMessage"], resources: queueArns },
+      // GetQueueAttributes: the sweeper re-drives a lane's SMS only when its queue has no backlog.
+      { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: queueArns },
       // Texting a phone number directly has no topic to scope to: `*`, and only where SMS are sent.
       ...(args.sendsSms ? [{ actions: ["sns:Publish"], resources: ["*"] }] : []),
       ...(args.permissions ?? []),

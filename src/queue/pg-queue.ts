@@ -85,6 +85,14 @@ export class PgTableQueue implements QueuePort {
     }));
   }
 
+  async backlogged(queue: QueueName): Promise<boolean> {
+    const [row] = await queryRows<{ waiting: boolean }>(
+      this.database.db,
+      sql`select exists (select 1 from jobs where queue = ${queue} and visible_at <= now()) as waiting`,
+    );
+    return Boolean(row?.waiting);
+  }
+
   /** Deletes jobs by id. `= any(array)` keeps one statement text for every count (an IN list would not). */
   async remove(ids: string[]): Promise<void> {
     if (ids.length === 0) return;

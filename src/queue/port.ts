@@ -19,4 +19,9 @@ export interface QueuePort {
   publish(items: Outgoing[], tx?: Executor): Promise<void>;
   /** Called after the transaction that published `items` committed. */
   committed?(items: Outgoing[]): void;
+  /**
+   * Whether messages are waiting on the queue to be received (delayed ones do not count; SQS's figure is
+   * approximate). A message whose job waits in a backlog looks just like one whose job was lost.
+   */
+  backlogged(queue: QueueName): Promise<boolean>;
 }

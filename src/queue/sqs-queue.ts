@@ -1,5 +1,6 @@
 import {
   type BatchResultErrorEntry,
+  GetQueueAttributesCommand,
   type MessageAttributeValue,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
@@ -87,6 +88,15 @@ export class SqsQueue implements QueuePort {
     const failures = await Promise.all(chunks.map((c) => this.limit(() => this.sendChunk(c.queue, c.items))));
     const failed = failures.flat();
     if (failed.length > 0) throw new SqsPublishError(failed);
+  }
+
+  async backlogged(queue: QueueName): Promise<boolean> {
+    const url = this.options.urls[queue];
+    if (!url) throw new Error(`no SQS queue URL configured for ${queue}`);
+    const output = await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
+    return Number(output.Attributes?.ApproximateNumberOfMessages ?? 0) > 0;
   }
 
   private async sendChunk(queue: QueueName, items: Outgoing[]): Promise<FailedSend[]> {

@@ -28,8 +28,19 @@ export const SMS_QUIET_MS = 5 * 60_000;
  *
  * Each re-drive is recorded as a `queued` event ("why was this sent late?"), which is also what keeps the
  * next rounds and sweeps from taking the same message again. Returns how many were re-driven.
+ *
+ * Only lanes whose queue has no backlog: in a flood, 100,000 reminders wait minutes for their rate slots,
+ * each with its job in the queue, and every one of them looks like a lost job. Re-driving them would write
+ * a false "job was lost" on each and double the queue; a job that really was lost is re-driven once the
+ * backlog is gone, which for a reminder is soon enough (and warnings rarely have a backlog at all).
  */
 export async function redriveQueuedSms(deps: RedriveDeps, limit: number): Promise<number> {
+  const [urgentWaiting, bulkWaiting] = await Promise.all([
+    deps.queue.backlogged("sms-urgent"),
+    deps.queue.backlogged("sms-bulk"),
+  ]);
+  const lanes = [...(urgentWaiting ? [] : ["urgent"]), ...(bulkWaiting ? [] : ["bulk"])];
+  if (lanes.length === 0) return 0;
   const graceSeconds = deps.config.SWEEP_REDRIVE_GRACE_SECONDS;
   const dueBefore = new Date(deps.clock.now().getTime() - graceSeconds * 1000).toISOString();
   const quietSeconds = Math.max(graceSeconds, SMS_QUIET_MS / 1000);
@@ -39,6 +50,7 @@ export async function redriveQueuedSms(deps: RedriveDeps, limit: number): Promis
       sql`with due as (
             select m.id, m.lane from sms_messages m
             where m.status = 'queued'
+              and m.lane in (select jsonb_array_elements_text(${JSON.stringify(lanes)}::jsonb))
               and (m.lease_until is null or m.lease_until < now())
               and (m.not_before is null or m.not_before <= ${dueBefore}::timestamptz)
               and m.created_at < now() - make_interval(secs => ${graceSeconds})

@@ -49,6 +49,18 @@ describe("SqsQueue", () => {
       expect(new Set(call.entries.map((e) => e.Id)).size).toBe(call.entries.length);
   });
 
+  it("tells whether a queue has messages waiting, from its ApproximateNumberOfMessages", async () => {
+    const sqs = fakeSqs();
+    server.use(sqs.handler);
+    const q = queue();
+    expect(await q.backlogged("sms-bulk")).toBe(false);
+
+    await q.publish([send(1)]);
+
+    expect(await q.backlogged("sms-urgent")).toBe(true);
+    expect(await q.backlogged("sms-bulk")).toBe(false);
+  });
+
   it("sends nothing for nothing", async () => {
     server.use(fakeSqs().handler);
     await expect(queue().publish([])).resolves.toBeUndefined();

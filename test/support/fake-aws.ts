@@ -64,6 +64,14 @@ export function fakeSqs(options: { fail?: (entry: SqsEntry, call: number) => Ent
   const handler = http.post(`https://sqs.${TEST_REGION}.amazonaws.com/`, async ({ request }) => {
     const target = request.headers.get("x-amz-target");
     const body = (await request.json()) as { QueueUrl: string; Entries: SqsEntry[] };
+    // What was sent and never received (this fake has no receive) is waiting.
+    if (target === "AmazonSQS.GetQueueAttributes") {
+      const waiting = accepted.filter((a) => a.queue === queueNameOfUrl(body.QueueUrl)).length;
+      return HttpResponse.json(
+        { Attributes: { ApproximateNumberOfMessages: String(waiting) } },
+        { headers: json },
+      );
+    }
     if (target !== "AmazonSQS.SendMessageBatch") {
       return HttpResponse.json(
         { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `fake SQS does not do ${target}` },

@@ -5,7 +5,7 @@ import { runSweep } from "../../src/sweeper/sweep";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { alertRow, givenPushedAlert, queuedJobs } from "../support/feedback";
-import { aPartner, message, queueTestSms } from "../support/sms";
+import { aPartner, history, message, queueTestSms } from "../support/sms";
 
 const MINUTE = 60_000;
 const SUPERVISOR_PHONE = "+8613999009999";
@@ -69,14 +69,40 @@ describe("sweeper: queued SMS whose send job was lost", () => {
   it("sends once when the lost job turns up after all (a duplicate job finds the message sent)", async () => {
     const { ctx, sweep } = await setup();
     const [id] = (await queueTestSms(ctx, [{ to: "+8613700000003" }])) as string[];
-    // The job was only late, not lost: it is still there when the sweeper re-drives the message.
+    // The job was only late, not lost: a consumer has it (invisible) when the sweeper re-drives the message.
+    await ctx.deps.db
+      .update(jobs)
+      .set({ visibleAt: sql`now() + interval '1 minute'` })
+      .where(eq(jobs.queue, "sms-urgent"));
     await ageMessages(ctx, [id as string], 3);
     expect(await sweep()).toMatchObject({ smsRedriven: 1 });
+    await ctx.deps.db.update(jobs).set({ visibleAt: sql`now()` }).where(eq(jobs.queue, "sms-urgent"));
     expect(await queuedJobs(ctx, "sms-urgent")).toHaveLength(2);
 
     await ctx.drain();
     expect(await message(ctx, id as string)).toMatchObject({ status: "submitted", attempts: 1 });
     expect(await sentEvents(ctx, id as string)).toBe(1);
+  });
+
+  it("leaves alone a lane whose queue has a backlog: a flood's reminders are waiting, not lost", async () => {
+    const { ctx, sweep } = await setup();
+    const partner = await aPartner(ctx);
+    const flood = (await queueTestSms(
+      ctx,
+      Array.from({ length: 3 }, (_, i) => ({ to: `+861370000010${i}`, partnerId: partner.id })),
+    )) as string[];
+    const [warning] = (await queueTestSms(ctx, [{ to: "+8613700000200" }])) as string[];
+    await ctx.deps.db.delete(jobs).where(eq(jobs.queue, "sms-urgent")); // the warning's job was lost
+    await ageMessages(ctx, [...flood, warning as string], 10);
+
+    // The warning's lane has no backlog: it is re-driven. The reminders wait for their jobs.
+    expect(await sweep()).toMatchObject({ smsRedriven: 1 });
+    expect((await queuedJobs(ctx, "sms-urgent")).map((j) => j.payload.messageId)).toEqual([warning]);
+    expect(await queuedJobs(ctx, "sms-bulk")).toHaveLength(3);
+    for (const id of flood) expect(await history(ctx, id)).toEqual([{ status: "queued", detail: null }]);
+
+    await ctx.drain();
+    for (const id of [...flood, warning as string]) expect(await sentEvents(ctx, id)).toBe(1);
   });
 
   it("leaves alone a message being sent, held until later, or waiting for its retry", async () => {
@@ -114,13 +140,15 @@ describe("sweeper: queued SMS whose send job was lost", () => {
       .where(eq(smsMessages.id, leased));
     expect(await sweep()).toMatchObject({ smsRedriven: 1 });
     expect((await queuedJobs(ctx, "sms-urgent")).map((j) => j.payload.messageId)).toEqual([leased]);
+    await ctx.drain();
 
     // The held message's time comes: its own delayed job gets the grace period to run first.
     clock.advance(60 * MINUTE + MINUTE);
     expect(await sweep()).toMatchObject({ smsRedriven: 0 });
     clock.advance(2 * MINUTE);
     expect(await sweep()).toMatchObject({ smsRedriven: 1 });
-    expect((await queuedJobs(ctx, "sms-urgent")).map((j) => j.payload.messageId)).toEqual([leased, held]);
+    expect((await queuedJobs(ctx, "sms-urgent")).map((j) => j.payload.messageId)).toEqual([held]);
+    await ctx.drain();
 
     // The retry's job is gone too (lost), five minutes after it was scheduled.
     await ctx.deps.db
