@@ -186,10 +186,11 @@ async function admitMany(
 async function admitAndSend(
   deps: SendDeps,
   engine: SmsEngine,
-  { message, channel, partner, log: smsLog }: Ready,
+  ready: Ready,
   admitted: BulkAdmission | undefined,
   now: Date,
 ): Promise<void> {
+  const { message, channel, partner, log: smsLog } = ready;
   const day = shanghaiDay(now);
   const taken: { key: string; amount: number }[] = [];
   let quotaTaken: { partner: PartnerSms; parts: number } | undefined;
@@ -203,7 +204,7 @@ async function admitAndSend(
         recipientHash: message.recipientHash,
         day,
         numberKey,
-        numberCap: bulkNumberCap(deps, engine, { message, channel, partner, log: smsLog }),
+        numberCap: bulkNumberCap(deps, engine, ready),
       }));
     if (admission.optedOut) return suppress(deps, message, "opted_out", smsLog);
     if (admission.numberCount === undefined) {
