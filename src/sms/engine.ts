@@ -2,10 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { eq } from "drizzle-orm";
 import pLimit, { type LimitFunction } from "p-limit";
 import { partners } from "../../schema";
+import { Coalescer } from "../db/coalesce";
 import type { Deps } from "../deps";
 import type { SmsChannel } from "./channel";
 import { addWithin, quotaKey } from "./daily";
-import { type Lane, RateLimiter, type RateScope } from "./limiter";
+import { type Lane, type RateDecision, RateLimiter, type RateScope } from "./limiter";
 import { HttpSmsChannel } from "./partner-http-channel";
 import { forChannel } from "./settings";
 import { type SmsApi, SmsApiSchema } from "./sms-api";
@@ -54,6 +55,7 @@ export class SmsEngine {
   private readonly partnerRows = new Map<string, { row: PartnerSms | undefined; at: number }>();
   private readonly inFlight = new Map<string, LimitFunction>();
   private readonly pumps = new Map<string, BulkPump>();
+  private readonly urgentTakers = new Map<string, Coalescer<number, RateDecision>>();
   readonly quotas: QuotaLeases;
 
   constructor(private readonly deps: EngineDeps) {
@@ -173,7 +175,7 @@ export class SmsEngine {
     }
     return limit(async () => {
       if (lane === "urgent") {
-        const decision = await this.limiter.take(scopes, parts, "urgent");
+        const decision = await this.urgentTaker(scopes).add(parts);
         // Only a provider's long Retry-After puts urgent this far out. Sleeping through it would outlast the
         // send lease, and a redelivered job could then send the same SMS: go back to the queue instead.
         if (decision.waitMs > this.deps.config.SMS_RATE_MAX_WAIT_MS) throw new RateDeferred(decision.waitMs);
@@ -191,8 +193,33 @@ export class SmsEngine {
     if (scope) await this.limiter.penalize(scope, ms);
   }
 
+  /**
+   * Urgent sends of one scope set take their tokens together: one decision for the SMS waiting at that
+   * moment, each sent at the slot it names. A decision per SMS made hundreds of takers a second queue for the
+   * channel's row, each holding a pool connection meanwhile, and pushes waited for connections behind them
+   * (bench:intake, receive-to-pushed). A batch stays within a quarter of the burst, so it never arrives as
+   * more at once than one SMS would be allowed.
+   */
+  private urgentTaker(scopes: RateScope[]): Coalescer<number, RateDecision> {
+    const key = scopeSetKey(scopes);
+    let taker = this.urgentTakers.get(key);
+    if (!taker) {
+      const maxBatch = Math.max(1, Math.floor(Math.min(...scopes.map((s) => s.burst)) / 4));
+      taker = new Coalescer(async (parts) => {
+        const decision = await this.limiter.take(
+          scopes,
+          parts.reduce((a, b) => a + b, 0),
+          "urgent",
+        );
+        return parts.map(() => decision);
+      }, maxBatch);
+      this.urgentTakers.set(key, taker);
+    }
+    return taker;
+  }
+
   private pump(scopes: RateScope[]): BulkPump {
-    const key = scopes.map((s) => `${s.key}@${s.partsPerSecond}/${s.burst}`).join("|");
+    const key = scopeSetKey(scopes);
     let pump = this.pumps.get(key);
     if (!pump) {
       pump = new BulkPump(this.limiter, scopes);
@@ -276,6 +303,9 @@ export class QuotaLeases {
     else this.leases.set(partner.id, { day, remaining: parts });
   }
 }
+
+const scopeSetKey = (scopes: RateScope[]) =>
+  scopes.map((s) => `${s.key}@${s.partsPerSecond}/${s.burst}`).join("|");
 
 /** A fifth of a second's worth, at least one part (two parts for a long Chinese SMS fit from idle anyway). */
 function defaultBurst(rate: number): number {
