@@ -171,10 +171,12 @@ describe("the shared limiter across processes", () => {
 
       const { arrivals } = gateway;
       expect(arrivals).toHaveLength(2 * PER_PARTNER);
-      // Every process really competed for the same limiter.
-      for (let i = 0; i < WORKERS; i++) {
-        expect(arrivals.filter((x) => x.worker === `w${i}`).length).toBeGreaterThan(PER_PARTNER / 10);
-      }
+      // Several processes really competed for the same limiter. Not necessarily all three: a process claims
+      // whole queue batches (200 SMS across its loops), so which processes get work is a race.
+      const busyWorkers = Array.from({ length: WORKERS }, (_, i) => `w${i}`).filter(
+        (w) => arrivals.filter((x) => x.worker === w).length > PER_PARTNER / 10,
+      );
+      expect(busyWorkers.length).toBeGreaterThanOrEqual(2);
       const busiest = busiestSecond(arrivals);
       expect(busiest).toBeLessThanOrEqual(GLOBAL.rate + GLOBAL.burst);
       for (const partner of [a, b]) {
