@@ -38,6 +38,7 @@ import { createLog } from "../src/log";
 import { RateLimiter } from "../src/sms/limiter";
 import { queueSms, type SmsToQueue } from "../src/sms/queue-sms";
 import { countSegments } from "../src/sms/segments";
+import { busiestSecond } from "./busiest-second";
 import {
   dropDatabase,
   fmt,
@@ -436,26 +437,15 @@ const steadyFrom = firstBulk + 5_000;
 const steadyTo = lastBulk - 5_000;
 
 function scopeFigures(name: string, limit: number, burst: number, of: (a: Arrival) => boolean) {
-  const mine = arrivals.filter(of).sort((a, b) => a.at - b.at);
+  const mine = arrivals.filter(of);
   const steadyParts = mine
     .filter((a) => a.at >= steadyFrom && a.at < steadyTo)
     .reduce((s, a) => s + a.parts, 0);
   const rate = steadyParts / ((steadyTo - steadyFrom) / 1000);
-  let busiest = 0;
-  let busiestAt = 0;
-  let inWindow = 0;
-  for (let i = 0, j = 0; i < mine.length; i++) {
-    inWindow += (mine[i] as Arrival).parts;
-    while ((mine[i] as Arrival).at - (mine[j] as Arrival).at >= 1000)
-      inWindow -= (mine[j++] as Arrival).parts;
-    if (inWindow > busiest) {
-      busiest = inWindow;
-      busiestAt = (mine[j] as Arrival).at;
-    }
-  }
+  const busiest = busiestSecond(mine);
   // When it began, in seconds after the first bulk SMS: whether it came while the flood was being queued.
-  const at = (busiestAt - firstBulk) / 1000;
-  return { name, limit, burst, rate, share: rate / limit, busiest, at };
+  const at = (busiest.at - firstBulk) / 1000;
+  return { name, limit, burst, rate, share: rate / limit, busiest: busiest.parts, at };
 }
 const scopes = [
   scopeFigures("global (gateway)", GLOBAL.rate, GLOBAL.burst, () => true),
