@@ -152,9 +152,9 @@ function bulkNumberCap(deps: SendDeps, engine: SmsEngine, r: Ready): number {
   );
 }
 
-/** The reminders that need admission (not to be suppressed anyway) and whose partner is still with us. */
-const needsAdmission = (r: Ready) =>
-  r.message.lane === "bulk" && !(r.message.partnerId && (!r.partner || r.partner.disabled));
+/** A reminder whose partner was deleted or disabled since it was queued: suppressed, never admitted. */
+const partnerGone = ({ message, partner }: Ready) =>
+  Boolean(message.partnerId) && (!partner || partner.disabled);
 
 /**
  * Admission for the batch's reminders in one statement, one per number: a second reminder to a number
@@ -169,7 +169,7 @@ async function admitMany(
 ): Promise<Map<string, BulkAdmission>> {
   const firstPerNumber = new Map<string, Ready>();
   for (const r of ready) {
-    if (!needsAdmission(r)) continue;
+    if (r.message.lane !== "bulk" || partnerGone(r)) continue;
     const key = perNumberKey(r.message.channel, r.message.recipientHash);
     if (!firstPerNumber.has(key)) firstPerNumber.set(key, r);
   }
@@ -195,8 +195,7 @@ async function admitAndSend(
   const taken: { key: string; amount: number }[] = [];
   let quotaTaken: { partner: PartnerSms; parts: number } | undefined;
   if (message.lane === "bulk") {
-    if (!partner && message.partnerId) return suppress(deps, message, "partner_disabled", smsLog);
-    if (partner?.disabled) return suppress(deps, message, "partner_disabled", smsLog);
+    if (partnerGone(ready)) return suppress(deps, message, "partner_disabled", smsLog);
     const numberKey = perNumberKey(message.channel, message.recipientHash);
     const admission =
       admitted ??
