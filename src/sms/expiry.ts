@@ -7,8 +7,8 @@ import { reconcilePendingReceipts } from "./receipts";
  * A submitted SMS whose receipt never came is `expired` once SMS_RECEIPT_TIMEOUT_HOURS (72) have passed
  * since submit: providers stop reporting long before that, so waiting longer tells nobody anything. A late
  * receipt still corrects it (receipts.ts). Receipts still pending after the same time name nothing we sent
- * and are dropped; pending ones whose message has since been submitted are applied (a receipt and its submit
- * written at the same instant). Called by the sweeper; bounded per call, rows taken with SKIP LOCKED so concurrent
+ * and are dropped; pending ones whose message has since been submitted are applied (a process stopped between
+ * recording the submit and applying them). Called by the sweeper; bounded per call, rows taken with SKIP LOCKED so concurrent
  * sweeps split the work. Returns how many messages expired.
  */
 export async function expireStaleSms(

@@ -26,7 +26,8 @@ const refKey = (messageId: string) => `ref:${messageId}`;
  * Applies a provider's delivery receipt to the message it names. A repeated receipt changes nothing. A
  * receipt can overtake the provider's answer to our send (the provider is fast, our write is slow): then
  * it is stored in `pending_receipts`, and whichever of the two writes comes second applies it — the submit
- * (applyPendingReceipts after recording it) or this function's own re-check after storing it.
+ * (applyPendingReceipts after recording it) or this function's own re-check after storing it. Each side
+ * writes, commits, then looks, so one of them always sees the other: call this outside a transaction.
  */
 export async function applyReceipt(db: Executor, receipt: DeliveryReceipt): Promise<ReceiptOutcome> {
   const key = receipt.providerMessageId ?? (receipt.messageId ? refKey(receipt.messageId) : undefined);
@@ -123,9 +124,9 @@ async function findMessage(
 }
 
 /**
- * Receipts still pending for messages whose submit has since been recorded: the rare receipt stored in
- * the same instant as its submit, which neither side's look saw. Run by the sweeper; returns how many
- * receipts it applied.
+ * Receipts still pending for messages whose submit has since been recorded: left by a process that
+ * stopped between recording a submit and applying what was waiting for it. Run by the sweeper; returns how
+ * many receipts it applied.
  */
 export async function reconcilePendingReceipts(db: Executor, limit = 500): Promise<number> {
   const rows = await queryRows<{ channel: string; id: string; provider_message_id: string | null }>(

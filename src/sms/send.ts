@@ -397,9 +397,7 @@ const submitRecorders = new WeakMap<object, Coalescer<Submit, boolean>>();
 /**
  * Records the submit and its event, and looks for receipts that came first. Submits coming back while
  * another is being written go together in one statement (Coalescer): an SMS already at the provider waits
- * a few milliseconds longer to be marked, never longer than one statement. (A receipt stored in the same
- * instant as this write can slip past both this look and the receipt's own re-check; the sweeper applies
- * such stragglers: reconcilePendingReceipts.)
+ * a few milliseconds longer to be marked, never longer than one write.
  */
 async function recordSubmitted(
   deps: SendDeps,
@@ -423,13 +421,18 @@ async function recordSubmitted(
   if (pending) await applyPendingReceipts(deps.db, message.channel, message.id, providerMessageId);
 }
 
-/** One statement for many submits; for each, whether receipts for it were waiting. */
+/**
+ * One statement records many submits, a second looks for receipts that came first. The look must be its own
+ * statement, after the update commits: a receipt stored while the update ran is invisible to the update's
+ * snapshot, and its own re-check (applyReceipt) may have run before the update committed. With the look
+ * after the commit, one of the two sides always sees the other.
+ */
 async function writeSubmits(db: SendDeps["db"], submits: Submit[]): Promise<boolean[]> {
-  const rows = await queryRows<{ id: string }>(
-    db,
+  const batch = sql`${JSON.stringify(submits)}::jsonb`;
+  await db.execute(
     sql`with s as (
-          select * from jsonb_to_recordset(${JSON.stringify(submits)}::jsonb)
-            as s(id text, channel text, "providerMessageId" text, "submittedAt" timestamptz, detail text)
+          select * from jsonb_to_recordset(${batch})
+            as s(id text, "providerMessageId" text, "submittedAt" timestamptz, detail text)
         ),
         u as (
           update sms_messages m
@@ -438,9 +441,13 @@ async function writeSubmits(db: SendDeps["db"], submits: Submit[]): Promise<bool
           from s
           where m.id = s.id and ${STILL_QUEUED}
           returning m.id, s.detail
-        ),
-        e as (insert into sms_events (message_id, status, detail) select id, 'submitted', detail from u)
-        select s.id from s
+        )
+        insert into sms_events (message_id, status, detail) select id, 'submitted', detail from u`,
+  );
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select s.id
+        from jsonb_to_recordset(${batch}) as s(id text, channel text, "providerMessageId" text)
         where exists (
           select 1 from pending_receipts p
           where p.channel = s.channel and p.provider_message_id in (coalesce(s."providerMessageId", ''), 'ref:' || s.id)
