@@ -70,8 +70,9 @@ export const alerts = pgTable(
     type: text("type", { enum: WARNING_TYPES }).notNull(),
     fraudType: text("fraud_type", { enum: FRAUD_TYPES }).notNull(),
     riskLevel: text("risk_level", { enum: RISK_LEVELS }).notNull(),
-    subjectPhoneEnc: text("subject_phone_enc").notNull(),
-    subjectPhoneHash: text("subject_phone_hash").notNull(),
+    /** Null once purged (PII_RETENTION_DAYS after the alert closed), as are the name, address and notes. */
+    subjectPhoneEnc: text("subject_phone_enc"),
+    subjectPhoneHash: text("subject_phone_hash"),
     subjectNameEnc: text("subject_name_enc"),
     areaCode: text("area_code"),
     areaAddress: text("area_address"),
@@ -103,6 +104,8 @@ export const alerts = pgTable(
     lastVictimWarningRisk: text("last_victim_warning_risk", { enum: RISK_LEVELS }),
     /** Optimistic concurrency for officer actions. */
     version: integer("version").notNull().default(1),
+    /** When the retention purge cleared the subject's personal fields here and in the alert's warnings. */
+    personalDataPurgedAt: at("personal_data_purged_at"),
   },
   (t) => [
     index("alerts_post_stage_idx").on(t.postId, t.stage),
@@ -112,6 +115,8 @@ export const alerts = pgTable(
     index("alerts_stuck_verified_idx").on(t.verifiedAt).where(sql`${t.stage} = 'verified'`),
     index("alerts_station_received_idx").on(t.stationId, t.receivedAt),
     index("alerts_subject_idx").on(t.subjectPhoneHash),
+    // The retention purge looks only at alerts it has not purged yet.
+    index("alerts_unpurged_idx").on(t.verifiedAt).where(sql`${t.personalDataPurgedAt} is null`),
   ],
 );
 
@@ -128,8 +133,9 @@ export const warnings = pgTable(
     type: text("type", { enum: WARNING_TYPES }).notNull(),
     fraudType: text("fraud_type", { enum: FRAUD_TYPES }).notNull(),
     riskLevel: text("risk_level", { enum: RISK_LEVELS }).notNull(),
-    subjectPhoneEnc: text("subject_phone_enc").notNull(),
-    subjectPhoneHash: text("subject_phone_hash").notNull(),
+    /** Null once purged (PII_RETENTION_DAYS after the alert closed), as are the name, address and notes. */
+    subjectPhoneEnc: text("subject_phone_enc"),
+    subjectPhoneHash: text("subject_phone_hash"),
     subjectNameEnc: text("subject_name_enc"),
     areaCode: text("area_code"),
     areaAddress: text("area_address"),

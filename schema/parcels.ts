@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigserial,
   date,
@@ -33,8 +34,9 @@ export const parcelEvents = pgTable(
       .references(() => partners.id),
     waybillNo: text("waybill_no").notNull(),
     kind: text("kind", { enum: PARCEL_EVENT_KINDS }).notNull(),
-    recipientEnc: text("recipient_enc").notNull(),
-    recipientHash: text("recipient_hash").notNull(),
+    /** Null once purged (PII_RETENTION_DAYS after the event was received). */
+    recipientEnc: text("recipient_enc"),
+    recipientHash: text("recipient_hash"),
     areaCode: text("area_code"),
     pickupPoint: text("pickup_point"),
     occurredAt: at("occurred_at").notNull(),
@@ -47,8 +49,10 @@ export const parcelEvents = pgTable(
     messageId: text("message_id"),
     deferredUntil: at("deferred_until"),
     text: text("text"),
+    personalDataPurgedAt: at("personal_data_purged_at"),
   },
   (t) => [
+    index("parcel_events_unpurged_idx").on(t.receivedAt).where(sql`${t.personalDataPurgedAt} is null`),
     uniqueIndex("parcel_events_partner_waybill_kind_uq").on(t.partnerId, t.waybillNo, t.kind),
     index("parcel_events_partner_received_idx").on(t.partnerId, t.receivedAt),
     index("parcel_events_deferred_idx").on(t.decision, t.deferredUntil),
@@ -104,5 +108,9 @@ export const reminderReservations = pgTable(
     parcelEventId: text("parcel_event_id").notNull(),
     reservedAt: at("reserved_at").notNull(),
   },
-  (t) => [index("reminder_reservations_recipient_idx").on(t.recipientHash, t.reservedAt)],
+  (t) => [
+    index("reminder_reservations_recipient_idx").on(t.recipientHash, t.reservedAt),
+    // Reservations older than the longest cap window count toward nothing and are deleted, oldest first.
+    index("reminder_reservations_reserved_idx").on(t.reservedAt),
+  ],
 );

@@ -36,10 +36,11 @@ export const smsMessages = pgTable(
     lane: text("lane", { enum: ["urgent", "bulk"] }).notNull(),
     purpose: text("purpose", { enum: SMS_PURPOSES }).notNull(),
     alertId: text("alert_id"),
-    recipientEnc: text("recipient_enc").notNull(),
-    recipientHash: text("recipient_hash").notNull(),
+    /** Null once purged (PII_RETENTION_DAYS after the message was created, when it is final), as is the body. */
+    recipientEnc: text("recipient_enc"),
+    recipientHash: text("recipient_hash"),
     recipientMasked: text("recipient_masked").notNull(),
-    body: text("body").notNull(),
+    body: text("body"),
     segments: integer("segments").notNull(),
     channel: text("channel").notNull(),
     /** The logistics partner a reminder is sent for (its limits and quota apply); null for police SMS. */
@@ -57,9 +58,11 @@ export const smsMessages = pgTable(
     createdAt: at("created_at").notNull().defaultNow(),
     submittedAt: at("submitted_at"),
     finishedAt: at("finished_at"),
+    personalDataPurgedAt: at("personal_data_purged_at"),
   },
   (t) => [
     index("sms_messages_alert_idx").on(t.alertId),
+    index("sms_messages_unpurged_idx").on(t.createdAt).where(sql`${t.personalDataPurgedAt} is null`),
     index("sms_messages_provider_idx").on(t.channel, t.providerMessageId),
     // Queued messages are few at any time; the sweeper's re-drive of lost send jobs reads only these.
     index("sms_messages_queued_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
@@ -113,7 +116,8 @@ export const dailyUsage = pgTable(
     day: date("day").notNull(),
     count: integer("count").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.key, t.day] })],
+  // Yesterday's counters are deleted by the retention sweep (their keys hold recipient hashes); by day.
+  (t) => [primaryKey({ columns: [t.key, t.day] }), index("daily_usage_day_idx").on(t.day)],
 );
 
 /** Recipients who opted out of reminders (退订). Victim warnings ignore this by law and design. */
@@ -151,5 +155,5 @@ export const idempotencyKeys = pgTable(
     response: jsonb("response").notNull(),
     createdAt: at("created_at").notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
 );

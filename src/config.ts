@@ -91,6 +91,18 @@ const ConfigSchema = z.object({
   SMS_SEND_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
   FEED_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).default(12),
+  /**
+   * Personal fields (subject and recipient numbers, names, addresses, officers' notes, SMS texts) are deleted
+   * this many days after their record is finished: an alert closed, an SMS final, a parcel event received.
+   */
+  PII_RETENTION_DAYS: z.coerce.number().positive().default(180),
+  /**
+   * Rows per purge statement; a sweep runs up to ten per kind of record. The default keeps up with about
+   * 28 million records a day per kind at one sweep a minute, a region's parcel volume with room to spare.
+   */
+  PII_PURGE_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
+  /** A POST's Idempotency-Key answers repeats for this long; then the key may be used again. */
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().positive().default(24),
   /** Failed logins per username within the window before each further try is refused for a while. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().positive().default(15),

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   /** The alert's stage does not allow the action (src/alerts/workflow.ts); nothing was changed. */
   INVALID_TRANSITION: 409,
+  /** The personal data asked for was deleted after its retention period (PII_RETENTION_DAYS). */
+  PERSONAL_DATA_PURGED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The Idempotency-Key was used before with a different request body; nothing was done. */

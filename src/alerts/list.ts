@@ -3,7 +3,7 @@ import { type AlertStage, alerts, type RiskLevel } from "../../schema";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { decodeCursor, encodeCursor } from "../pagination";
-import { maskName, maskPhone } from "../privacy/phone";
+import { maskedSubject } from "../privacy/subject";
 
 export interface AlertListQuery {
   limit: number;
@@ -91,10 +91,7 @@ export async function listAlerts(
       type: a.type,
       fraudType: a.fraudType,
       riskLevel: a.riskLevel,
-      subject: {
-        phone: maskPhone(deps.pii.decrypt(a.subjectPhoneEnc)),
-        name: a.subjectNameEnc ? maskName(deps.pii.decrypt(a.subjectNameEnc)) : null,
-      },
+      subject: maskedSubject(deps.pii, a),
       area: { code: a.areaCode, address: a.areaAddress },
       postId: a.postId,
       receivedAt: a.receivedAt.toISOString(),

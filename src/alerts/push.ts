@@ -3,6 +3,7 @@ import { alertEvents, alerts, jurisdictionRules, officers, posts } from "../../s
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { openSubjectPhone } from "../privacy/subject";
 import { queueSms } from "../sms/queue-sms";
 import { victimWarningText } from "../sms/templates";
 import { nextDeadline } from "./deadlines";
@@ -117,7 +118,7 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
         pushed.map(({ alert, request }) => ({
           purpose: "victim_warning" as const,
           lane: "urgent" as const,
-          to: deps.pii.decrypt(alert.subjectPhoneEnc),
+          to: openSubjectPhone(deps.pii, alert),
           body: victimWarningText(deps.config.SMS_SIGNATURE, alert.type),
           alertId: alert.id,
           dedupeKey: alert.id,

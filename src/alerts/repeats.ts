@@ -89,7 +89,9 @@ export async function findOpenAlerts(
     .for("update");
   const bySubject = new Map<string, OpenAlert>();
   for (const row of rows) {
-    if (!bySubject.has(row.subjectPhoneHash)) bySubject.set(row.subjectPhoneHash, row as OpenAlert);
+    // Matched by hash, so the hash is there.
+    const hash = row.subjectPhoneHash as string;
+    if (!bySubject.has(hash)) bySubject.set(hash, row as OpenAlert);
   }
   return bySubject;
 }

@@ -3,6 +3,7 @@ import { alerts } from "../../schema";
 import { writeAudit } from "../audit/log";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
+import { AppError } from "../errors";
 import { recordAlertEvent } from "./events";
 import { assertMayAct } from "./verify";
 
@@ -31,6 +32,12 @@ export async function revealSubjectPhone(
       at: now,
     });
     await recordAlertEvent(tx, { alertId, kind: "phone_revealed", at: now, officerId: principal.officerId });
+    if (alert.subjectPhoneEnc === null) {
+      throw new AppError(
+        "PERSONAL_DATA_PURGED",
+        `the subject's number was deleted at ${alert.personalDataPurgedAt?.toISOString()}, after the retention period`,
+      );
+    }
     return { phone: deps.pii.decrypt(alert.subjectPhoneEnc) };
   });
 }

@@ -3,6 +3,7 @@ import { alerts, warnings } from "../../schema";
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { openSubjectPhone } from "../privacy/subject";
 import { queueSms } from "../sms/queue-sms";
 import { victimWarningText } from "../sms/templates";
 import { OPEN_STAGES, riskRank } from "./repeats";
@@ -53,7 +54,7 @@ export async function rewarnSubject(
         {
           purpose: "victim_warning",
           lane: "urgent",
-          to: deps.pii.decrypt(alert.subjectPhoneEnc),
+          to: openSubjectPhone(deps.pii, alert),
           body: victimWarningText(deps.config.SMS_SIGNATURE, warning.type),
           alertId,
           dedupeKey: `${alertId}:${warningId}`,

@@ -11,7 +11,7 @@ import {
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { maskName, maskPhone } from "../privacy/phone";
+import { maskedSubject } from "../privacy/subject";
 
 /** Officers see their own post's alerts; supervisors and admins the whole station. Others: not found. */
 export function canSeeAlert(
@@ -90,10 +90,7 @@ export async function alertView(deps: Pick<Deps, "db" | "pii">, alert: typeof al
     type: alert.type,
     fraudType: alert.fraudType,
     riskLevel: alert.riskLevel,
-    subject: {
-      phone: maskPhone(deps.pii.decrypt(alert.subjectPhoneEnc)),
-      name: alert.subjectNameEnc ? maskName(deps.pii.decrypt(alert.subjectNameEnc)) : null,
-    },
+    subject: maskedSubject(deps.pii, alert),
     area: { code: alert.areaCode, address: alert.areaAddress },
     amountAtRisk: alert.amountAtRisk,
     postId: alert.postId,

@@ -44,7 +44,7 @@ export function QueueList(props: { ctx: PageContext; alerts: QueueItem[] }) {
           <div class="row">
             <span class={`badge ${a.riskLevel}`}>{label.risk[a.riskLevel]}</span>
             <strong>{label.type[a.type]}</strong>
-            <span>{a.subject.phone}</span>
+            <span>{a.subject.phone ?? t.purged}</span>
             <span class="muted">{label.stage[a.stage]}</span>
             {a.escalated && <span class="badge escalated">{t.escalated}</span>}
             {a.visitRequired && <span class="badge medium">{t.visitRequired}</span>}
@@ -126,7 +126,7 @@ export function AlertPage(props: AlertPageOptions) {
         <dl class="facts">
           <dt>{t.subject}</dt>
           <dd>
-            {a.subject.name ?? ""} {a.subject.phone}
+            {a.subject.name ?? ""} {a.subject.phone ?? t.purged}
           </dd>
           <dt>{t.area}</dt>
           <dd>{[a.area.code, a.area.address].filter(Boolean).join(" ")}</dd>

@@ -33,7 +33,7 @@ export async function getParcelEvents(
     events: rows.map(({ event: e, ...sms }) => ({
       id: e.id,
       kind: e.kind,
-      recipient: maskParcelPhone(deps.pii.decrypt(e.recipientEnc)),
+      recipient: e.recipientEnc ? maskParcelPhone(deps.pii.decrypt(e.recipientEnc)) : null,
       area: { code: e.areaCode },
       pickupPoint: e.pickupPoint,
       occurredAt: e.occurredAt.toISOString(),

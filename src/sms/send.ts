@@ -19,7 +19,12 @@ import { ChannelUnavailable, type PartnerSms, RateDeferred, type SmsEngine, smsE
 import { applyPendingReceipts } from "./receipts";
 
 export type SendDeps = Pick<Deps, "db" | "pii" | "sms" | "config" | "clock" | "queue">;
-type Message = typeof smsMessages.$inferSelect;
+/** A message being sent. Only queued messages are claimed, and the retention purge never touches those. */
+type Message = typeof smsMessages.$inferSelect & {
+  recipientEnc: string;
+  recipientHash: string;
+  body: string;
+};
 
 /**
  * `status = 'queued'`, written so that it cannot match the partial index sms_messages_queued_idx. Every
@@ -316,6 +321,7 @@ function toMessage(r: Record<string, unknown>): Message {
     createdAt: date(r.created_at) as Date,
     submittedAt: date(r.submitted_at),
     finishedAt: date(r.finished_at),
+    personalDataPurgedAt: null,
   };
 }
 

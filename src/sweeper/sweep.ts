@@ -7,6 +7,12 @@ import type { Deps } from "../deps";
 import { createFeedbackEvents } from "../feedback/create";
 import { feedbackLeaseMs } from "../feedback/deliver";
 import type { Log } from "../log";
+import {
+  deleteExpiredRows,
+  purgeClosedAlerts,
+  purgeFinishedSms,
+  purgeParcelEvents,
+} from "../privacy/retention";
 import { expireStaleSms } from "../sms/expiry";
 import { queueSms, type SmsToQueue } from "../sms/queue-sms";
 import { escalationNoticeText } from "../sms/templates";
@@ -42,6 +48,12 @@ export interface SweepReport {
   smsRedriven: number;
   /** Officers whose pending notices' flush was lost, re-published (redrive-messages.ts). */
   officerNoticesRedriven: number;
+  /** Records whose personal fields the retention purge cleared (src/privacy/retention.ts). */
+  alertsPurged: number;
+  smsPurged: number;
+  parcelEventsPurged: number;
+  /** Expired sessions, idempotency keys, reservations, counters and throttles deleted. */
+  expiredRowsDeleted: number;
 }
 
 /**
@@ -61,6 +73,10 @@ export async function runSweep(deps: SweepDeps, log: Log): Promise<SweepReport> 
     smsExpired: 0,
     smsRedriven: 0,
     officerNoticesRedriven: 0,
+    alertsPurged: 0,
+    smsPurged: 0,
+    parcelEventsPurged: 0,
+    expiredRowsDeleted: 0,
   };
   await inRounds(deps, async (limit) => {
     const r = await escalateOverdue(deps, limit);
@@ -94,14 +110,34 @@ export async function runSweep(deps: SweepDeps, log: Log): Promise<SweepReport> 
     return n;
   });
   report.officerNoticesRedriven = await redriveOfficerNotices(deps, deps.config.SWEEP_BATCH_SIZE);
+  const retention = [
+    ["alertsPurged", purgeClosedAlerts],
+    ["smsPurged", purgeFinishedSms],
+    ["parcelEventsPurged", purgeParcelEvents],
+    ["expiredRowsDeleted", deleteExpiredRows],
+  ] as const;
+  for (const [key, step] of retention) {
+    await inRounds(
+      deps,
+      async (limit) => {
+        const n = await step(deps, limit);
+        report[key] += n;
+        return n;
+      },
+      deps.config.PII_PURGE_BATCH_SIZE,
+    );
+  }
   const total = Object.values(report).reduce((a, b) => a + b, 0);
   if (total > 0) log.info(report, "sweep done");
   else log.debug("sweep found nothing to do");
   return report;
 }
 
-async function inRounds(deps: SweepDeps, round: (limit: number) => Promise<number>): Promise<void> {
-  const limit = deps.config.SWEEP_BATCH_SIZE;
+async function inRounds(
+  deps: SweepDeps,
+  round: (limit: number) => Promise<number>,
+  limit = deps.config.SWEEP_BATCH_SIZE,
+): Promise<void> {
   for (let i = 0; i < MAX_ROUNDS; i++) {
     if ((await round(limit)) < limit) return;
   }

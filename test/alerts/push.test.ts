@@ -61,7 +61,7 @@ async function anOfficer(
 /** Every SMS created for an alert, with its recipient decrypted for the assertions. */
 async function smsFor(deps: Deps, alertId: string) {
   const rows = await deps.db.select().from(smsMessages).where(eq(smsMessages.alertId, alertId));
-  return rows.map((r) => ({ ...r, to: deps.pii.decrypt(r.recipientEnc) }));
+  return rows.map((r) => ({ ...r, to: deps.pii.decrypt(r.recipientEnc as string), body: r.body as string }));
 }
 
 async function outboxFor(deps: Deps, alertId: string) {
@@ -242,7 +242,7 @@ describe("alert push (快推)", () => {
         expect(warnings).toHaveLength(1);
         const [sms] = warnings;
         expect(sms).toMatchObject({ to: SUBJECT, status: "submitted", lane: "urgent" });
-        expect(sms?.body.startsWith(ctx.deps.config.SMS_SIGNATURE)).toBe(true);
+        expect(sms?.body?.startsWith(ctx.deps.config.SMS_SIGNATURE)).toBe(true);
         expect(sms?.body).toMatch(SIGNATURE);
         expect(sms?.body).not.toMatch(URL_LIKE);
         expect(sms?.body).not.toMatch(CALLABLE_NUMBER);

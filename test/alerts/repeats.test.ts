@@ -261,7 +261,7 @@ describe("repeat warnings for one subject", () => {
 
         const sent = await victimWarnings(ctx, alertId);
         expect(sent).toHaveLength(expected);
-        for (const sms of sent) expect(ctx.deps.pii.decrypt(sms.to)).toBe(phone);
+        for (const sms of sent) expect(ctx.deps.pii.decrypt(sms.to as string)).toBe(phone);
       },
     );
 

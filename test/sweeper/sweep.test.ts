@@ -100,7 +100,7 @@ describe("sweeper: missed deadlines", () => {
     expect(alert).toMatchObject({ escalationCount: 2, riskLevel: "high", lastEscalatedAt: clock.now() });
     const sms = await escalationSms(ctx, alertId);
     expect(sms).toHaveLength(4);
-    expect(sms.slice(2).every((m) => m.body.includes("第2次"))).toBe(true);
+    expect(sms.slice(2).every((m) => m.body?.includes("第2次"))).toBe(true);
   });
 
   it.each([

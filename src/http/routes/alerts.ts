@@ -55,13 +55,20 @@ const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
+const SubjectSchema = z.object({
+  phone: z.string().nullable().openapi({ description: "Masked (138****8000); null once purged" }),
+  name: z.string().nullable().openapi({ description: "Masked" }),
+  purgedAt: z.string().nullable().openapi({
+    description: "When the personal fields were deleted, PII_RETENTION_DAYS after the alert closed",
+  }),
+});
 const ListItemSchema = z.object({
   id: z.string(),
   stage: z.enum(ALERT_STAGES),
   type: z.string(),
   fraudType: z.string(),
   riskLevel: z.enum(RISK_LEVELS),
-  subject: z.object({ phone: z.string(), name: z.string().nullable() }),
+  subject: SubjectSchema,
   area: z.object({ code: z.string().nullable(), address: z.string().nullable() }),
   postId: z.string().nullable(),
   receivedAt: z.string(),
@@ -222,6 +229,7 @@ const revealRoute = createRoute({
     },
     400: { description: "No reason given" },
     ...refusals,
+    410: { description: "The number was deleted after the retention period (PII_RETENTION_DAYS)" },
   },
 });
 

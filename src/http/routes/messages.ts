@@ -18,7 +18,7 @@ const MessageSchema = z.object({
   alertId: z.string().nullable(),
   partnerId: z.string().nullable(),
   to: z.string().describe("masked, e.g. 138****8000"),
-  body: z.string(),
+  body: z.string().nullable().describe("null once purged, PII_RETENTION_DAYS after the message was created"),
   segments: z.number().int(),
   channel: z.string(),
   status: z.enum(["queued", "submitted", "delivered", "failed", "expired", "suppressed"]),

@@ -36,7 +36,10 @@ const EventViewSchema = z
   .object({
     id: z.string(),
     kind: z.string(),
-    recipient: z.string().openapi({ description: "Masked: at least six digits hidden (GB/T 41833-2022)" }),
+    recipient: z.string().nullable().openapi({
+      description:
+        "Masked: at least six digits hidden (GB/T 41833-2022); null once purged (PII_RETENTION_DAYS)",
+    }),
     area: z.object({ code: z.string().nullable() }),
     pickupPoint: z.string().nullable(),
     occurredAt: z.string(),
