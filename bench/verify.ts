@@ -109,6 +109,7 @@ const principal: Principal = {
   stationId: "stn_bench",
   postId: "pst_bench",
   role: "officer",
+  passwordChangeRequired: false,
 };
 const secret = "bench-feed-secret";
 await db.insert(stations).values({ id: "stn_bench", name: "Bench station" });

@@ -66,6 +66,12 @@ export const officers = pgTable(
     phoneHash: text("phone_hash"),
     onDuty: boolean("on_duty").notNull().default(true),
     passwordHash: text("password_hash").notNull(),
+    /**
+     * Set when an admin chose or generated the password (creation, reset): the admin knows it, so until the
+     * officer picks their own, the session may only change it. Otherwise the audit log could not tell the
+     * officer's actions from the admin's.
+     */
+    passwordChangeRequired: boolean("password_change_required").notNull().default(false),
     /** Demo accounts are refused in production even if a seeded database is promoted. */
     demo: boolean("demo").notNull().default(false),
     disabledAt: timestamp("disabled_at", { withTimezone: true }),

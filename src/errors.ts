@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   UNAUTHENTICATED: 401,
   BAD_SIGNATURE: 401,
   FORBIDDEN: 403,
+  /** The officer's password was set by an admin; POST /v1/auth/password first. */
+  PASSWORD_CHANGE_REQUIRED: 403,
   NOT_FOUND: 404,
   ALERT_NOT_FOUND: 404,
   CONFLICT: 409,

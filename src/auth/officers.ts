@@ -89,6 +89,7 @@ export async function createOfficer(deps: AdminDeps, principal: Principal, input
         phoneEnc: phone ? deps.pii.encrypt(phone) : null,
         phoneHash: phone ? deps.pii.hash(phone) : null,
         passwordHash,
+        passwordChangeRequired: true,
       })
       .onConflictDoNothing({ target: officers.username })
       .returning();
@@ -165,14 +166,20 @@ export async function disableOfficer(deps: AdminDeps, principal: Principal, offi
   });
 }
 
-/** A new generated password, returned once; the officer's sessions end (the old password may be known). */
+/**
+ * A new generated password, returned once; the officer's sessions end (the old password may be known), and
+ * the officer must choose their own at the next login.
+ */
 export async function resetOfficerPassword(deps: AdminDeps, principal: Principal, officerId: string) {
   assertAdmin(principal);
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   await deps.db.transaction(async (tx) => {
     const officer = await lockOfficer(tx, principal, officerId);
-    await tx.update(officers).set({ passwordHash }).where(eq(officers.id, officerId));
+    await tx
+      .update(officers)
+      .set({ passwordHash, passwordChangeRequired: true })
+      .where(eq(officers.id, officerId));
     await endSessionsOf(tx, officerId);
     await writeAudit(tx, {
       stationId: principal.stationId,

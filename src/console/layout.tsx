@@ -41,6 +41,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
               >
                 {t.language}
               </a>
+              {principal && <a href="/console/password">{t.changePassword}</a>}
               {principal && csrf && (
                 <form class="inline" method="post" action="/console/logout">
                   <input type="hidden" name="_csrf" value={csrf} />

@@ -34,6 +34,37 @@ export function LoginPage(props: { ctx: PageContext; error?: string; username?: 
   );
 }
 
+export function PasswordPage(props: { ctx: PageContext; required: boolean; error?: string }) {
+  const { t } = props.ctx.i18n;
+  return (
+    <Layout ctx={props.ctx} title={t.changePassword}>
+      <div class="card">
+        <h2>{t.changePassword}</h2>
+        {props.required && <p>{t.changePasswordRequired}</p>}
+        {props.error && (
+          <p class="flash error" role="alert">
+            {props.error}
+          </p>
+        )}
+        <form class="stack" method="post" action="/console/password">
+          <input type="hidden" name="_csrf" value={props.ctx.csrf ?? ""} />
+          <label>
+            {t.currentPassword}
+            <input name="currentPassword" type="password" autocomplete="current-password" required />
+          </label>
+          <label>
+            {t.newPassword}
+            <input name="newPassword" type="password" autocomplete="new-password" required minlength={12} />
+          </label>
+          <button class="primary" type="submit">
+            {t.changePassword}
+          </button>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
 export function QueueList(props: { ctx: PageContext; alerts: QueueItem[] }) {
   const { t, label } = props.ctx.i18n;
   if (props.alerts.length === 0) return <p class="muted">{t.noAlerts}</p>;

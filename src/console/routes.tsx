@@ -9,6 +9,8 @@ import { revealSubjectPhone } from "../alerts/reveal";
 import { acknowledgeAlert, logContactAttempt, recordOutcome } from "../alerts/verify";
 import { getAlertView } from "../alerts/view";
 import { workloadByPost } from "../alerts/workload";
+import { MIN_PASSWORD_LENGTH } from "../auth/officers";
+import { changeOwnPassword } from "../auth/password-change";
 import { authenticate, login, logout, type Principal, SESSION_COOKIE } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
@@ -17,7 +19,7 @@ import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import { csrfToken, validCsrf } from "./csrf";
 import { i18n, type Lang } from "./i18n";
 import type { PageContext } from "./layout";
-import { AlertPage, LoginPage, MessagePage, QueueList, QueuePage } from "./pages";
+import { AlertPage, LoginPage, MessagePage, PasswordPage, QueueList, QueuePage } from "./pages";
 import { SupervisorPage, todayFigures } from "./supervisor";
 
 interface ConsoleEnv {
@@ -124,7 +126,7 @@ export function consoleRoutes(deps: Deps) {
   // Everything below needs a session; without one, go to the login page.
   app.use("*", async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
-    const principal = token ? await authenticate(deps, token) : undefined;
+    const principal = token ? await authenticate(deps, token, { passwordChange: true }) : undefined;
     if (!token || !principal) return c.redirect("/console/login", 303);
     c.set("principal", principal);
     c.set("token", token);
@@ -135,7 +137,48 @@ export function consoleRoutes(deps: Deps) {
         return c.html(<MessagePage ctx={pageContext(c)} title={t.forbidden} text="CSRF" />, 403);
       }
     }
+    // A password an admin set opens nothing but the page that replaces it (and logging out).
+    const exempt = c.req.path === "/console/password" || c.req.path === "/console/logout";
+    if (principal.passwordChangeRequired && !exempt) return c.redirect("/console/password", 303);
     await next();
+  });
+
+  app.get("/password", (c) =>
+    c.html(<PasswordPage ctx={pageContext(c)} required={c.get("principal").passwordChangeRequired} />),
+  );
+  app.post("/password", async (c) => {
+    const form = await c.req.parseBody();
+    const input = {
+      currentPassword: String(form.currentPassword ?? "").slice(0, 256),
+      newPassword: String(form.newPassword ?? "").slice(0, 256),
+    };
+    try {
+      if (input.newPassword.length < MIN_PASSWORD_LENGTH) {
+        throw new AppError(
+          "VALIDATION_FAILED",
+          `the new password needs at least ${MIN_PASSWORD_LENGTH} characters`,
+        );
+      }
+      await changeOwnPassword(deps, c.get("principal"), c.get("token"), input);
+      return c.redirect("/console", 303);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const { t } = i18n(c.get("lang"));
+      const message =
+        error.code === "RATE_LIMITED"
+          ? t.loginThrottled
+          : error.code === "FORBIDDEN"
+            ? t.passwordWrong
+            : t.passwordRules;
+      const page = (
+        <PasswordPage
+          ctx={pageContext(c)}
+          required={c.get("principal").passwordChangeRequired}
+          error={message}
+        />
+      );
+      return c.html(page, error.code === "VALIDATION_FAILED" ? 400 : 403);
+    }
   });
 
   app.post("/logout", async (c) => {

@@ -12,11 +12,17 @@ export function sessionToken(c: Context): string | undefined {
   return header.match(/^Bearer\s+(\S+)$/i)?.[1] ?? getCookie(c, SESSION_COOKIE);
 }
 
-/** Resolves the session to the officer behind it, or answers 401. */
-export const requireOfficer = (deps: Pick<Deps, "db" | "clock">) =>
+/**
+ * Resolves the session to the officer behind it, or answers 401; 403 PASSWORD_CHANGE_REQUIRED while the
+ * officer's password is one an admin set, except on the route that changes it (`passwordChange`).
+ */
+export const requireOfficer = (
+  deps: Pick<Deps, "db" | "clock">,
+  options: { passwordChange?: boolean } = {},
+) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const token = sessionToken(c);
-    const principal = token ? await authenticate(deps, token) : undefined;
+    const principal = token ? await authenticate(deps, token, options) : undefined;
     if (!principal) {
       throw new AppError(
         "UNAUTHENTICATED",

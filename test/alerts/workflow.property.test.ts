@@ -248,9 +248,27 @@ describe("the verify use cases, driven by random action sequences on the databas
     const ctx = await createTestContext({ clock });
     const { ids } = ctx.fixture;
     const principals: Record<string, Principal> = {
-      off_a: { officerId: "off_miaogong", stationId: ids.station, postId: ids.miaogong, role: "officer" },
-      off_b: { officerId: "off_ergong", stationId: ids.station, postId: ids.ergong, role: "officer" },
-      off_s: { officerId: "off_supervisor", stationId: ids.station, postId: null, role: "supervisor" },
+      off_a: {
+        officerId: "off_miaogong",
+        stationId: ids.station,
+        postId: ids.miaogong,
+        role: "officer",
+        passwordChangeRequired: false,
+      },
+      off_b: {
+        officerId: "off_ergong",
+        stationId: ids.station,
+        postId: ids.ergong,
+        role: "officer",
+        passwordChangeRequired: false,
+      },
+      off_s: {
+        officerId: "off_supervisor",
+        stationId: ids.station,
+        postId: null,
+        role: "supervisor",
+        passwordChangeRequired: false,
+      },
     };
     await ctx.deps.db.insert(feedSources).values({
       id: "src_bank",

@@ -217,6 +217,52 @@ describe.runIf(TEST_DB === "pglite")("officer console in a browser", () => {
     await context.close();
   });
 
+  it("makes an officer whose password an admin reset choose their own before the queue opens", async () => {
+    const api = (path: string, token: string) =>
+      fetch(`${runtime.baseUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    const adminLogin = await fetch(`${runtime.baseUrl}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: officer("admin").password }),
+    });
+    const { token: admin } = (await adminLogin.json()) as { token: string };
+    const listed = await fetch(`${runtime.baseUrl}/v1/officers`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const { officers } = (await listed.json()) as { officers: { id: string; username: string }[] };
+    const duty = officers.find((o) => o.username === "officer.duty") as { id: string };
+    const { password } = (await (await api(`/v1/officers/${duty.id}/reset-password`, admin)).json()) as {
+      password: string;
+    };
+    const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
+    const page = await context.newPage();
+
+    await page.goto(`${runtime.baseUrl}/console/login`);
+    await page.getByLabel("用户名").fill("officer.duty");
+    await page.getByLabel("密码").fill(password);
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.waitForURL(`${runtime.baseUrl}/console/password`);
+    await expectNoSeriousA11yViolations(page);
+    // Asking for the queue directly does not get around it.
+    await page.goto(`${runtime.baseUrl}/console`);
+    await page.waitForURL(`${runtime.baseUrl}/console/password`);
+    await page.getByLabel("当前密码").fill(password);
+    await page.getByLabel("新密码").fill("duty officer's own 2026");
+    await page.getByRole("button", { name: "修改密码" }).click();
+
+    await page.waitForURL(`${runtime.baseUrl}/console`);
+    expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("待处置预警");
+    const relogin = await fetch(`${runtime.baseUrl}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "officer.duty", password: "duty officer's own 2026" }),
+    });
+    expect(((await relogin.json()) as { passwordChangeRequired: boolean }).passwordChangeRequired).toBe(
+      false,
+    );
+    await context.close();
+  });
+
   it("refuses a form post without the CSRF token", async () => {
     const alertId = await postWarning({});
     const login = await fetch(`${runtime.baseUrl}/v1/auth/login`, {

@@ -39,7 +39,7 @@ const createOfficerRoute = createRoute({
   path: "/v1/officers",
   summary: "Create an officer at the admin's station",
   description:
-    "Without a password, one is generated and returned once as initialPassword; it is never shown again.",
+    "Without a password, one is generated and returned once as initialPassword; it is never shown again. Either way the officer must choose their own at first login (POST /v1/auth/password).",
   security,
   request: {
     body: {
@@ -106,7 +106,8 @@ const disableRoute = createRoute({
 const resetRoute = createRoute({
   method: "post",
   path: "/v1/officers/{id}/reset-password",
-  summary: "Give an officer a new generated password (returned once) and end their sessions",
+  summary:
+    "Give an officer a new generated password (returned once) and end their sessions; they must choose their own at next login",
   security,
   request: { params },
   responses: {
