@@ -54,7 +54,12 @@ export interface AlertsReport {
     timeToVerify: Percentiles;
     timeToFeedback: Percentiles;
   };
-  deadlineCompliance: { acknowledge: Compliance; contact: Compliance; feedback: Compliance };
+  deadlineCompliance: {
+    acknowledge: Compliance;
+    contact: Compliance;
+    visit: Compliance;
+    feedback: Compliance;
+  };
   /** Sums in fen. */
   amounts: { protected: number; lost: number };
 }
@@ -71,9 +76,10 @@ function policyTable(policy: DeadlinePolicy): SQL {
     const p = policy[level];
     const feedbackMinutes = p.feedbackMinutes === "end_of_day" ? null : p.feedbackMinutes;
     return sql`(${level}::text, ${p.acknowledgeMinutes}::float8, ${p.contactMinutes}::float8,
-                ${feedbackMinutes}::float8, ${p.feedbackMinutes === "end_of_day"}::boolean)`;
+                ${p.visitMinutes}::float8, ${feedbackMinutes}::float8, ${p.feedbackMinutes === "end_of_day"}::boolean)`;
   });
-  return sql`(values ${sql.join(rows, sql`, `)}) as policy(risk_level, ack_min, contact_min, feedback_min, feedback_eod)`;
+  return sql`(values ${sql.join(rows, sql`, `)})
+    as policy(risk_level, ack_min, contact_min, visit_min, feedback_min, feedback_eod)`;
 }
 
 export async function alertsReport(
@@ -93,7 +99,7 @@ export async function alertsReport(
     percentile_cont(0.9) within group (order by ${seconds(column)}) filter (where a.${sql.raw(column)} is not null)
       as ${sql.raw(`${name}_p90`)}`;
 
-  const [groups, [summary], [compliance]] = await Promise.all([
+  const [groups, [summary], [compliance], [visits]] = await Promise.all([
     queryRows<{ dimension: string; key: string | null; n: number }>(
       deps.db,
       sql`select case when grouping(a.stage) = 0 then 'stage'
@@ -146,6 +152,29 @@ export async function alertsReport(
               as feedback_missed
           from d`,
     ),
+    // Each visit owed (an event with visitOpened) is due visitMinutes later, at the alert's current risk level.
+    // It is met by the first of: the visit done (visitDone), the case closed (a final outcome makes it moot),
+    // or the alert transferred (the new post's clock starts afresh) — if that came by the due time.
+    queryRows<Record<string, number>>(
+      deps.db,
+      sql`with v as (
+            select e.at + policy.visit_min * interval '1 minute' as due,
+                   least(a.verified_at, (
+                     select min(x.at) from alert_events x
+                     where x.alert_id = e.alert_id and x.id > e.id
+                       and (x.data->>'visitDone' = 'true' or x.kind = 'transferred'))) as resolved_at
+            from alerts a
+            join alert_events e on e.alert_id = a.id and e.data->>'visitOpened' = 'true'
+            join ${policyTable(deps.config.deadlines)} on policy.risk_level = a.risk_level
+            where ${scope} and policy.visit_min is not null
+          )
+          select
+            count(*) filter (where resolved_at <= due)::int as visit_met,
+            count(*) filter (where resolved_at > due
+                               or (resolved_at is null and due < ${now.toISOString()}::timestamptz))::int
+              as visit_missed
+          from v`,
+    ),
   ]);
 
   const counts: AlertsReport["counts"] = {
@@ -172,7 +201,7 @@ export async function alertsReport(
     medianSeconds: round(toNumber(s[`${name}_p50`] ?? null), 1),
     p90Seconds: round(toNumber(s[`${name}_p90`] ?? null), 1),
   });
-  const c = compliance ?? {};
+  const c = { ...compliance, ...visits };
   const share = (name: string): Compliance => {
     const met = Number(c[`${name}_met`] ?? 0);
     const missed = Number(c[`${name}_missed`] ?? 0);
@@ -192,7 +221,12 @@ export async function alertsReport(
       timeToVerify: pct("verify"),
       timeToFeedback: pct("feedback"),
     },
-    deadlineCompliance: { acknowledge: share("ack"), contact: share("contact"), feedback: share("feedback") },
+    deadlineCompliance: {
+      acknowledge: share("ack"),
+      contact: share("contact"),
+      visit: share("visit"),
+      feedback: share("feedback"),
+    },
     amounts: { protected: Number(s.protected ?? 0), lost: Number(s.lost ?? 0) },
   };
 }

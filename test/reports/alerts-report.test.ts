@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alerts, contactAttempts } from "../../schema";
+import { alertEvents, alerts, contactAttempts } from "../../schema";
 import { csvCell } from "../../src/reports/csv";
 import { type Problem, send } from "../support/alerts";
 import { ManualClock } from "../support/clock";
@@ -41,6 +41,7 @@ function anAlert(ctx: TestContext, fields: Partial<typeof alerts.$inferInsert> &
  *   A3 二工 medium sms      T0+1h    30 / 1200 / - / - / -                     acknowledged
  *   A4 值班 low url         T0+2h    40 / - / - / - / -                        pushed
  *   A5 庙工 high app        from     50 / 120 / 600 / 3600 / 3660            aware_no_loss, 2,000 yuan protected
+ * A2 also owed a visit from 1200 s (unreachable at first) and made it 60 minutes later.
  */
 async function seedReportData(ctx: TestContext) {
   const { ids } = ctx.fixture;
@@ -117,6 +118,27 @@ async function seedReportData(ctx: TestContext) {
       attempt(a2.id, "off_miaogong", after(T0, 1200)),
       attempt(a5.id, "off_miaogong", after(FROM, 600)),
     ]);
+  await ctx.deps.db
+    .insert(alertEvents)
+    .values([
+      visitOpened(a2.id, after(T0, 1200)),
+      {
+        alertId: a2.id,
+        kind: "attempt_logged",
+        data: { channel: "visit", visitDone: true },
+        at: after(T0, 4800),
+      },
+    ]);
+}
+
+/** The timeline entry that makes a visit owed: an outcome of unreachable. */
+function visitOpened(alertId: string, atTime: Date) {
+  return {
+    alertId,
+    kind: "outcome_recorded",
+    data: { outcome: "unreachable", visitOpened: true },
+    at: atTime,
+  };
 }
 
 async function givenSeededStation() {
@@ -178,11 +200,59 @@ describe("GET /v1/reports/alerts", () => {
         acknowledge: { met: 3, missed: 2, rate: 0.6 },
         // Met: A1 (first attempt 3 min ≤ 5), A5 (10 ≤ 15). Missed: A2 (20 > 15), A3 (none, 2 h passed). A4 low: not owed.
         contact: { met: 2, missed: 2, rate: 0.5 },
+        // A2's visit: done 60 min after it was owed, within high's 120.
+        visit: { met: 1, missed: 0, rate: 1 },
         // Met: A1 (30 min ≤ 1 h), A2 (12:00 ≤ end of its Shanghai day), A5. A3 and A4 are still inside theirs.
         feedback: { met: 3, missed: 0, rate: 1 },
       },
       amounts: { protected: 700_000, lost: 300_000 },
     });
+  });
+
+  it("holds each visit owed to visitMinutes from when it became owed", async () => {
+    const ctx = await createTestContext({ clock: new ManualClock(NOW) });
+    const open = { stage: "acknowledged" as const, pushedAt: after(T0, 10), acknowledgedAt: after(T0, 60) };
+    const doneLate = anAlert(ctx, { receivedAt: at(T0), ...open });
+    const neverDone = anAlert(ctx, { receivedAt: at(T0), ...open });
+    const notYetDue = anAlert(ctx, { receivedAt: at(T0), ...open, riskLevel: "medium" });
+    const transferred = anAlert(ctx, { receivedAt: at(T0), ...open });
+    const notOwed = anAlert(ctx, { receivedAt: at(T0), ...open, riskLevel: "low" });
+    const closed = anAlert(ctx, {
+      receivedAt: at(T0),
+      ...open,
+      riskLevel: "critical",
+      stage: "verified",
+      verifiedAt: after(T0, 1200),
+      outcome: "dissuaded",
+    });
+    await ctx.deps.db.insert(alerts).values([doneLate, neverDone, notYetDue, transferred, notOwed, closed]);
+    await ctx.deps.db.insert(alertEvents).values([
+      // high: 120 minutes. Done after 150: missed.
+      visitOpened(doneLate.id, after(T0, 600)),
+      {
+        alertId: doneLate.id,
+        kind: "attempt_logged",
+        data: { visitDone: true },
+        at: after(T0, 600 + 150 * 60),
+      },
+      // Owed since 10 minutes after receipt, nothing since, a day has passed: missed.
+      visitOpened(neverDone.id, after(T0, 600)),
+      // medium: 1,440 minutes, owed since 3 h after receipt; now is 24 h after receipt: not decided yet.
+      visitOpened(notYetDue.id, after(T0, 3 * 3600)),
+      // Transferred 30 minutes after: the old post's visit is moot, in time.
+      visitOpened(transferred.id, after(T0, 600)),
+      { alertId: transferred.id, kind: "transferred", data: {}, at: after(T0, 600 + 30 * 60) },
+      // low: no visit is owed at this level.
+      visitOpened(notOwed.id, after(T0, 600)),
+      // critical: 30 minutes; closed 19 minutes after the visit became owed.
+      visitOpened(closed.id, after(T0, 60)),
+    ]);
+
+    const body = (await (await report(ctx, "supervisor", RANGE)).json()) as {
+      deadlineCompliance: { visit: unknown };
+    };
+
+    expect(body.deadlineCompliance.visit).toEqual({ met: 2, missed: 2, rate: 0.5 });
   });
 
   it("narrows a supervisor's report to one post", async () => {
@@ -271,6 +341,7 @@ describe("GET /v1/reports/alerts", () => {
           "time_to_acknowledge,p90_seconds,1020",
           "deadline_acknowledge,rate,0.6",
           "deadline_feedback,missed,0",
+          "deadline_visit,met,1",
           "amounts,protected_fen,700000",
           "amounts,lost_fen,300000",
         ]),

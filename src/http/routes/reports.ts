@@ -79,6 +79,10 @@ const AlertsReportSchema = z
     deadlineCompliance: z.object({
       acknowledge: ComplianceSchema,
       contact: ComplianceSchema,
+      visit: ComplianceSchema.openapi({
+        description:
+          "Each visit owed (unreachable, or a busy call on a critical/high alert) against visitMinutes from when it became owed; met when done, the case closed or the alert transferred in time",
+      }),
       feedback: ComplianceSchema,
     }),
     amounts: z.object({ protected: z.number().int(), lost: z.number().int() }),
