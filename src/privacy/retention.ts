@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
 import { shanghaiDay } from "../sms/daily";
@@ -59,44 +59,48 @@ export async function purgeClosedAlerts(deps: RetentionDeps, limit: number): Pro
  * for the message's history. The idempotency key embeds the recipient hash; a message this old is never
  * retried, so the key becomes the message's own id.
  */
-export async function purgeFinishedSms(deps: RetentionDeps, limit: number): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
-    deps.db,
-    sql`with due as (
-          select id from sms_messages
-          where personal_data_purged_at is null and created_at < ${retentionCutoff(deps)}::timestamptz
-            and status in ('delivered', 'failed', 'expired', 'suppressed')
-          order by created_at
-          limit ${limit}
-          for update skip locked
-        )
-        update sms_messages m
-        set recipient_enc = null, recipient_hash = null, body = null, last_error = null,
-            idempotency_key = 'purged:' || m.id,
-            personal_data_purged_at = ${deps.clock.now().toISOString()}::timestamptz
-        from due where m.id = due.id
-        returning m.id`,
-  );
-  return rows.length;
+export function purgeFinishedSms(deps: RetentionDeps, limit: number): Promise<number> {
+  return purgeRows(deps, limit, {
+    table: "sms_messages",
+    since: "created_at",
+    finished: sql`status in ('delivered', 'failed', 'expired', 'suppressed')`,
+    clear: sql`recipient_enc = null, recipient_hash = null, body = null, last_error = null,
+               idempotency_key = 'purged:' || t.id`,
+  });
 }
 
 /** Parcel events received before the cutoff, unless still waiting to send (deferred): the recipient. */
-export async function purgeParcelEvents(deps: RetentionDeps, limit: number): Promise<number> {
+export function purgeParcelEvents(deps: RetentionDeps, limit: number): Promise<number> {
+  return purgeRows(deps, limit, {
+    table: "parcel_events",
+    since: "received_at",
+    finished: sql`decision <> 'deferred'`,
+    clear: sql`recipient_enc = null, recipient_hash = null`,
+  });
+}
+
+/** Clears `clear` on up to `limit` rows not purged yet, finished, and older than the cutoff by `since`. */
+async function purgeRows(
+  deps: RetentionDeps,
+  limit: number,
+  target: { table: "sms_messages" | "parcel_events"; since: string; finished: SQL; clear: SQL },
+): Promise<number> {
+  const table = sql.raw(target.table);
+  const since = sql.raw(target.since);
   const rows = await queryRows<{ id: string }>(
     deps.db,
     sql`with due as (
-          select id from parcel_events
-          where personal_data_purged_at is null and received_at < ${retentionCutoff(deps)}::timestamptz
-            and decision <> 'deferred'
-          order by received_at
+          select id from ${table}
+          where personal_data_purged_at is null and ${since} < ${retentionCutoff(deps)}::timestamptz
+            and ${target.finished}
+          order by ${since}
           limit ${limit}
           for update skip locked
         )
-        update parcel_events e
-        set recipient_enc = null, recipient_hash = null,
-            personal_data_purged_at = ${deps.clock.now().toISOString()}::timestamptz
-        from due where e.id = due.id
-        returning e.id`,
+        update ${table} t
+        set ${target.clear}, personal_data_purged_at = ${deps.clock.now().toISOString()}::timestamptz
+        from due where t.id = due.id
+        returning t.id`,
   );
   return rows.length;
 }
