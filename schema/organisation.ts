@@ -48,7 +48,11 @@ export const jurisdictionRules = pgTable(
     pattern: text("pattern").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("jurisdiction_rules_station_idx").on(t.stationId)],
+  (t) => [
+    index("jurisdiction_rules_station_idx").on(t.stationId),
+    // One rule per kind and pattern: two would route by whichever was made first.
+    uniqueIndex("jurisdiction_rules_station_kind_pattern_uq").on(t.stationId, t.kind, t.pattern),
+  ],
 );
 
 export const officers = pgTable(

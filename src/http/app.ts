@@ -17,6 +17,7 @@ import { deliveryReceiptRoutes } from "./routes/delivery-receipts";
 import { devRoutes } from "./routes/dev";
 import { feedbackRoutes } from "./routes/feedback";
 import { feedRoutes } from "./routes/feeds";
+import { jurisdictionRoutes } from "./routes/jurisdiction";
 import { messageRoutes } from "./routes/messages";
 import { officerRoutes } from "./routes/officers";
 import { parcelEventRoutes } from "./routes/parcel-events";
@@ -66,6 +67,7 @@ export function createApp(deps: Deps) {
   app.route("/", alertRoutes(deps));
   app.route("/", auditRoutes(deps));
   app.route("/", officerRoutes(deps));
+  app.route("/", jurisdictionRoutes(deps));
   app.route("/", partnerRoutes(deps));
   app.route("/", parcelEventRoutes(deps));
   app.route("/", campaignRoutes(deps));

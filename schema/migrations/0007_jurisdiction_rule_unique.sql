@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "jurisdiction_rules_station_kind_pattern_uq" ON "jurisdiction_rules" USING btree ("station_id","kind","pattern");

@@ -1,0 +1,178 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Deps } from "../../deps";
+import {
+  createPost,
+  createRule,
+  deleteRule,
+  listPosts,
+  listRules,
+  renamePost,
+  tryRoute,
+} from "../../organisation/jurisdiction";
+import { requireOfficer } from "../auth";
+import type { AppEnv } from "../env";
+import { validationHook } from "../validation";
+
+const security = [{ bearer: [] }, { session: [] }] as Record<string, string[]>[];
+const refusals = {
+  400: { description: "Invalid input; problem+json names the field" },
+  401: { description: "Not logged in" },
+  403: { description: "Officers may not; changes are for admins" },
+};
+const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+
+const PostSchema = z
+  .object({ id: z.string(), name: z.string(), isDutyDesk: z.boolean(), createdAt: z.string() })
+  .openapi("Post");
+const PostInput = z.object({ name: z.string().trim().min(2).max(100) });
+const RuleSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["area_prefix", "address_keyword"]),
+    pattern: z.string(),
+    postId: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi("JurisdictionRule");
+const RuleInput = z
+  .object({
+    kind: z.enum(["area_prefix", "address_keyword"]),
+    pattern: z.string().trim().min(2).max(50),
+    postId: z.string().min(1).max(64),
+  })
+  .superRefine((rule, ctx) => {
+    // Administrative division codes are digits; a prefix of one is too.
+    if (rule.kind === "area_prefix" && !/^\d{2,12}$/.test(rule.pattern)) {
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: "an area prefix is 2 to 12 digits" });
+    }
+  });
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+
+const listPostsRoute = createRoute({
+  method: "get",
+  path: "/v1/posts",
+  summary: "The station's posts (supervisors and admins)",
+  security,
+  responses: {
+    200: { description: "Posts", ...json(z.object({ posts: z.array(PostSchema) })) },
+    ...refusals,
+  },
+});
+const createPostRoute = createRoute({
+  method: "post",
+  path: "/v1/posts",
+  summary: "Add a post to the admin's station (audited)",
+  security,
+  request: { body: { required: true, ...json(PostInput) } },
+  responses: { 201: { description: "The post", ...json(PostSchema) }, ...refusals },
+});
+const renamePostRoute = createRoute({
+  method: "patch",
+  path: "/v1/posts/{id}",
+  summary: "Rename a post (audited)",
+  security,
+  request: { params: IdParam, body: { required: true, ...json(PostInput) } },
+  responses: {
+    200: { description: "The post", ...json(PostSchema) },
+    ...refusals,
+    404: { description: "No such post at the admin's station" },
+  },
+});
+const listRulesRoute = createRoute({
+  method: "get",
+  path: "/v1/jurisdiction-rules",
+  summary: "The station's routing rules (supervisors and admins)",
+  security,
+  responses: {
+    200: { description: "Rules", ...json(z.object({ rules: z.array(RuleSchema) })) },
+    ...refusals,
+  },
+});
+const createRuleRoute = createRoute({
+  method: "post",
+  path: "/v1/jurisdiction-rules",
+  summary: "Route an area-code prefix or an address keyword to a post (audited)",
+  description:
+    "The longest matching area prefix wins; failing that the longest address keyword in the address; failing that the duty desk. Applies to the next alert pushed.",
+  security,
+  request: { body: { required: true, ...json(RuleInput) } },
+  responses: {
+    201: { description: "The rule", ...json(RuleSchema) },
+    ...refusals,
+    409: { description: "A rule with this kind and pattern exists" },
+  },
+});
+const deleteRuleRoute = createRoute({
+  method: "delete",
+  path: "/v1/jurisdiction-rules/{id}",
+  summary: "Remove a routing rule (audited)",
+  security,
+  request: { params: IdParam },
+  responses: {
+    204: { description: "Removed" },
+    ...refusals,
+    404: { description: "No such rule at the admin's station" },
+  },
+});
+const tryRouteRoute = createRoute({
+  method: "post",
+  path: "/v1/jurisdiction-rules/test",
+  summary: "Where an alert for this area would be routed now, and by which rule",
+  security,
+  request: {
+    body: {
+      required: true,
+      ...json(
+        z.object({
+          area: z.object({
+            code: z
+              .string()
+              .regex(/^\d{2,12}$/, "2 to 12 digits")
+              .optional(),
+            address: z.string().max(200).optional(),
+          }),
+        }),
+      ),
+    },
+  },
+  responses: {
+    200: {
+      description: "The post and the rule id (or duty_desk) that decided",
+      ...json(z.object({ postId: z.string(), postName: z.string(), routedBy: z.string() })),
+    },
+    ...refusals,
+  },
+});
+
+/** Posts and routing rules of the station, under the officer session. */
+export function jurisdictionRoutes(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  for (const path of ["/v1/posts", "/v1/posts/*", "/v1/jurisdiction-rules", "/v1/jurisdiction-rules/*"]) {
+    app.use(path, requireOfficer(deps));
+  }
+  return app
+    .openapi(listPostsRoute, async (c) => c.json({ posts: await listPosts(deps, c.get("principal")) }, 200))
+    .openapi(createPostRoute, async (c) =>
+      c.json(await createPost(deps, c.get("principal"), c.req.valid("json")), 201),
+    )
+    .openapi(renamePostRoute, async (c) =>
+      c.json(await renamePost(deps, c.get("principal"), c.req.valid("param").id, c.req.valid("json")), 200),
+    )
+    .openapi(listRulesRoute, async (c) => c.json({ rules: await listRules(deps, c.get("principal")) }, 200))
+    .openapi(tryRouteRoute, async (c) =>
+      c.json(await tryRoute(deps, c.get("principal"), c.req.valid("json").area), 200),
+    )
+    .openapi(createRuleRoute, async (c) => {
+      const rule = await createRule(deps, c.get("principal"), c.req.valid("json"));
+      c.get("log").info({ ruleId: rule.id, by: c.get("principal").officerId }, "jurisdiction rule created");
+      return c.json(rule, 201);
+    })
+    .openapi(deleteRuleRoute, async (c) => {
+      await deleteRule(deps, c.get("principal"), c.req.valid("param").id);
+      c.get("log").info(
+        { ruleId: c.req.valid("param").id, by: c.get("principal").officerId },
+        "jurisdiction rule deleted",
+      );
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,200 @@
+import { and, asc, eq } from "drizzle-orm";
+import { jurisdictionRules, posts } from "../../schema";
+import { chooseRoute, type Route } from "../alerts/routing";
+import { writeAudit } from "../audit/log";
+import type { Principal } from "../auth/sessions";
+import type { Executor } from "../db/client";
+import type { Deps } from "../deps";
+import { AppError } from "../errors";
+import { newId } from "../ids";
+
+type AdminDeps = Pick<Deps, "db" | "clock">;
+type PostRow = typeof posts.$inferSelect;
+type RuleRow = typeof jurisdictionRules.$inferSelect;
+export type RuleKind = RuleRow["kind"];
+
+/**
+ * The station's posts and the jurisdiction rules that route alerts to them (src/alerts/routing.ts). Admins
+ * change them; admins and supervisors read them. A change applies to the next alert pushed: the push stage
+ * reads the rules in its own transaction, so nothing needs reloading.
+ */
+function assertMayRead(principal: Principal) {
+  if (principal.role === "officer")
+    throw new AppError("FORBIDDEN", "only supervisors and admins see routing");
+}
+function assertAdmin(principal: Principal) {
+  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins change posts and routing");
+}
+
+const postView = (p: PostRow) => ({
+  id: p.id,
+  name: p.name,
+  isDutyDesk: p.isDutyDesk,
+  createdAt: p.createdAt.toISOString(),
+});
+const ruleView = (r: RuleRow) => ({
+  id: r.id,
+  kind: r.kind,
+  pattern: r.pattern,
+  postId: r.postId,
+  createdAt: r.createdAt.toISOString(),
+});
+
+async function audit(
+  tx: Executor,
+  deps: AdminDeps,
+  principal: Principal,
+  entry: {
+    action: string;
+    targetType: "post" | "jurisdiction_rule";
+    targetId: string;
+    data: Record<string, unknown>;
+  },
+) {
+  await writeAudit(tx, {
+    stationId: principal.stationId,
+    officerId: principal.officerId,
+    ...entry,
+    at: deps.clock.now(),
+  });
+}
+
+export async function listPosts(deps: AdminDeps, principal: Principal) {
+  assertMayRead(principal);
+  const rows = await deps.db
+    .select()
+    .from(posts)
+    .where(eq(posts.stationId, principal.stationId))
+    .orderBy(asc(posts.createdAt), asc(posts.id));
+  return rows.map(postView);
+}
+
+/** A new post of the admin's station; the station's one duty desk is made with the station, not here. */
+export async function createPost(deps: AdminDeps, principal: Principal, input: { name: string }) {
+  assertAdmin(principal);
+  return deps.db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(posts)
+      .values({ id: newId("post"), stationId: principal.stationId, name: input.name })
+      .returning();
+    const post = created as PostRow;
+    await audit(tx, deps, principal, {
+      action: "post.created",
+      targetType: "post",
+      targetId: post.id,
+      data: { name: post.name },
+    });
+    return postView(post);
+  });
+}
+
+export async function renamePost(
+  deps: AdminDeps,
+  principal: Principal,
+  postId: string,
+  input: { name: string },
+) {
+  assertAdmin(principal);
+  return deps.db.transaction(async (tx) => {
+    const [renamed] = await tx
+      .update(posts)
+      .set({ name: input.name })
+      .where(and(eq(posts.id, postId), eq(posts.stationId, principal.stationId)))
+      .returning();
+    if (!renamed) throw new AppError("NOT_FOUND", `no post ${postId} at your station`);
+    await audit(tx, deps, principal, {
+      action: "post.renamed",
+      targetType: "post",
+      targetId: postId,
+      data: { name: input.name },
+    });
+    return postView(renamed);
+  });
+}
+
+export async function listRules(deps: AdminDeps, principal: Principal) {
+  assertMayRead(principal);
+  const rows = await deps.db
+    .select()
+    .from(jurisdictionRules)
+    .where(eq(jurisdictionRules.stationId, principal.stationId))
+    .orderBy(asc(jurisdictionRules.kind), asc(jurisdictionRules.pattern));
+  return rows.map(ruleView);
+}
+
+/**
+ * A rule routing an area-code prefix or an address keyword to a post of the station. The same kind and
+ * pattern twice would make routing depend on which was made first: refused with 409.
+ */
+export async function createRule(
+  deps: AdminDeps,
+  principal: Principal,
+  input: { kind: RuleKind; pattern: string; postId: string },
+) {
+  assertAdmin(principal);
+  return deps.db.transaction(async (tx) => {
+    const [post] = await tx
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(eq(posts.id, input.postId), eq(posts.stationId, principal.stationId)));
+    if (!post) {
+      throw new AppError("VALIDATION_FAILED", "the rule is not valid", [
+        { path: "postId", message: "no such post at your station" },
+      ]);
+    }
+    const [created] = await tx
+      .insert(jurisdictionRules)
+      .values({ id: newId("rule"), stationId: principal.stationId, ...input })
+      .onConflictDoNothing({
+        target: [jurisdictionRules.stationId, jurisdictionRules.kind, jurisdictionRules.pattern],
+      })
+      .returning();
+    if (!created) {
+      throw new AppError("CONFLICT", "a rule with this kind and pattern exists; delete it first", [
+        { path: "pattern", message: "already routed" },
+      ]);
+    }
+    await audit(tx, deps, principal, {
+      action: "jurisdiction_rule.created",
+      targetType: "jurisdiction_rule",
+      targetId: created.id,
+      data: { kind: created.kind, pattern: created.pattern, postId: created.postId },
+    });
+    return ruleView(created);
+  });
+}
+
+export async function deleteRule(deps: AdminDeps, principal: Principal, ruleId: string): Promise<void> {
+  assertAdmin(principal);
+  await deps.db.transaction(async (tx) => {
+    const [deleted] = await tx
+      .delete(jurisdictionRules)
+      .where(and(eq(jurisdictionRules.id, ruleId), eq(jurisdictionRules.stationId, principal.stationId)))
+      .returning();
+    if (!deleted) throw new AppError("NOT_FOUND", `no rule ${ruleId} at your station`);
+    await audit(tx, deps, principal, {
+      action: "jurisdiction_rule.deleted",
+      targetType: "jurisdiction_rule",
+      targetId: ruleId,
+      data: { kind: deleted.kind, pattern: deleted.pattern, postId: deleted.postId },
+    });
+  });
+}
+
+/** Where an alert for this area would go now, and which rule decides: the rules can be tried before a warning comes. */
+export async function tryRoute(
+  deps: AdminDeps,
+  principal: Principal,
+  area: { code?: string; address?: string },
+): Promise<Route & { postName: string }> {
+  assertMayRead(principal);
+  const [stationPosts, rules] = await Promise.all([
+    deps.db.select().from(posts).where(eq(posts.stationId, principal.stationId)),
+    deps.db.select().from(jurisdictionRules).where(eq(jurisdictionRules.stationId, principal.stationId)),
+  ]);
+  const dutyDesk = stationPosts.find((p) => p.isDutyDesk);
+  if (!dutyDesk) throw new AppError("CONFLICT", "your station has no duty desk; alerts could not be routed");
+  const route = chooseRoute(rules, dutyDesk.id, area);
+  const post = stationPosts.find((p) => p.id === route.postId) as PostRow;
+  return { ...route, postName: post.name };
+}
