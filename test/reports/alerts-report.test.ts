@@ -118,17 +118,15 @@ async function seedReportData(ctx: TestContext) {
       attempt(a2.id, "off_miaogong", after(T0, 1200)),
       attempt(a5.id, "off_miaogong", after(FROM, 600)),
     ]);
-  await ctx.deps.db
-    .insert(alertEvents)
-    .values([
-      visitOpened(a2.id, after(T0, 1200)),
-      {
-        alertId: a2.id,
-        kind: "attempt_logged",
-        data: { channel: "visit", visitDone: true },
-        at: after(T0, 4800),
-      },
-    ]);
+  await ctx.deps.db.insert(alertEvents).values([
+    visitOpened(a2.id, after(T0, 1200)),
+    {
+      alertId: a2.id,
+      kind: "attempt_logged",
+      data: { channel: "visit", visitDone: true },
+      at: after(T0, 4800),
+    },
+  ]);
 }
 
 /** The timeline entry that makes a visit owed: an outcome of unreachable. */
@@ -211,7 +209,11 @@ describe("GET /v1/reports/alerts", () => {
 
   it("holds each visit owed to visitMinutes from when it became owed", async () => {
     const ctx = await createTestContext({ clock: new ManualClock(NOW) });
-    const open = { stage: "acknowledged" as const, pushedAt: after(T0, 10), acknowledgedAt: after(T0, 60) };
+    const open = {
+      stage: "acknowledged" as const,
+      pushedAt: at(T0 + 10 * 1000),
+      acknowledgedAt: at(T0 + 60 * 1000),
+    };
     const doneLate = anAlert(ctx, { receivedAt: at(T0), ...open });
     const neverDone = anAlert(ctx, { receivedAt: at(T0), ...open });
     const notYetDue = anAlert(ctx, { receivedAt: at(T0), ...open, riskLevel: "medium" });
@@ -222,30 +224,30 @@ describe("GET /v1/reports/alerts", () => {
       ...open,
       riskLevel: "critical",
       stage: "verified",
-      verifiedAt: after(T0, 1200),
+      verifiedAt: at(T0 + 1200 * 1000),
       outcome: "dissuaded",
     });
     await ctx.deps.db.insert(alerts).values([doneLate, neverDone, notYetDue, transferred, notOwed, closed]);
     await ctx.deps.db.insert(alertEvents).values([
       // high: 120 minutes. Done after 150: missed.
-      visitOpened(doneLate.id, after(T0, 600)),
+      visitOpened(doneLate.id, at(T0 + 600 * 1000)),
       {
         alertId: doneLate.id,
         kind: "attempt_logged",
         data: { visitDone: true },
-        at: after(T0, 600 + 150 * 60),
+        at: at(T0 + (600 + 150 * 60) * 1000),
       },
       // Owed since 10 minutes after receipt, nothing since, a day has passed: missed.
-      visitOpened(neverDone.id, after(T0, 600)),
+      visitOpened(neverDone.id, at(T0 + 600 * 1000)),
       // medium: 1,440 minutes, owed since 3 h after receipt; now is 24 h after receipt: not decided yet.
-      visitOpened(notYetDue.id, after(T0, 3 * 3600)),
+      visitOpened(notYetDue.id, at(T0 + 3 * 3600 * 1000)),
       // Transferred 30 minutes after: the old post's visit is moot, in time.
-      visitOpened(transferred.id, after(T0, 600)),
-      { alertId: transferred.id, kind: "transferred", data: {}, at: after(T0, 600 + 30 * 60) },
+      visitOpened(transferred.id, at(T0 + 600 * 1000)),
+      { alertId: transferred.id, kind: "transferred", data: {}, at: at(T0 + (600 + 30 * 60) * 1000) },
       // low: no visit is owed at this level.
-      visitOpened(notOwed.id, after(T0, 600)),
+      visitOpened(notOwed.id, at(T0 + 600 * 1000)),
       // critical: 30 minutes; closed 19 minutes after the visit became owed.
-      visitOpened(closed.id, after(T0, 60)),
+      visitOpened(closed.id, at(T0 + 60 * 1000)),
     ]);
 
     const body = (await (await report(ctx, "supervisor", RANGE)).json()) as {
