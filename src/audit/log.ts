@@ -14,7 +14,7 @@ export interface AuditEntry {
   stationId: string;
   officerId: string | null;
   action: string;
-  targetType: "alert" | "officer" | "post" | "jurisdiction_rule";
+  targetType: "alert" | "officer" | "post" | "jurisdiction_rule" | "feed_source";
   targetId: string;
   reason?: string | null;
   /** Ids and labels only: never a phone number, a password or a token. */

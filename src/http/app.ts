@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth";
 import { campaignRoutes } from "./routes/campaigns";
 import { deliveryReceiptRoutes } from "./routes/delivery-receipts";
 import { devRoutes } from "./routes/dev";
+import { feedSourceRoutes } from "./routes/feed-sources";
 import { feedbackRoutes } from "./routes/feedback";
 import { feedRoutes } from "./routes/feeds";
 import { jurisdictionRoutes } from "./routes/jurisdiction";
@@ -69,6 +70,7 @@ export function createApp(deps: Deps) {
   app.route("/", officerRoutes(deps));
   app.route("/", jurisdictionRoutes(deps));
   app.route("/", partnerRoutes(deps));
+  app.route("/", feedSourceRoutes(deps));
   app.route("/", parcelEventRoutes(deps));
   app.route("/", campaignRoutes(deps));
   app.route("/", smsReportRoutes(deps));
