@@ -11,15 +11,18 @@ import {
 } from "../../organisation/jurisdiction";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { json, security } from "../openapi";
 import { validationHook } from "../validation";
 
-const security = [{ bearer: [] }, { session: [] }] as Record<string, string[]>[];
 const refusals = {
   400: { description: "Invalid input; problem+json names the field" },
   401: { description: "Not logged in" },
   403: { description: "Officers may not; changes are for admins" },
 };
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+const body = <T extends z.ZodTypeAny>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
 
 const PostSchema = z
   .object({ id: z.string(), name: z.string(), isDutyDesk: z.boolean(), createdAt: z.string() })
@@ -54,7 +57,7 @@ const listPostsRoute = createRoute({
   summary: "The station's posts (supervisors and admins)",
   security,
   responses: {
-    200: { description: "Posts", ...json(z.object({ posts: z.array(PostSchema) })) },
+    200: json(z.object({ posts: z.array(PostSchema) }), "Posts"),
     ...refusals,
   },
 });
@@ -63,17 +66,17 @@ const createPostRoute = createRoute({
   path: "/v1/posts",
   summary: "Add a post to the admin's station (audited)",
   security,
-  request: { body: { required: true, ...json(PostInput) } },
-  responses: { 201: { description: "The post", ...json(PostSchema) }, ...refusals },
+  request: { body: body(PostInput) },
+  responses: { 201: json(PostSchema, "The post"), ...refusals },
 });
 const renamePostRoute = createRoute({
   method: "patch",
   path: "/v1/posts/{id}",
   summary: "Rename a post (audited)",
   security,
-  request: { params: IdParam, body: { required: true, ...json(PostInput) } },
+  request: { params: IdParam, body: body(PostInput) },
   responses: {
-    200: { description: "The post", ...json(PostSchema) },
+    200: json(PostSchema, "The post"),
     ...refusals,
     404: { description: "No such post at the admin's station" },
   },
@@ -84,7 +87,7 @@ const listRulesRoute = createRoute({
   summary: "The station's routing rules (supervisors and admins)",
   security,
   responses: {
-    200: { description: "Rules", ...json(z.object({ rules: z.array(RuleSchema) })) },
+    200: json(z.object({ rules: z.array(RuleSchema) }), "Rules"),
     ...refusals,
   },
 });
@@ -95,9 +98,9 @@ const createRuleRoute = createRoute({
   description:
     "The longest matching area prefix wins; failing that the longest address keyword in the address; failing that the duty desk. Applies to the next alert pushed.",
   security,
-  request: { body: { required: true, ...json(RuleInput) } },
+  request: { body: body(RuleInput) },
   responses: {
-    201: { description: "The rule", ...json(RuleSchema) },
+    201: json(RuleSchema, "The rule"),
     ...refusals,
     409: { description: "A rule with this kind and pattern exists" },
   },
@@ -114,32 +117,26 @@ const deleteRuleRoute = createRoute({
     404: { description: "No such rule at the admin's station" },
   },
 });
+const AreaInput = z.object({
+  area: z.object({
+    code: z
+      .string()
+      .regex(/^\d{2,12}$/, "2 to 12 digits")
+      .optional(),
+    address: z.string().max(200).optional(),
+  }),
+});
 const tryRouteRoute = createRoute({
   method: "post",
   path: "/v1/jurisdiction-rules/test",
   summary: "Where an alert for this area would be routed now, and by which rule",
   security,
-  request: {
-    body: {
-      required: true,
-      ...json(
-        z.object({
-          area: z.object({
-            code: z
-              .string()
-              .regex(/^\d{2,12}$/, "2 to 12 digits")
-              .optional(),
-            address: z.string().max(200).optional(),
-          }),
-        }),
-      ),
-    },
-  },
+  request: { body: body(AreaInput) },
   responses: {
-    200: {
-      description: "The post and the rule id (or duty_desk) that decided",
-      ...json(z.object({ postId: z.string(), postName: z.string(), routedBy: z.string() })),
-    },
+    200: json(
+      z.object({ postId: z.string(), postName: z.string(), routedBy: z.string() }),
+      "The post and the rule id (or duty_desk) that decided",
+    ),
     ...refusals,
   },
 });
