@@ -10,11 +10,20 @@ import { decodeCursor, encodeCursor } from "../pagination";
  * Who saw or did what. Written in the same transaction as the action it records, so an action without its
  * audit entry cannot commit. The table refuses UPDATE and DELETE (migration 0002).
  */
+export type AuditTarget =
+  | "alert"
+  | "officer"
+  | "post"
+  | "jurisdiction_rule"
+  | "feed_source"
+  | "partner"
+  | "campaign";
+
 export interface AuditEntry {
   stationId: string;
   officerId: string | null;
   action: string;
-  targetType: "alert" | "officer" | "post" | "jurisdiction_rule" | "feed_source";
+  targetType: AuditTarget;
   targetId: string;
   reason?: string | null;
   /** Ids and labels only: never a phone number, a password or a token. */
@@ -24,6 +33,30 @@ export interface AuditEntry {
 
 export async function writeAudit(tx: Executor, entry: AuditEntry): Promise<void> {
   await tx.insert(auditLog).values({ ...entry, reason: entry.reason ?? null, data: entry.data ?? null });
+}
+
+/**
+ * The audit writer of one kind of thing admins manage (partners, campaigns, feed sources, ...): the entry
+ * names the admin, their station and now. Ids and labels only in `data`: never a secret.
+ */
+export function auditFor(targetType: AuditTarget) {
+  return (
+    tx: Executor,
+    deps: Pick<Deps, "clock">,
+    principal: Principal,
+    action: string,
+    targetId: string,
+    data?: Record<string, unknown>,
+  ) =>
+    writeAudit(tx, {
+      stationId: principal.stationId,
+      officerId: principal.officerId,
+      action,
+      targetType,
+      targetId,
+      data,
+      at: deps.clock.now(),
+    });
 }
 
 export interface AuditQuery {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { feedSources } from "../../schema";
-import { writeAudit } from "../audit/log";
+import { auditFor } from "../audit/log";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
@@ -56,25 +56,7 @@ function checkCallbackUrl(deps: Pick<Deps, "config">, url: string | null | undef
   }
 }
 
-/** Ids and labels only: never a secret or the callback URL. */
-async function audit(
-  tx: Executor,
-  deps: Pick<Deps, "clock">,
-  principal: Principal,
-  action: string,
-  targetId: string,
-  data?: Record<string, unknown>,
-) {
-  await writeAudit(tx, {
-    stationId: principal.stationId,
-    officerId: principal.officerId,
-    action,
-    targetType: "feed_source",
-    targetId,
-    data,
-    at: deps.clock.now(),
-  });
-}
+const audit = auditFor("feed_source");
 
 const newSecret = () => randomBytes(32).toString("base64url");
 

@@ -1,9 +1,8 @@
 import { and, asc, eq } from "drizzle-orm";
 import { jurisdictionRules, posts } from "../../schema";
 import { chooseRoute, type Route } from "../alerts/routing";
-import { writeAudit } from "../audit/log";
+import { auditFor } from "../audit/log";
 import type { Principal } from "../auth/sessions";
-import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -40,24 +39,8 @@ const ruleView = (r: RuleRow) => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-async function audit(
-  tx: Executor,
-  deps: AdminDeps,
-  principal: Principal,
-  entry: {
-    action: string;
-    targetType: "post" | "jurisdiction_rule";
-    targetId: string;
-    data: Record<string, unknown>;
-  },
-) {
-  await writeAudit(tx, {
-    stationId: principal.stationId,
-    officerId: principal.officerId,
-    ...entry,
-    at: deps.clock.now(),
-  });
-}
+const auditPost = auditFor("post");
+const auditRule = auditFor("jurisdiction_rule");
 
 export async function listPosts(deps: AdminDeps, principal: Principal) {
   assertMayRead(principal);
@@ -78,12 +61,7 @@ export async function createPost(deps: AdminDeps, principal: Principal, input: {
       .values({ id: newId("post"), stationId: principal.stationId, name: input.name })
       .returning();
     const post = created as PostRow;
-    await audit(tx, deps, principal, {
-      action: "post.created",
-      targetType: "post",
-      targetId: post.id,
-      data: { name: post.name },
-    });
+    await auditPost(tx, deps, principal, "post.created", post.id, { name: post.name });
     return postView(post);
   });
 }
@@ -102,12 +80,7 @@ export async function renamePost(
       .where(and(eq(posts.id, postId), eq(posts.stationId, principal.stationId)))
       .returning();
     if (!renamed) throw new AppError("NOT_FOUND", `no post ${postId} at your station`);
-    await audit(tx, deps, principal, {
-      action: "post.renamed",
-      targetType: "post",
-      targetId: postId,
-      data: { name: input.name },
-    });
+    await auditPost(tx, deps, principal, "post.renamed", postId, { name: input.name });
     return postView(renamed);
   });
 }
@@ -154,11 +127,10 @@ export async function createRule(
         { path: "pattern", message: "already routed" },
       ]);
     }
-    await audit(tx, deps, principal, {
-      action: "jurisdiction_rule.created",
-      targetType: "jurisdiction_rule",
-      targetId: created.id,
-      data: { kind: created.kind, pattern: created.pattern, postId: created.postId },
+    await auditRule(tx, deps, principal, "jurisdiction_rule.created", created.id, {
+      kind: created.kind,
+      pattern: created.pattern,
+      postId: created.postId,
     });
     return ruleView(created);
   });
@@ -172,11 +144,10 @@ export async function deleteRule(deps: AdminDeps, principal: Principal, ruleId: 
       .where(and(eq(jurisdictionRules.id, ruleId), eq(jurisdictionRules.stationId, principal.stationId)))
       .returning();
     if (!deleted) throw new AppError("NOT_FOUND", `no rule ${ruleId} at your station`);
-    await audit(tx, deps, principal, {
-      action: "jurisdiction_rule.deleted",
-      targetType: "jurisdiction_rule",
-      targetId: ruleId,
-      data: { kind: deleted.kind, pattern: deleted.pattern, postId: deleted.postId },
+    await auditRule(tx, deps, principal, "jurisdiction_rule.deleted", ruleId, {
+      kind: deleted.kind,
+      pattern: deleted.pattern,
+      postId: deleted.postId,
     });
   });
 }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
-import { auditLog, campaigns, campaignTemplates } from "../../schema";
+import { campaigns, campaignTemplates } from "../../schema";
+import { auditFor } from "../audit/log";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
@@ -66,24 +67,7 @@ function campaignView(c: CampaignRow, templates: TemplateRow[]) {
   };
 }
 
-async function audit(
-  tx: Executor,
-  deps: Pick<Deps, "clock">,
-  principal: Principal,
-  action: string,
-  targetId: string,
-  data?: Record<string, unknown>,
-) {
-  await tx.insert(auditLog).values({
-    stationId: principal.stationId,
-    officerId: principal.officerId,
-    action,
-    targetType: "campaign",
-    targetId,
-    data: data ?? null,
-    at: deps.clock.now(),
-  });
-}
+const audit = auditFor("campaign");
 
 async function campaignOf(executor: Executor, principal: Principal, id: string): Promise<CampaignRow> {
   const [row] = await executor

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, isNull } from "drizzle-orm";
-import { auditLog, partnerApiKeys, partners } from "../../schema";
+import { partnerApiKeys, partners } from "../../schema";
+import { auditFor } from "../audit/log";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
@@ -71,24 +72,7 @@ export function partnerView(p: PartnerRow) {
   };
 }
 
-async function audit(
-  tx: Executor,
-  deps: Pick<Deps, "clock">,
-  principal: Principal,
-  action: string,
-  targetId: string,
-  data?: Record<string, unknown>,
-) {
-  await tx.insert(auditLog).values({
-    stationId: principal.stationId,
-    officerId: principal.officerId,
-    action,
-    targetType: "partner",
-    targetId,
-    data: data ?? null,
-    at: deps.clock.now(),
-  });
-}
+const audit = auditFor("partner");
 
 function checkChannel(channel: PartnerChannel, smsApi: Record<string, unknown> | null | undefined) {
   if (channel === "partner_http" && !smsApi) {
