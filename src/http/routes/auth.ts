@@ -112,7 +112,7 @@ export function authRoutes(deps: Deps) {
       return c.body(null, 204);
     })
     .openapi(logoutRoute, async (c) => {
-      const token = sessionToken(c);
+      const token = sessionToken(c, { cookieForChanges: true });
       if (token) await logout(deps, token);
       deleteCookie(c, SESSION_COOKIE, { path: "/", secure: !deps.config.local });
       return c.body(null, 204);
