@@ -16,6 +16,11 @@ const base64Key = z
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Address to listen on. Unset: 127.0.0.1 in local mode, so a laptop's demo data and development outbox
+   * are not on the station's network; 0.0.0.0 (every interface) in production, where officers reach it.
+   */
+  HOST: z.union([z.ipv4(), z.ipv6(), z.literal("localhost")]).optional(),
   /** Public URL used in printed examples; defaults to http://localhost:PORT. */
   BASE_URL: z.string().url().optional(),
   /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */
@@ -211,7 +216,11 @@ function parseJson(text: string): unknown {
   }
 }
 
-export type Config = z.infer<typeof ConfigSchema> & { local: boolean; deadlines: DeadlinePolicy };
+export type Config = Omit<z.infer<typeof ConfigSchema>, "HOST"> & {
+  HOST: string;
+  local: boolean;
+  deadlines: DeadlinePolicy;
+};
 
 export class ConfigError extends Error {}
 
@@ -227,9 +236,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!config[key]) throw new ConfigError(`invalid configuration: ${key}: required in production`);
     }
   }
+  const local = config.NODE_ENV !== "production";
   return {
     ...config,
-    local: config.NODE_ENV !== "production",
+    HOST: config.HOST ?? (local ? "127.0.0.1" : "0.0.0.0"),
+    local,
     deadlines: parseDeadlinePolicy(config.DEADLINES_JSON),
   };
 }
