@@ -42,6 +42,16 @@ describe("console pages render on this database", () => {
   it("serves the login page and assets to anyone and sends the rest to the login page", async () => {
     await expectPage(undefined, "/console/login", 'action="/console/login"', "用户名");
     await expectPage(undefined, "/console/login?lang=en", "Username");
+    // A failed login is a state of the login page: the message, the username kept.
+    const failed = await ctx.app.request("/console/login", {
+      method: "POST",
+      headers: { origin: "http://localhost", "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: "miaogong", password: "not the password" }).toString(),
+    });
+    expect(failed.status).toBe(401);
+    const failedHtml = await failed.text();
+    expect(failedHtml).toContain("用户名或密码错误");
+    expect(failedHtml).toContain('value="miaogong"');
     expect((await page(undefined, "/console/assets/console.css")).status).toBe(200);
     expect((await page(undefined, "/console/assets/console.js")).status).toBe(200);
     for (const path of ["/console", "/console/supervisor", "/console/alerts/alr_x", "/console/password"]) {
@@ -75,6 +85,23 @@ describe("console pages render on this database", () => {
       body: new URLSearchParams({ _csrf: csrfToken(officer.split("=")[1] as string) }).toString(),
     });
     expect(acknowledged.status).toBe(303);
+    // Acting on an old version of the page: the page again, with the conflict explained.
+    const stale = await ctx.app.request(`/console/alerts/${alertId}/attempts`, {
+      method: "POST",
+      headers: {
+        cookie: officer,
+        origin: "http://localhost",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({
+        _csrf: csrfToken(officer.split("=")[1] as string),
+        channel: "phone",
+        reached: "true",
+        expectedVersion: "1",
+      }).toString(),
+    });
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toContain("该预警已被他人更新");
     html = await expectPage(officer, `/console/alerts/${alertId}?saved=1`, "已保存", "登记结果", "记录联系");
     expect(html).toContain(`/console/alerts/${alertId}/outcome`);
 
