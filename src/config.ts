@@ -103,12 +103,32 @@ const ConfigSchema = z.object({
   PII_PURGE_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
   /** A POST's Idempotency-Key answers repeats for this long; then the key may be used again. */
   IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().positive().default(24),
-  /** Failed logins per username within the window before each further try is refused for a while. */
+  /**
+   * Failed logins per username within the window before each further try is refused for a while (except
+   * from an address that has not been failing; src/auth/throttle.ts explains why).
+   */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  /** Failed logins from one client address, whatever the usernames: slows spraying one password across many. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
   LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().positive().default(15),
-  /** The first block; each further failure doubles it, up to the cap. */
+  /** The first block; each further failure doubles it, up to the cap: a back-off, not a lock-out. */
   LOGIN_BLOCK_BASE_SECONDS: z.coerce.number().int().min(1).default(30),
-  LOGIN_BLOCK_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
+  LOGIN_BLOCK_MAX_SECONDS: z.coerce.number().int().min(1).default(300),
+  /**
+   * Addresses of reverse proxies in front of the server (comma-separated, exact addresses). Only a request
+   * arriving from one of them has its X-Forwarded-For believed, for the client address the login throttle
+   * counts; otherwise anyone could claim a fresh address with each guess. Unset: the connection's address.
+   * Behind API Gateway the client address comes from the gateway itself and this is not needed.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** Per-risk-level deadline overrides as JSON, e.g. {"high":{"acknowledgeMinutes":3}}; see src/alerts/deadlines.ts. */
   DEADLINES_JSON: z
     .string()
