@@ -85,6 +85,16 @@ const ConfigSchema = z.object({
   /** Seconds a claimed queue message stays invisible before it is redelivered. */
   QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).default(30),
   /**
+   * Local runtime: each worker process writes a heartbeat this often. A process silent for
+   * WORKER_STALE_AFTER_SECONDS (about three beats) is taken for dead: another worker makes the jobs and SMS
+   * it held available again at once, rather than after QUEUE_VISIBILITY_SECONDS and SMS_SEND_LEASE_SECONDS,
+   * so victim warnings resume within seconds of a crash. Shorter means faster take-over but a process that
+   * stalls that long (a full pool, a pause) is taken for dead while still working; its SMS are then treated
+   * as outcome unknown (src/sms/send.ts), never blindly sent twice.
+   */
+  WORKER_HEARTBEAT_SECONDS: z.coerce.number().positive().default(2),
+  WORKER_STALE_AFTER_SECONDS: z.coerce.number().positive().default(6),
+  /**
    * How long one sender holds an SMS it is sending; at least the slowest provider call. A message whose
    * sender died is sent again only after this, so keep it short where restarts must resume quickly.
    */
