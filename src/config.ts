@@ -99,6 +99,13 @@ const ConfigSchema = z.object({
    * sender died is sent again only after this, so keep it short where restarts must resume quickly.
    */
   SMS_SEND_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Dates on input (a warning's detectedAt, a parcel event's occurredAt) more than this many days old are
+   * rejected, naming the field: late deliveries after an outage are fine, year 0001 is not.
+   */
+  INPUT_MAX_AGE_DAYS: z.coerce.number().positive().default(366),
+  /** A warning's detectedAt may be at most this far ahead of our clock (feeds' clocks drift by seconds). */
+  WARNING_MAX_FUTURE_SECONDS: z.coerce.number().int().min(0).default(300),
   FEED_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).default(12),
   /**
