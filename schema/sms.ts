@@ -54,6 +54,11 @@ export const smsMessages = pgTable(
     attempts: integer("attempts").notNull().default(0),
     /** A sender holds the message until then; a redelivered send job waits instead of sending twice. */
     leaseUntil: at("lease_until"),
+    /**
+     * The local worker process (queue_workers) holding the lease, if it registered: when it dies, another
+     * worker takes the lease over at once instead of waiting for lease_until. Null in the cloud.
+     */
+    leaseHolder: text("lease_holder"),
     lastError: text("last_error"),
     createdAt: at("created_at").notNull().defaultNow(),
     submittedAt: at("submitted_at"),
