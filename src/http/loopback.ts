@@ -14,6 +14,6 @@ export function isLoopback(address: string | undefined): boolean {
  * Forwarding headers are not read: they say whatever the caller wants.
  */
 export function peerAddress(c: Context): string | undefined {
-  const env = c.env as { incoming?: IncomingMessage } | undefined;
-  return env?.incoming?.socket?.remoteAddress;
+  const env = c.env as { incoming?: IncomingMessage; server?: { incoming?: IncomingMessage } } | undefined;
+  return (env?.incoming ?? env?.server?.incoming)?.socket?.remoteAddress;
 }
