@@ -26,18 +26,23 @@ export function clientAddress(c: Context, trustedProxies: readonly string[]): st
   return address ? throttleKey(address) : "unknown";
 }
 
-function connectionAddress(c: Context): string | undefined {
+/**
+ * The socket peer's address when Node's HTTP server (@hono/node-server) serves the request; undefined
+ * anywhere else (Lambda, `app.request` in tests), which callers must treat as "not known to be this machine".
+ */
+export function socketAddress(c: Context): string | undefined {
   const env = (c.env ?? {}) as {
     incoming?: { socket?: { remoteAddress?: string } };
     server?: { incoming?: { socket?: { remoteAddress?: string } } };
+  };
+  return env.incoming?.socket?.remoteAddress ?? env.server?.incoming?.socket?.remoteAddress;
+}
+
+function connectionAddress(c: Context): string | undefined {
+  const env = (c.env ?? {}) as {
     requestContext?: { identity?: { sourceIp?: string }; http?: { sourceIp?: string } };
   };
-  return (
-    env.incoming?.socket?.remoteAddress ??
-    env.server?.incoming?.socket?.remoteAddress ??
-    env.requestContext?.identity?.sourceIp ??
-    env.requestContext?.http?.sourceIp
-  );
+  return socketAddress(c) ?? env.requestContext?.identity?.sourceIp ?? env.requestContext?.http?.sourceIp;
 }
 
 function canonical(address: string): string {

@@ -6,8 +6,9 @@ import { authenticate } from "../../auth/sessions";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { sessionToken } from "../auth";
+import { socketAddress } from "../client-address";
 import type { AppEnv } from "../env";
-import { isLoopback, peerAddress } from "../loopback";
+import { isLoopback } from "../loopback";
 import { security } from "../openapi";
 import { validationHook } from "../validation";
 
@@ -58,7 +59,7 @@ const outboxRoute = createRoute({
  */
 const outboxAccess = (deps: Pick<Deps, "db" | "clock" | "config">) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    if (isLoopback(deps.config.HOST) && isLoopback(peerAddress(c))) return next();
+    if (isLoopback(deps.config.HOST) && isLoopback(socketAddress(c))) return next();
     const token = sessionToken(c);
     const principal = token ? await authenticate(deps, token) : undefined;
     if (!principal) {
