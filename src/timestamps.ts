@@ -42,4 +42,8 @@ export function isTimestamp(text: unknown): text is string {
  * the field. Windows that make sense for a field (how old a warning may be) are the field's own rule.
  */
 export const timestampWithOffset = () =>
-  z.iso.datetime({ offset: true }).refine(isTimestamp, "not a real date and time");
+  z.iso
+    .datetime({ offset: true })
+    // zod runs a refinement even after its format check failed: judge only what has the shape, so a
+    // malformed value gets one error, not two.
+    .refine((text) => !ISO_TIME.test(text) || isTimestamp(text), "not a real date and time");

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { warmDatabase } from "../parcels/support";
+import { aCampaign, aPartner, warmDatabase } from "../parcels/support";
 import { tokenFor } from "../support/access";
 import { givenPushedAlert, send } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
@@ -45,7 +45,7 @@ describe("query parameters", () => {
       ["/v1/sms/opt-outs?phone=138%00", "phone"],
       ["/v1/dev/outbox?alertId=alr_%00", "alertId"],
     ].map(([path, name]) => [short(path as string), path as string, name as string] as const),
-  )("GET %s answers 400 naming %s", async (_label, path, name) => {
+  )("GET %s answers 400 naming the parameter", async (_label, path, name) => {
     const ctx = await createTestContext();
     await expectNamed(await get(ctx, "admin", path), name);
   });
@@ -128,28 +128,37 @@ describe("cursors", () => {
 
 describe("PATCH with an empty body", () => {
   it.each([
-    ["/v1/posts/pst_ergong"],
-    ["/v1/partners/par_nonexistent"],
-    ["/v1/feed-sources/src_platform"],
-    ["/v1/campaigns/cmp_nonexistent"],
-  ])("PATCH %s with {}, an empty or no body never answers 500", async (path) => {
-    const ctx = await createTestContext();
-    const token = await tokenFor(ctx, "admin");
-    const bodies: RequestInit[] = [
-      { body: "{}", headers: { "content-type": "application/json" } },
-      { body: "", headers: { "content-type": "application/json" } },
-      {},
-    ];
-    for (const init of bodies) {
-      const res = await ctx.app.request(path, {
-        method: "PATCH",
-        ...init,
-        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
-      });
-      const label = `${JSON.stringify(init.body)} → ${res.status}`;
-      expect(res.status, label).toBeLessThan(500);
-      if (res.status >= 400)
+    ["a post", "/v1/posts/pst_ergong", "name"],
+    ["a partner", "/v1/partners/par_patch", "(body)"],
+    ["a feed source", "/v1/feed-sources/src_platform", "(body)"],
+    ["a campaign", "/v1/campaigns/cmp_patch", "(body)"],
+  ])(
+    "PATCH %s with {}, an empty or no body answers 400, never 500 or a silent no-op",
+    async (_name, path, field) => {
+      const ctx = await createTestContext();
+      await aPartner(ctx, { id: "par_patch" });
+      await aCampaign(ctx, { id: "cmp_patch" });
+      const token = await tokenFor(ctx, "admin");
+      const bodies: [string, RequestInit, string | undefined][] = [
+        ["{}", { body: "{}", headers: { "content-type": "application/json" } }, field],
+        ["no body", {}, field],
+        ["an empty JSON body", { body: "", headers: { "content-type": "application/json" } }, undefined],
+      ];
+      for (const [label, init, named] of bodies) {
+        const res = await ctx.app.request(path, {
+          method: "PATCH",
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+        });
+        const text = await res.text();
+        expect(res.status, `${label}: ${text}`).toBe(400);
         expect(res.headers.get("content-type"), label).toContain("application/problem+json");
-    }
-  });
+        if (named)
+          expect(
+            (JSON.parse(text) as Problem).errors?.map((e) => e.path),
+            label,
+          ).toContain(named);
+      }
+    },
+  );
 });
