@@ -56,6 +56,10 @@ export const parcelEvents = pgTable(
     uniqueIndex("parcel_events_partner_waybill_kind_uq").on(t.partnerId, t.waybillNo, t.kind),
     index("parcel_events_partner_received_idx").on(t.partnerId, t.receivedAt),
     index("parcel_events_deferred_idx").on(t.decision, t.deferredUntil),
+    // Reminders a partner appended to its own SMS: replies to them come back through that partner.
+    index("parcel_events_attached_recipient_idx")
+      .on(t.recipientHash, t.partnerId)
+      .where(sql`${t.decision} = 'attached'`),
   ],
 );
 

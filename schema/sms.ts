@@ -54,6 +54,11 @@ export const smsMessages = pgTable(
     attempts: integer("attempts").notNull().default(0),
     /** A sender holds the message until then; a redelivered send job waits instead of sending twice. */
     leaseUntil: at("lease_until"),
+    /**
+     * The local worker process (queue_workers) holding the lease, if it registered: when it dies, another
+     * worker takes the lease over at once instead of waiting for lease_until. Null in the cloud.
+     */
+    leaseHolder: text("lease_holder"),
     lastError: text("last_error"),
     createdAt: at("created_at").notNull().defaultNow(),
     submittedAt: at("submitted_at"),
@@ -66,6 +71,9 @@ export const smsMessages = pgTable(
     index("sms_messages_provider_idx").on(t.channel, t.providerMessageId),
     // Queued messages are few at any time; the sweeper's re-drive of lost send jobs reads only these.
     index("sms_messages_queued_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
+    // Who texted this number: a partner forwarding an opt-out must have; a reply our provider forwards
+    // belongs to the station of the last SMS (src/sms/opt-outs.ts).
+    index("sms_messages_recipient_idx").on(t.recipientHash, t.partnerId),
   ],
 );
 
@@ -121,14 +129,26 @@ export const dailyUsage = pgTable(
 );
 
 /** Recipients who opted out of reminders (退订). Victim warnings ignore this by law and design. */
-export const optOuts = pgTable("opt_outs", {
-  recipientHash: text("recipient_hash").primaryKey(),
-  recipientMasked: text("recipient_masked").notNull(),
-  source: text("source", { enum: ["inbound", "admin"] }).notNull(),
-  keyword: text("keyword"),
-  createdBy: text("created_by"),
-  createdAt: at("created_at").notNull().defaultNow(),
-});
+export const optOuts = pgTable(
+  "opt_outs",
+  {
+    recipientHash: text("recipient_hash").primaryKey(),
+    recipientMasked: text("recipient_masked").notNull(),
+    source: text("source", { enum: ["inbound", "admin"] }).notNull(),
+    keyword: text("keyword"),
+    createdBy: text("created_by"),
+    /**
+     * Where it was recorded: the admin's station, the forwarding partner's station, or for a reply our own
+     * provider forwarded, the station of the partner whose reminder the number last got (null: none). It
+     * decides which admins list and remove it and where that is audited; it never limits whom it protects.
+     */
+    stationId: text("station_id"),
+    /** The partner that forwarded the reply, for inbound opt-outs a partner recorded. */
+    partnerId: text("partner_id"),
+    createdAt: at("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("opt_outs_station_idx").on(t.stationId, t.createdAt)],
+);
 
 /** Receipts that arrived before we recorded the provider's message id; applied when the submit lands. */
 export const pendingReceipts = pgTable(

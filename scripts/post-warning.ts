@@ -10,6 +10,7 @@ const credentials = JSON.parse(
 ) as {
   baseUrl: string;
   feedSource: { id: string; secret: string };
+  officers: { username: string; role: string; password: string }[];
 };
 const [phone = "138 0013 8000", address = "三工镇庙工村七组"] = process.argv.slice(2);
 
@@ -43,6 +44,24 @@ console.log(response.status, JSON.stringify(result));
 const alertId = result.results?.[0]?.alertId;
 if (alertId) {
   await new Promise((r) => setTimeout(r, 1000));
-  const outbox = await fetch(`${credentials.baseUrl}/v1/dev/outbox?alertId=${alertId}`);
+  const outboxUrl = `${credentials.baseUrl}/v1/dev/outbox?alertId=${alertId}`;
+  let outbox = await fetch(outboxUrl);
+  // The outbox opens without credentials only to this machine while the server listens on loopback (the
+  // default); with HOST set to another address it takes an admin's session, so log in as the demo admin.
+  if (outbox.status === 401) {
+    outbox = await fetch(outboxUrl, { headers: { authorization: `Bearer ${await adminToken()}` } });
+  }
   console.log(JSON.stringify(await outbox.json(), null, 2));
+}
+
+async function adminToken(): Promise<string> {
+  const admin = credentials.officers.find((o) => o.role === "admin");
+  if (!admin) throw new Error("no admin in the demo credentials");
+  const login = await fetch(`${credentials.baseUrl}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: admin.username, password: admin.password }),
+  });
+  if (login.status !== 200) throw new Error(`demo admin login failed: ${login.status} ${await login.text()}`);
+  return ((await login.json()) as { token: string }).token;
 }

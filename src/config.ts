@@ -16,6 +16,11 @@ const base64Key = z
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Address to listen on. Unset: 127.0.0.1 in local mode, so a laptop's demo data and development outbox
+   * are not on the station's network; 0.0.0.0 (every interface) in production, where officers reach it.
+   */
+  HOST: z.union([z.ipv4(), z.ipv6(), z.literal("localhost")]).optional(),
   /** Public URL used in printed examples; defaults to http://localhost:PORT. */
   BASE_URL: z.string().url().optional(),
   /** PostgreSQL connection string. Unset: embedded PGlite under DATA_DIR. */
@@ -85,10 +90,27 @@ const ConfigSchema = z.object({
   /** Seconds a claimed queue message stays invisible before it is redelivered. */
   QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).default(30),
   /**
+   * Local runtime: each worker process writes a heartbeat this often. A process silent for
+   * WORKER_STALE_AFTER_SECONDS (about three beats) is taken for dead: another worker makes the jobs and SMS
+   * it held available again at once, rather than after QUEUE_VISIBILITY_SECONDS and SMS_SEND_LEASE_SECONDS,
+   * so victim warnings resume within seconds of a crash. Shorter means faster take-over but a process that
+   * stalls that long (a full pool, a pause) is taken for dead while still working; its SMS are then treated
+   * as outcome unknown (src/sms/send.ts), never blindly sent twice.
+   */
+  WORKER_HEARTBEAT_SECONDS: z.coerce.number().positive().default(2),
+  WORKER_STALE_AFTER_SECONDS: z.coerce.number().positive().default(6),
+  /**
    * How long one sender holds an SMS it is sending; at least the slowest provider call. A message whose
    * sender died is sent again only after this, so keep it short where restarts must resume quickly.
    */
   SMS_SEND_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Dates on input (a warning's detectedAt, a parcel event's occurredAt) more than this many days old are
+   * rejected, naming the field: late deliveries after an outage are fine, year 0001 is not.
+   */
+  INPUT_MAX_AGE_DAYS: z.coerce.number().positive().default(366),
+  /** A warning's detectedAt may be at most this far ahead of our clock (feeds' clocks drift by seconds). */
+  WARNING_MAX_FUTURE_SECONDS: z.coerce.number().int().min(0).default(300),
   FEED_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(1).default(300),
   SESSION_TTL_HOURS: z.coerce.number().min(0.01).default(12),
   /**
@@ -103,12 +125,32 @@ const ConfigSchema = z.object({
   PII_PURGE_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
   /** A POST's Idempotency-Key answers repeats for this long; then the key may be used again. */
   IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().positive().default(24),
-  /** Failed logins per username within the window before each further try is refused for a while. */
+  /**
+   * Failed logins per username within the window before each further try is refused for a while (except
+   * from an address that has not been failing; src/auth/throttle.ts explains why).
+   */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  /** Failed logins from one client address, whatever the usernames: slows spraying one password across many. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
   LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().positive().default(15),
-  /** The first block; each further failure doubles it, up to the cap. */
+  /** The first block; each further failure doubles it, up to the cap: a back-off, not a lock-out. */
   LOGIN_BLOCK_BASE_SECONDS: z.coerce.number().int().min(1).default(30),
-  LOGIN_BLOCK_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
+  LOGIN_BLOCK_MAX_SECONDS: z.coerce.number().int().min(1).default(300),
+  /**
+   * Addresses of reverse proxies in front of the server (comma-separated, exact addresses). Only a request
+   * arriving from one of them has its X-Forwarded-For believed, for the client address the login throttle
+   * counts; otherwise anyone could claim a fresh address with each guess. Unset: the connection's address.
+   * Behind API Gateway the client address comes from the gateway itself and this is not needed.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** Per-risk-level deadline overrides as JSON, e.g. {"high":{"acknowledgeMinutes":3}}; see src/alerts/deadlines.ts. */
   DEADLINES_JSON: z
     .string()
@@ -211,7 +253,11 @@ function parseJson(text: string): unknown {
   }
 }
 
-export type Config = z.infer<typeof ConfigSchema> & { local: boolean; deadlines: DeadlinePolicy };
+export type Config = Omit<z.infer<typeof ConfigSchema>, "HOST"> & {
+  HOST: string;
+  local: boolean;
+  deadlines: DeadlinePolicy;
+};
 
 export class ConfigError extends Error {}
 
@@ -227,9 +273,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!config[key]) throw new ConfigError(`invalid configuration: ${key}: required in production`);
     }
   }
+  const local = config.NODE_ENV !== "production";
   return {
     ...config,
-    local: config.NODE_ENV !== "production",
+    HOST: config.HOST ?? (local ? "127.0.0.1" : "0.0.0.0"),
+    local,
     deadlines: parseDeadlinePolicy(config.DEADLINES_JSON),
   };
 }

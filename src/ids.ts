@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   parcelEvent: "pev",
   campaign: "cmp",
   template: "tpl",
+  worker: "wkr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -9,6 +9,7 @@ import type { FieldError } from "../errors";
 import { newId } from "../ids";
 import { normalizePhone } from "../privacy/phone";
 import { unstorableText } from "../text";
+import { outsideWindow } from "../time-window";
 import {
   type CaseFacts,
   findOpenAlerts,
@@ -59,6 +60,7 @@ export async function ingestWarnings(
   const results: IntakeResult[] = new Array(items.length);
   const firstByExternalId = new Map<string, Candidate>();
   const repeats: { index: number; of: Candidate }[] = [];
+  const now = deps.clock.now();
 
   items.forEach((item, index) => {
     const parsed = WarningInputSchema.safeParse(item);
@@ -73,12 +75,15 @@ export async function ingestWarnings(
       return;
     }
     const phone = normalizePhone(parsed.data.subject.phone);
-    if (!phone) {
-      results[index] = {
-        index,
-        status: "rejected",
-        errors: [{ path: "subject.phone", message: "not a valid phone number" }],
-      };
+    const errors: FieldError[] = [];
+    if (!phone) errors.push({ path: "subject.phone", message: "not a valid phone number" });
+    const detectedAt = outsideWindow(new Date(parsed.data.detectedAt), now, {
+      maxAgeDays: deps.config.INPUT_MAX_AGE_DAYS,
+      maxFutureSeconds: deps.config.WARNING_MAX_FUTURE_SECONDS,
+    });
+    if (detectedAt) errors.push({ path: "detectedAt", message: detectedAt });
+    if (!phone || errors.length > 0) {
+      results[index] = { index, status: "rejected", errors };
       return;
     }
     const earlier = firstByExternalId.get(parsed.data.externalId);

@@ -3,6 +3,7 @@ import { alertEvents, alerts, jurisdictionRules, officers, posts } from "../../s
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { numberKind } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
 import { queueSms } from "../sms/queue-sms";
 import { victimWarningText } from "../sms/templates";
@@ -106,8 +107,21 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
         contacted: false,
         visitOwedSince: null,
       });
-      return { alert, request, route, deadline, officers: officersAt(route.postId) };
+      const phone = openSubjectPhone(deps.pii, alert);
+      return {
+        alert,
+        request,
+        route,
+        deadline,
+        officers: officersAt(route.postId),
+        phone,
+        kind: numberKind(phone),
+      };
     });
+    // Only a mainland mobile can be texted (see isMainlandMobile); the alert still goes to the post's officers,
+    // and its timeline says why the subject got no SMS, so that they call or visit instead.
+    const warned = pushed.filter((p) => p.kind === "mobile");
+    const unwarned = pushed.filter((p) => p.kind !== "mobile");
 
     // Independent writes, sent together: the driver pipelines them on the transaction's connection.
     await Promise.all([
@@ -115,10 +129,10 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
         deps,
         tx,
         publish,
-        pushed.map(({ alert, request }) => ({
+        warned.map(({ alert, request, phone }) => ({
           purpose: "victim_warning" as const,
           lane: "urgent" as const,
-          to: openSubjectPhone(deps.pii, alert),
+          to: phone,
           body: victimWarningText(deps.config.SMS_SIGNATURE, alert.type),
           alertId: alert.id,
           dedupeKey: alert.id,
@@ -138,7 +152,8 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
         sql`update alerts as a
             set stage = 'pushed', post_id = v.post_id, routed_by = v.routed_by, pushed_at = v.pushed_at,
                 deadline_kind = v.deadline_kind, deadline_at = v.deadline_at,
-                last_victim_warning_at = v.pushed_at, last_victim_warning_risk = a.risk_level
+                last_victim_warning_at = case when v.warned then v.pushed_at end,
+                last_victim_warning_risk = case when v.warned then a.risk_level end
             from jsonb_to_recordset(${JSON.stringify(
               pushed.map((p) => ({
                 id: p.alert.id,
@@ -147,24 +162,38 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
                 pushed_at: now.toISOString(),
                 deadline_kind: p.deadline?.kind ?? null,
                 deadline_at: p.deadline?.at.toISOString() ?? null,
+                warned: p.kind === "mobile",
               })),
             )}::jsonb) as v(id text, post_id text, routed_by text, pushed_at timestamptz,
-                            deadline_kind text, deadline_at timestamptz)
+                            deadline_kind text, deadline_at timestamptz, warned boolean)
             where a.id = v.id`,
       ),
-      tx.insert(alertEvents).values(
-        pushed.map((p) => ({
+      tx.insert(alertEvents).values([
+        ...pushed.map((p) => ({
           alertId: p.alert.id,
           kind: "pushed",
           at: now,
           officerId: null,
           data: { postId: p.route.postId, routedBy: p.route.routedBy, officersNotified: p.officers.length },
         })),
-      ),
+        ...unwarned.map((p) => ({
+          alertId: p.alert.id,
+          kind: "victim_warning_skipped",
+          at: now,
+          officerId: null,
+          data: { reason: "not_mobile", numberKind: p.kind },
+        })),
+      ]),
     ]);
-    for (const { alert, request, route, officers: notified } of pushed) {
+    for (const { alert, request, route, officers: notified, kind } of pushed) {
       request.log.info(
-        { alertId: alert.id, postId: route.postId, routedBy: route.routedBy, officers: notified.length },
+        {
+          alertId: alert.id,
+          postId: route.postId,
+          routedBy: route.routedBy,
+          officers: notified.length,
+          ...(kind === "mobile" ? {} : { victimSms: "not_mobile", numberKind: kind }),
+        },
         "alert pushed",
       );
     }

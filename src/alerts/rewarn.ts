@@ -3,6 +3,7 @@ import { alerts, warnings } from "../../schema";
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { isMainlandMobile } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
 import { queueSms } from "../sms/queue-sms";
 import { victimWarningText } from "../sms/templates";
@@ -35,6 +36,12 @@ export async function rewarnSubject(
       log.info({ alertId, warningId, stage: alert.stage }, "alert closed meanwhile; no re-warning");
       return;
     }
+    const phone = openSubjectPhone(deps.pii, alert);
+    if (!isMainlandMobile(phone)) {
+      // Recorded on the timeline when the alert was pushed; officers call or visit instead.
+      log.info({ alertId, warningId }, "subject's number is not a mainland mobile; no warning SMS");
+      return;
+    }
     const now = deps.clock.now();
     const quietUntil = alert.lastVictimWarningAt
       ? alert.lastVictimWarningAt.getTime() + deps.config.REPEAT_WARNING_QUIET_MINUTES * 60_000
@@ -54,7 +61,7 @@ export async function rewarnSubject(
         {
           purpose: "victim_warning",
           lane: "urgent",
-          to: openSubjectPhone(deps.pii, alert),
+          to: phone,
           body: victimWarningText(deps.config.SMS_SIGNATURE, warning.type),
           alertId,
           dedupeKey: `${alertId}:${warningId}`,

@@ -7,13 +7,14 @@ import { AppError } from "../errors";
 /** Open alerts per post of the caller's station: how many, how many overdue, how many escalated. */
 export async function workloadByPost(deps: Pick<Deps, "db" | "clock">, principal: Principal) {
   if (principal.role === "officer") throw new AppError("FORBIDDEN", "supervisors and admins only");
-  const now = deps.clock.now();
+  // An ISO string with a cast, not a Date: postgres.js cannot send a Date as a raw parameter (issue 10).
+  const now = deps.clock.now().toISOString();
   return deps.db
     .select({
       postId: posts.id,
       name: posts.name,
       open: sql<number>`count(${alerts.id})::int`,
-      overdue: sql<number>`count(${alerts.id}) filter (where ${alerts.deadlineAt} < ${now})::int`,
+      overdue: sql<number>`count(${alerts.id}) filter (where ${alerts.deadlineAt} < ${now}::timestamptz)::int`,
       escalated: sql<number>`count(${alerts.id}) filter (where ${alerts.escalated})::int`,
     })
     .from(posts)

@@ -5,7 +5,7 @@ import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { hashPassword, verifyPassword } from "./passwords";
 import { endOtherSessionsOf, type Principal } from "./sessions";
-import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from "./throttle";
+import { beginLoginAttempt, loginSucceeded } from "./throttle";
 
 /**
  * An officer sets their own password. The current one must be given (a session left open on a shared phone
@@ -13,21 +13,23 @@ import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from "./th
  * this is no way around the login throttle. The officer's other sessions end; this one goes on.
  */
 export async function changeOwnPassword(
-  deps: Pick<Deps, "db" | "clock" | "config">,
+  deps: Pick<Deps, "db" | "clock" | "config" | "pii">,
   principal: Principal,
   sessionToken: string,
-  input: { currentPassword: string; newPassword: string },
+  input: { currentPassword: string; newPassword: string; clientAddress: string },
 ): Promise<void> {
   const [officer] = await deps.db.select().from(officers).where(eq(officers.id, principal.officerId));
   if (!officer) throw new AppError("UNAUTHENTICATED", "the session's officer no longer exists");
-  await assertNotThrottled(deps, officer.username);
+  const attempt = await beginLoginAttempt(deps, {
+    username: officer.username,
+    clientAddress: input.clientAddress,
+  });
   if (!(await verifyPassword(input.currentPassword, officer.passwordHash))) {
-    await recordLoginFailure(deps, officer.username);
     throw new AppError("FORBIDDEN", "the current password is wrong", [
       { path: "currentPassword", message: "does not match" },
     ]);
   }
-  await clearLoginFailures(deps, officer.username);
+  await loginSucceeded(deps, attempt);
   if (input.newPassword === input.currentPassword) {
     throw new AppError("VALIDATION_FAILED", "the new password must differ from the current one", [
       { path: "newPassword", message: "same as the current password" },

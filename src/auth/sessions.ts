@@ -5,7 +5,7 @@ import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { DUMMY_HASH, verifyPassword } from "./passwords";
-import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from "./throttle";
+import { beginLoginAttempt, loginSucceeded } from "./throttle";
 
 export interface Principal {
   officerId: string;
@@ -21,19 +21,23 @@ const hashToken = (token: string) => createHash("sha256").update(token).digest("
 /** The console keeps the same session as API clients, in an HttpOnly cookie of this name. */
 export const SESSION_COOKIE = "af_session";
 
+/**
+ * Checks a username and password; `clientAddress` is where the request came from (src/http/client-address.ts),
+ * for the login throttle.
+ */
 export async function login(
-  deps: Pick<Deps, "db" | "clock" | "config">,
-  input: { username: string; password: string },
+  deps: Pick<Deps, "db" | "clock" | "config" | "pii">,
+  input: { username: string; password: string; clientAddress: string },
 ): Promise<{ token: string; expiresAt: Date; passwordChangeRequired: boolean }> {
-  await assertNotThrottled(deps, input.username);
+  const attempt = await beginLoginAttempt(deps, input);
   const [officer] = await deps.db.select().from(officers).where(eq(officers.username, input.username));
   const passwordOk = await verifyPassword(input.password, officer?.passwordHash ?? DUMMY_HASH);
   const refusedDemo = officer?.demo && deps.config.NODE_ENV === "production";
+  // A failure was counted when the attempt began; only a success has anything to undo.
   if (!officer || !passwordOk || officer.disabledAt || refusedDemo) {
-    await recordLoginFailure(deps, input.username);
     throw new AppError("UNAUTHENTICATED", "wrong username or password");
   }
-  await clearLoginFailures(deps, input.username);
+  await loginSucceeded(deps, attempt);
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(deps.clock.now().getTime() + deps.config.SESSION_TTL_HOURS * 3600_000);
   await deps.db.insert(sessions).values({ tokenHash: hashToken(token), officerId: officer.id, expiresAt });

@@ -208,7 +208,9 @@ const labels = {
       feedback_delivered: "已反馈",
       feedback_dead_lettered: "反馈失败",
       feedback_redriven: "重新反馈",
+      victim_warning_skipped: "未发预警短信：非大陆手机号，请电话联系或上门",
     } as Record<string, string>,
+    numberKind: { foreign: "境外号码", landline: "固定电话", other: "非手机号码" } as Record<string, string>,
   },
   en: {
     risk: { critical: "Critical", high: "High", medium: "Medium", low: "Low" },
@@ -244,7 +246,12 @@ const labels = {
       feedback_delivered: "Fed back",
       feedback_dead_lettered: "Feedback failed",
       feedback_redriven: "Feedback re-driven",
+      victim_warning_skipped: "No warning SMS: not a mainland mobile; call or visit",
     } as Record<string, string>,
+    numberKind: { foreign: "foreign number", landline: "landline", other: "not a mobile" } as Record<
+      string,
+      string
+    >,
   },
 } as const;
 

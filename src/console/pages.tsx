@@ -312,6 +312,9 @@ export function AlertPage(props: AlertPageOptions) {
               {time(e.at)} · {label.event[e.kind] ?? e.kind}
               {e.officer?.name ? ` · ${e.officer.name}` : ""}
               {e.data && typeof e.data.outcome === "string" ? ` · ${e.data.outcome}` : ""}
+              {e.data && typeof e.data.numberKind === "string"
+                ? ` · ${label.numberKind[e.data.numberKind] ?? e.data.numberKind}`
+                : ""}
             </li>
           ))}
         </ol>

@@ -15,6 +15,7 @@ import { authenticate, login, logout, type Principal, SESSION_COOKIE } from "../
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { listDeadLetters, redriveDeadLetter } from "../feedback/dead-letters";
+import { clientAddress } from "../http/client-address";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import { csrfToken, validCsrf } from "./csrf";
 import { i18n, type Lang } from "./i18n";
@@ -107,7 +108,11 @@ export function consoleRoutes(deps: Deps) {
     const password = String(form.password ?? "").slice(0, 256);
     const { t } = i18n(c.get("lang"));
     try {
-      const session = await login(deps, { username, password });
+      const session = await login(deps, {
+        username,
+        password,
+        clientAddress: clientAddress(c, deps.config.TRUSTED_PROXIES),
+      });
       setCookie(c, SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: "Strict",
@@ -159,7 +164,10 @@ export function consoleRoutes(deps: Deps) {
           `the new password needs at least ${MIN_PASSWORD_LENGTH} characters`,
         );
       }
-      await changeOwnPassword(deps, c.get("principal"), c.get("token"), input);
+      await changeOwnPassword(deps, c.get("principal"), c.get("token"), {
+        ...input,
+        clientAddress: clientAddress(c, deps.config.TRUSTED_PROXIES),
+      });
       return c.redirect("/console", 303);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;

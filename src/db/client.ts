@@ -41,6 +41,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // Timestamps arrive as Date objects either way; bigint as number is declared per column.
     });
     const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
+    sendDatesAsText(client);
     return {
       db,
       kind: "postgres",
@@ -67,6 +68,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     close: () => lite.close(),
   };
+}
+
+/**
+ * drizzle makes postgres.js pass timestamp parameters through untouched, because its own columns hand it
+ * strings already. A `Date` in a raw `sql` template (postgres.js infers timestamptz for it) then
+ * reaches the wire as an object and the query fails, on PostgreSQL only: PGlite serialises it. Turning a
+ * Date into ISO-8601 text here keeps the two drivers alike for every raw query, not only the ones we found.
+ */
+function sendDatesAsText(client: postgres.Sql): void {
+  const serializers = client.options.serializers as Record<number, (value: unknown) => unknown>;
+  for (const oid of [1082, 1083, 1114, 1184, 1266]) {
+    const next = serializers[oid];
+    serializers[oid] = (value) => (value instanceof Date ? value.toISOString() : next ? next(value) : value);
+  }
 }
 
 /** Rows of a raw query, whichever driver ran it (postgres.js returns an array, PGlite an object). */

@@ -8,8 +8,10 @@ import type { Deps } from "../deps";
 import { newId } from "../ids";
 import { bodyGuard } from "./body-guard";
 import { noStoreByDefault } from "./cache";
+import { jsonBodiesOnly } from "./content-type";
 import { docsPage } from "./docs";
 import type { AppEnv } from "./env";
+import { cookieReadsOnly } from "./openapi";
 import { parameterGuard } from "./param-guard";
 import { handleError, problem } from "./problem";
 import { alertRoutes } from "./routes/alerts";
@@ -69,6 +71,7 @@ export function createApp(deps: Deps) {
     return c.json({ status: "ok" });
   });
 
+  app.use("/v1/*", jsonBodiesOnly);
   app.route("/", feedRoutes(deps));
   app.route("/", feedbackRoutes(deps));
   app.route("/", authRoutes(deps));
@@ -94,6 +97,7 @@ export function createApp(deps: Deps) {
     type: "apiKey",
     in: "cookie",
     name: "af_session",
+    description: "The console's session: reads the JSON API (GET); changes need the bearer token.",
   });
   const documentConfig = {
     openapi: "3.1.0",
@@ -104,8 +108,9 @@ export function createApp(deps: Deps) {
         "Telecom-fraud early warnings: receive, push, verify, feed back; and courier anti-fraud reminders.",
     },
   };
-  app.doc31("/openapi.json", documentConfig);
-  app.get("/docs", (c) => c.html(docsPage(app.getOpenAPI31Document(documentConfig))));
+  const document = () => cookieReadsOnly(app.getOpenAPI31Document(documentConfig));
+  app.get("/openapi.json", (c) => c.json(document()));
+  app.get("/docs", (c) => c.html(docsPage(document())));
   return app;
 }
 

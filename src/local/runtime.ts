@@ -6,6 +6,7 @@ import type { Config } from "../config";
 import { openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { createApp } from "../http/app";
+import { isLoopback } from "../http/loopback";
 import type { Log } from "../log";
 import { buildLocalDeps } from "./deps";
 import { localPiiKeys } from "./keys";
@@ -23,13 +24,14 @@ export async function startLocalRuntime(config: Config, log: Log) {
   const deps = buildLocalDeps({ config, database, log, keys: localPiiKeys(config) });
 
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" });
+  // Loopback unless HOST says otherwise (src/config.ts): the demo's data is not for the station's network.
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = config.BASE_URL ?? `http://localhost:${port}`;
+  const { port, address } = server.address() as AddressInfo;
+  const baseUrl = config.BASE_URL ?? `http://${reachableHost(config.HOST)}:${port}`;
 
   const shouldSeed = config.SEED_DEMO ?? (config.local && !config.DATABASE_URL);
   if (shouldSeed && config.local) {
@@ -44,12 +46,16 @@ export async function startLocalRuntime(config: Config, log: Log) {
   const workedQueues = selectedQueues(config.WORKERS);
   const workers = await startWorkers(deps, workedQueues);
   const schedules = startSchedules(deps, workedQueues);
-  log.info({ port, database: database.kind, workers: config.WORKERS }, "antifraud-alerts running");
+  log.info(
+    { host: address, port, database: database.kind, workers: config.WORKERS },
+    "antifraud-alerts running",
+  );
 
   let stopping: Promise<void> | undefined;
   return {
     deps,
     baseUrl,
+    host: address,
     port,
     stop() {
       stopping ??= (async () => {
@@ -74,4 +80,10 @@ function printCredentials(c: Awaited<ReturnType<typeof seedDemo>>, file: string)
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** How this machine reaches the server: localhost for loopback or every interface, else the address itself. */
+function reachableHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || isLoopback(host)) return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
 }

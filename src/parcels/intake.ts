@@ -10,6 +10,7 @@ import type { PartnerPrincipal } from "../partners/auth";
 import { normalizePhone } from "../privacy/phone";
 import { queueSms } from "../sms/queue-sms";
 import { unstorableText } from "../text";
+import { outsideWindow } from "../time-window";
 import { type ActiveCampaign, type Decision, decideReminder } from "./decide";
 import { type ParcelEventInput, ParcelEventInputSchema } from "./event-input";
 import { shanghaiDate } from "./local-time";
@@ -83,9 +84,13 @@ export async function receiveParcelEvents(
     const occurredAt = new Date(parsed.data.occurredAt);
     const errors: FieldError[] = [];
     if (!phone) errors.push({ path: "recipientPhone", message: "not a valid phone number" });
-    if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
-      errors.push({ path: "occurredAt", message: "more than a day in the future" });
-    }
+    // Ahead by up to a day: pickup-point scanners' clocks are set by hand, and a reminder does not depend
+    // on the minute. Behind: the shared window (INPUT_MAX_AGE_DAYS), which refuses year 0001.
+    const outside = outsideWindow(occurredAt, now, {
+      maxAgeDays: deps.config.INPUT_MAX_AGE_DAYS,
+      maxFutureSeconds: FUTURE_TOLERANCE_MS / 1000,
+    });
+    if (outside) errors.push({ path: "occurredAt", message: outside });
     if (!phone || errors.length > 0) {
       results[index] = { index, status: "rejected", errors };
       return;

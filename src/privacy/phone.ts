@@ -14,6 +14,26 @@ export function normalizePhone(input: string): string | undefined {
   return parsed.number;
 }
 
+/**
+ * Whether a normalised (E.164) number is a mainland China mobile: the only numbers a victim warning SMS is
+ * sent to. A landline cannot receive it, and a foreign number (or Hong Kong, Macao, Taiwan) would be texted
+ * abroad through a channel not meant for it; such warnings still reach officers, who call or visit.
+ */
+export function isMainlandMobile(e164: string): boolean {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (parsed?.country !== "CN") return false;
+  const type = parsed.getType();
+  return type === "MOBILE" || type === "FIXED_LINE_OR_MOBILE";
+}
+
+/** What kind of number a subject's is, for telling officers why no SMS went. */
+export function numberKind(e164: string): "mobile" | "landline" | "foreign" | "other" {
+  if (isMainlandMobile(e164)) return "mobile";
+  const parsed = parsePhoneNumberFromString(e164);
+  if (parsed && parsed.country !== "CN") return "foreign";
+  return parsed?.getType() === "FIXED_LINE" ? "landline" : "other";
+}
+
 /** `+8613800138000` → `138****8000`: the national number with the middle digits hidden. */
 export function maskPhone(e164: string): string {
   const national = e164.startsWith("+86") ? e164.slice(3) : e164.replace(/^\+/, "");

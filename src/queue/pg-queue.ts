@@ -16,6 +16,8 @@ const NOTIFY_CHANNEL = "af_jobs";
 export class PgTableQueue implements QueuePort {
   readonly transactional = true;
   private readonly wakeups = new EventEmitter().setMaxListeners(0);
+  /** Set by WorkerRegistry once this process registered; claims then record it (jobs.claimed_by). */
+  holder: string | undefined;
 
   constructor(private readonly database: Database) {}
 
@@ -38,6 +40,11 @@ export class PgTableQueue implements QueuePort {
     );
     // Without a caller's transaction the insert has already committed.
     if (tx === this.database.db) this.committed(items);
+  }
+
+  /** Wakes this process's workers of `queues` (jobs became visible: published, or taken over). */
+  wake(queues: Iterable<string>): void {
+    for (const queue of new Set(queues)) this.wakeups.emit(queue);
   }
 
   committed(items: Outgoing[]): void {
@@ -73,7 +80,7 @@ export class PgTableQueue implements QueuePort {
             delete from jobs where id = any(string_to_array(${handled.join(",")}, ',')::bigint[])
           )
           update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
-                          receive_count = receive_count + 1
+                          receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
           where id in (select id from jobs where queue = ${queue} and visible_at <= now()
                        order by visible_at, id limit ${limit} for update skip locked)
           returning id, payload, receive_count`,
@@ -138,7 +145,7 @@ export class PgTableQueue implements QueuePort {
       } else {
         await db.execute(
           sql`update jobs set visible_at = now() + make_interval(secs => ${retryDelaySeconds(record.receiveCount)}),
-                              last_error = ${error}
+                              last_error = ${error}, claimed_by = null
               where id = ${Number(record.id)}`,
         );
       }

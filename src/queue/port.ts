@@ -16,6 +16,11 @@ export interface Outgoing {
  */
 export interface QueuePort {
   readonly transactional: boolean;
+  /**
+   * The registered worker process claims are made for (local runtime only; src/queue/worker-registry.ts).
+   * Recorded on what it holds (jobs, SMS leases) so that a live worker can take them over if it dies.
+   */
+  readonly holder?: string;
   publish(items: Outgoing[], tx?: Executor): Promise<void>;
   /** Called after the transaction that published `items` committed. */
   committed?(items: Outgoing[]): void;

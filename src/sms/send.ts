@@ -142,7 +142,9 @@ async function prepare(
     if (error instanceof ChannelUnavailable) smsLog.error({ err: error }, "sms channel unavailable");
     throw error;
   }
-  if (message.holdReason === "outcome_unknown") {
+  // Outcome unknown (a timeout, or a sender that died holding the lease): where sending again cannot make a
+  // second SMS there is nothing to find out; otherwise ask the provider, or do not send again.
+  if (message.holdReason === "outcome_unknown" && !channel.dedupesByMessageId) {
     const settled = await reconcileUnknown(deps, message, channel, smsLog);
     if (settled) return undefined;
   }
@@ -267,7 +269,9 @@ async function admitAndSend(
 }
 
 /**
- * Takes the lease on the due, queued messages among `ids`. For urgent SMS the same statement counts each
+ * Takes the lease on the due, queued messages among `ids`, naming this worker process as its holder (local
+ * runtime), so that if the process dies another worker takes the lease over within seconds instead of
+ * waiting SMS_SEND_LEASE_SECONDS (src/queue/worker-registry.ts). For urgent SMS the same statement counts each
  * message toward its number's daily cap (bulk checks the cap before counting, urgent never waits for it):
  * one round trip less on the path a warning takes to the provider. Counted per number, so two warnings to
  * one number in a batch add two.
@@ -277,7 +281,8 @@ async function claim(deps: SendDeps, ids: string[], now: Date): Promise<Map<stri
     deps.db,
     sql`with c as (
           update sms_messages
-          set lease_until = now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS})
+          set lease_until = now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS}),
+              lease_holder = ${deps.queue.holder ?? null}
           where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) and ${STILL_QUEUED}
             and (lease_until is null or lease_until < now())
             and (not_before is null or not_before <= ${now.toISOString()}::timestamptz)
@@ -317,6 +322,7 @@ function toMessage(r: Record<string, unknown>): Message {
     providerMessageId: (r.provider_message_id as string | null) ?? null,
     attempts: Number(r.attempts),
     leaseUntil: date(r.lease_until),
+    leaseHolder: (r.lease_holder as string | null) ?? null,
     lastError: (r.last_error as string | null) ?? null,
     createdAt: date(r.created_at) as Date,
     submittedAt: date(r.submitted_at),

@@ -193,7 +193,10 @@ describe("repeated failed logins", () => {
       expect((await loginRequest(ctx, "miaogong", "nope", otherProcess)).status).toBe(401);
 
     expect((await loginRequest(ctx, "miaogong", ctx.fixture.password)).status).toBe(429);
-    const [row] = await ctx.deps.db.select().from(loginThrottle);
+    const [row] = await ctx.deps.db
+      .select()
+      .from(loginThrottle)
+      .where(eq(loginThrottle.key, "user:miaogong"));
     expect(row?.failures).toBe(5);
   });
 

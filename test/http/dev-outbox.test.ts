@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { devOutbox, smsEvents, smsMessages } from "../../schema";
@@ -35,8 +37,12 @@ async function pushedAlert(ctx: TestContext, overrides: Record<string, unknown> 
   return alertId;
 }
 
+/** What @hono/node-server hands the app for a request whose peer is `address`. */
+const peer = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
+
+/** The outbox as `curl localhost:3000/...` on the machine running `npm start` reads it. */
 async function getOutbox(ctx: TestContext, query = "") {
-  return ctx.app.request(`/v1/dev/outbox${query}`);
+  return ctx.app.request(`/v1/dev/outbox${query}`, {}, peer("127.0.0.1"));
 }
 
 async function outbox(ctx: TestContext, query = ""): Promise<OutboxMessage[]> {
@@ -178,6 +184,74 @@ describe("GET /v1/dev/outbox", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("application/problem+json");
     expect(await res.text()).not.toContain("msg_row");
+  });
+
+  describe("access", () => {
+    it("answers a caller on this machine without credentials while the server listens on loopback", async () => {
+      const ctx = await createTestContext();
+      await outboxRows(ctx, 1);
+
+      for (const address of ["127.0.0.1", "::1", "::ffff:127.0.0.1"]) {
+        const res = await ctx.app.request("/v1/dev/outbox", {}, peer(address));
+        expect(res.status, address).toBe(200);
+      }
+    });
+
+    it.each([
+      ["a caller on the network", {}, peer("192.168.1.20")],
+      ["a caller whose address is unknown", {}, undefined],
+      [
+        "a loopback caller while the server listens on every interface",
+        { HOST: "0.0.0.0" },
+        peer("127.0.0.1"),
+      ],
+    ])("refuses %s without an admin's session, showing no message", async (_name, env, bindings) => {
+      const ctx = await createTestContext({ env });
+      await outboxRows(ctx, 1);
+
+      const res = await ctx.app.request("/v1/dev/outbox", {}, bindings);
+
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      const text = await res.text();
+      expect(text).toContain("UNAUTHENTICATED");
+      expect(text).not.toContain("msg_row");
+    });
+
+    it("lets an admin read it from the network (bearer token or console cookie), and no one else", async () => {
+      const ctx = await createTestContext({ env: { HOST: "0.0.0.0" } });
+      await outboxRows(ctx, 1);
+      const from = peer("192.168.1.20");
+      const as = async (username: string, how: "bearer" | "cookie" = "bearer") => {
+        const token = await ctx.login(username);
+        const headers: Record<string, string> =
+          how === "bearer" ? { authorization: `Bearer ${token}` } : { cookie: `af_session=${token}` };
+        return ctx.app.request("/v1/dev/outbox", { headers }, from);
+      };
+
+      expect((await as("admin")).status).toBe(200);
+      expect((await as("admin", "cookie")).status).toBe(200);
+      for (const username of ["miaogong", "supervisor"]) {
+        const res = await as(username);
+        expect(res.status, username).toBe(403);
+        expect(await res.text()).not.toContain("msg_row");
+      }
+    });
+
+    it("serves a real loopback connection without credentials (the README's curl, npm run demo:warning)", async () => {
+      const ctx = await createTestContext();
+      await outboxRows(ctx, 1);
+      const server = serve({ fetch: ctx.app.fetch, port: 0, hostname: "127.0.0.1" });
+      await new Promise((resolve) => server.once("listening", resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const res = await fetch(`http://127.0.0.1:${port}/v1/dev/outbox`);
+        expect(res.status).toBe(200);
+        expect(await res.text()).toContain("msg_row");
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
   });
 
   describe("simulated delivery receipts", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { auditLog, optOuts } from "../../schema";
 import { optOutKeyword } from "../../src/sms/opt-outs";
 import { createTestContext, type TestContext } from "../support/context";
+import { givenPartnerTexted } from "../support/opt-outs";
 import { aPartner, migrateOnceBeforeAll, signedPost } from "../support/sms";
 
 migrateOnceBeforeAll();
@@ -62,6 +63,7 @@ describe("POST /v1/sms/inbound", () => {
   it("records an opt-out from a partner's forwarded reply, masked, and answers per message", async () => {
     const ctx = await createTestContext();
     const partner = await aPartner(ctx);
+    await givenPartnerTexted(ctx, partner.id, "13800138000");
 
     const res = await inbound(
       ctx,
@@ -92,6 +94,8 @@ describe("POST /v1/sms/inbound", () => {
         source: "inbound",
         keyword: "退订",
         createdBy: partner.id,
+        partnerId: partner.id,
+        stationId: ctx.fixture.ids.station,
       }),
     ]);
   });
@@ -99,6 +103,7 @@ describe("POST /v1/sms/inbound", () => {
   it("accepts the partner's API key instead of a signature, and a repeated opt-out keeps the first", async () => {
     const ctx = await createTestContext();
     const partner = await aPartner(ctx);
+    await givenPartnerTexted(ctx, partner.id, "13800138000", "attached");
     const post = (text: string) =>
       ctx.app.request("/v1/sms/inbound", {
         method: "POST",

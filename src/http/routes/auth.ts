@@ -5,6 +5,7 @@ import { changeOwnPassword } from "../../auth/password-change";
 import { login, logout, SESSION_COOKIE } from "../../auth/sessions";
 import type { Deps } from "../../deps";
 import { requireOfficer, sessionToken } from "../auth";
+import { clientAddress } from "../client-address";
 import type { AppEnv } from "../env";
 import { validationHook } from "../validation";
 
@@ -13,7 +14,7 @@ const loginRoute = createRoute({
   path: "/v1/auth/login",
   summary: "Log in as an officer",
   description:
-    "Answers a bearer token for API clients and sets the same session as an HttpOnly, SameSite=Strict cookie `af_session` for the console. After repeated failures for a username, further tries are refused with 429 and Retry-After for a doubling time.",
+    "Answers a bearer token for API clients and sets the same session as an HttpOnly, SameSite=Strict cookie `af_session` for the console. Failed logins are counted per username and per client address; past the limit, further tries are refused with 429 and Retry-After for a doubling time (seconds to minutes). A username's block does not apply to an address that has not been failing.",
   request: {
     body: {
       required: true,
@@ -40,7 +41,7 @@ const loginRoute = createRoute({
       },
     },
     401: { description: "Wrong username or password" },
-    429: { description: "Too many failed logins for this username; see Retry-After" },
+    429: { description: "Too many failed logins for this username or from this address; see Retry-After" },
   },
 });
 
@@ -88,7 +89,10 @@ export function authRoutes(deps: Deps) {
   app.use("/v1/auth/password", requireOfficer(deps, { passwordChange: true }));
   return app
     .openapi(loginRoute, async (c) => {
-      const session = await login(deps, c.req.valid("json"));
+      const session = await login(deps, {
+        ...c.req.valid("json"),
+        clientAddress: clientAddress(c, deps.config.TRUSTED_PROXIES),
+      });
       // Strict: the console is same-origin, so the cookie need never ride on a request another site starts.
       setCookie(c, SESSION_COOKIE, session.token, {
         httpOnly: true,
@@ -107,12 +111,15 @@ export function authRoutes(deps: Deps) {
       );
     })
     .openapi(passwordRoute, async (c) => {
-      await changeOwnPassword(deps, c.get("principal"), sessionToken(c) as string, c.req.valid("json"));
+      await changeOwnPassword(deps, c.get("principal"), sessionToken(c) as string, {
+        ...c.req.valid("json"),
+        clientAddress: clientAddress(c, deps.config.TRUSTED_PROXIES),
+      });
       c.get("log").info({ officerId: c.get("principal").officerId }, "officer changed their password");
       return c.body(null, 204);
     })
     .openapi(logoutRoute, async (c) => {
-      const token = sessionToken(c);
+      const token = sessionToken(c, { cookieForChanges: true });
       if (token) await logout(deps, token);
       deleteCookie(c, SESSION_COOKIE, { path: "/", secure: !deps.config.local });
       return c.body(null, 204);

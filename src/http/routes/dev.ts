@@ -1,14 +1,23 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, type SQL } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
 import { devOutbox, SMS_PURPOSES } from "../../../schema";
+import { authenticate } from "../../auth/sessions";
 import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import { sessionToken } from "../auth";
 import type { AppEnv } from "../env";
+import { isLoopback, peerAddress } from "../loopback";
+import { security } from "../openapi";
 import { validationHook } from "../validation";
 
 const outboxRoute = createRoute({
   method: "get",
   path: "/v1/dev/outbox",
   summary: "What phones would have received (local mode only)",
+  description:
+    "SMS bodies carry victims' addresses: open only to a caller on this machine while the server listens on loopback (the local default); otherwise an admin's session.",
+  security,
   request: {
     query: z.object({
       alertId: z.string().optional(),
@@ -42,9 +51,31 @@ const outboxRoute = createRoute({
   },
 });
 
+/**
+ * Who may read the outbox. Without credentials only a caller on this machine, and only while the server
+ * listens on loopback: bound to every interface, a loopback peer may be a proxy forwarding anyone, so
+ * then (and for any other caller) it takes an admin's session, as every other view of SMS content does.
+ */
+const outboxAccess = (deps: Pick<Deps, "db" | "clock" | "config">) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    if (isLoopback(deps.config.HOST) && isLoopback(peerAddress(c))) return next();
+    const token = sessionToken(c);
+    const principal = token ? await authenticate(deps, token) : undefined;
+    if (!principal) {
+      throw new AppError(
+        "UNAUTHENTICATED",
+        "the development outbox answers this machine while the server listens on loopback; otherwise log in as an admin and send Authorization: Bearer <token>",
+      );
+    }
+    if (principal.role !== "admin") throw new AppError("FORBIDDEN", "admins only");
+    await next();
+  });
+
 /** Mounted only in local mode: in production the path does not exist (404). */
 export function devRoutes(deps: Deps) {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(outboxRoute, async (c) => {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("/v1/dev/*", outboxAccess(deps));
+  return app.openapi(outboxRoute, async (c) => {
     const { alertId, purpose, limit } = c.req.valid("query");
     const filters: SQL[] = [];
     if (alertId) filters.push(eq(devOutbox.alertId, alertId));

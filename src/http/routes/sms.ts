@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { bearerToken } from "../../partners/auth";
-import { addOptOut, listOptOuts, recordInbound, removeOptOut } from "../../sms/opt-outs";
+import { addOptOut, type InboundSource, listOptOuts, recordInbound, removeOptOut } from "../../sms/opt-outs";
 import { partnerQuotas } from "../../sms/quotas";
 import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../../sms/webhook-auth";
 import { requireOfficer } from "../auth";
@@ -29,7 +29,7 @@ const OptOutSchema = z.object({
 const listRoute = createRoute({
   method: "get",
   path: "/v1/sms/opt-outs",
-  summary: "Numbers that opted out of reminders, newest first (admins)",
+  summary: "Numbers that opted out of reminders, recorded at the admin's station, newest first (admins)",
   security: [{ bearer: [] }],
   request: {
     query: z.object({
@@ -94,7 +94,7 @@ const removeRoute = createRoute({
     204: { description: "Removed" },
     401: { description: "Not logged in" },
     403: { description: "Not an admin" },
-    404: { description: "No such opt-out" },
+    404: { description: "No such opt-out at the admin's station" },
   },
 });
 
@@ -139,7 +139,7 @@ export function smsRoutes(deps: Deps) {
     summary:
       "Replies from phones (上行短信), forwarded by a partner or our SMS provider; opt-out keywords recorded",
     description:
-      "A partner sends X-Partner-Id and either Authorization: Bearer <API key> or an X-Signature made with its webhook secret; our provider signs with SMS_INBOUND_SECRET. R, T, TD, 退订 and STOP (any case, full- or half-width, with spaces and punctuation around) opt the sender out of reminders; other texts are acknowledged and dropped.",
+      "A partner sends X-Partner-Id and either Authorization: Bearer <API key> or an X-Signature made with its webhook secret; our provider signs with SMS_INBOUND_SECRET. R, T, TD, 退订 and STOP (any case, full- or half-width, with spaces and punctuation around) opt the sender out of reminders; other texts are acknowledged and dropped. A partner may opt out only numbers it has texted (a reminder sent for it or attached to its SMS): any other number refuses the batch with 403 NOT_YOUR_RECIPIENT naming messages[i].from, whether or not the number is known.",
     request: {
       headers: z.object({ "x-partner-id": z.string().optional(), "x-signature": z.string().optional() }),
       body: { content: { "application/json": { schema: InboundSchema } } },
@@ -164,23 +164,27 @@ export function smsRoutes(deps: Deps) {
       },
       400: { description: "Malformed body" },
       401: { description: "Unknown partner, API key or signature" },
+      403: {
+        description:
+          "NOT_YOUR_RECIPIENT: an opt-out for a number this partner has not texted; nothing in the batch was recorded",
+      },
     },
   });
 
   app.post("/v1/sms/inbound", async (c) => {
     const { raw, value } = await readJsonBody(c);
     const partnerId = c.req.header("x-partner-id");
-    let source: string;
+    let source: InboundSource;
     if (partnerId) {
       const partner = await authenticatePartnerWebhook(deps, partnerId, {
         apiKey: bearerToken(c.req.header("authorization")),
         signature: c.req.header("x-signature"),
         rawBody: raw,
       });
-      source = partner.partnerId;
+      source = { kind: "partner", partnerId: partner.partnerId, stationId: partner.stationId };
     } else {
       authenticateProviderWebhook(deps, c.req.header("x-signature"), raw);
-      source = "provider";
+      source = { kind: "provider" };
     }
     const parsed = InboundSchema.safeParse(value);
     if (!parsed.success) {
@@ -192,7 +196,14 @@ export function smsRoutes(deps: Deps) {
     }
     const results = await recordInbound(deps, source, parsed.data.messages);
     const optOuts = results.filter((r) => r.optOut).length;
-    c.get("log").info({ source, messages: results.length, optOuts }, "inbound sms received");
+    c.get("log").info(
+      {
+        source: source.kind === "partner" ? source.partnerId : "provider",
+        messages: results.length,
+        optOuts,
+      },
+      "inbound sms received",
+    );
     return c.json({ results }, 200);
   });
 
