@@ -8,6 +8,7 @@ import type { Deps } from "../deps";
 import type { FieldError } from "../errors";
 import { newId } from "../ids";
 import { normalizePhone } from "../privacy/phone";
+import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
 import {
   type CaseFacts,
@@ -65,6 +66,12 @@ export async function ingestWarnings(
     const parsed = WarningInputSchema.safeParse(item);
     if (!parsed.success) {
       results[index] = { index, status: "rejected", errors: fieldErrors(parsed.error) };
+      return;
+    }
+    // Only this warning is refused: text PostgreSQL cannot store would otherwise fail the whole batch's insert.
+    const unstorable = unstorableText(parsed.data);
+    if (unstorable.length > 0) {
+      results[index] = { index, status: "rejected", errors: unstorable };
       return;
     }
     const phone = normalizePhone(parsed.data.subject.phone);

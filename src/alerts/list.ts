@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, isNull, lt, or, type SQL, sql } from "drizzle-or
 import { type AlertStage, alerts, type RiskLevel } from "../../schema";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
-import { decodeCursor, encodeCursor } from "../pagination";
+import { decodeCursor, encodeCursor, isCursorTime } from "../pagination";
 import { maskedSubject } from "../privacy/subject";
 
 export interface AlertListQuery {
@@ -31,7 +31,7 @@ const readCursor = (v: unknown): ListCursor | undefined => {
   const { d, id } = v as { d?: unknown; id?: unknown };
   if (typeof id !== "string") return undefined;
   if (d === null) return { d, id };
-  if (typeof d === "string" && CURSOR_TIME.test(d) && !Number.isNaN(Date.parse(d))) return { d, id };
+  if (typeof d === "string" && CURSOR_TIME.test(d) && isCursorTime(d)) return { d, id };
   return undefined;
 };
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FRAUD_TYPES, RISK_LEVELS, WARNING_TYPES } from "../../schema";
+import { timestampWithOffset } from "../timestamps";
 
 /**
  * One warning as a feed sends it. Unknown fields are ignored (feeds add fields without asking);
@@ -36,7 +37,7 @@ export const WarningInputSchema = z.object({
     .array(z.object({ kind: z.string().trim().min(1).max(32), value: z.string().trim().min(1).max(256) }))
     .max(50)
     .default([]),
-  detectedAt: z.iso.datetime({ offset: true }).describe("When the platform detected it, with offset"),
+  detectedAt: timestampWithOffset().describe("When the platform detected it, with offset"),
   amountAtRisk: z.number().int().min(0).max(1e13).optional().describe("Amount at risk in fen"),
 });
 

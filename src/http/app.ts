@@ -6,10 +6,13 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { consoleRoutes } from "../console/routes";
 import type { Deps } from "../deps";
 import { newId } from "../ids";
+import { bodyGuard } from "./body-guard";
+import { noStoreByDefault } from "./cache";
 import { jsonBodiesOnly } from "./content-type";
 import { docsPage } from "./docs";
 import type { AppEnv } from "./env";
 import { cookieReadsOnly } from "./openapi";
+import { parameterGuard } from "./param-guard";
 import { handleError, problem } from "./problem";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
@@ -49,6 +52,10 @@ export function createApp(deps: Deps) {
       "request",
     );
   });
+  app.use(noStoreByDefault());
+  // Every parameter and body is checked here, before any route authenticates or validates it.
+  app.use(parameterGuard());
+  app.use(bodyGuard());
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PARCEL_EVENT_KINDS } from "../../schema";
+import { timestampWithOffset } from "../timestamps";
 
 /**
  * One parcel event as a partner reports it. Unknown fields are ignored (partners add fields without asking);
@@ -25,7 +26,7 @@ export const ParcelEventInputSchema = z.object({
       .regex(/^\d{2,12}$/, "must be an administrative division code (digits)")
       .describe("Where the parcel is delivered or picked up, e.g. 652301105201"),
   }),
-  occurredAt: z.iso.datetime({ offset: true }).describe("When the event happened, with offset"),
+  occurredAt: timestampWithOffset().describe("When the event happened, with offset"),
   pickupPoint: z.string().trim().min(1).max(100).optional().describe("The pickup point (驿站) name"),
 });
 

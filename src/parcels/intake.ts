@@ -9,6 +9,7 @@ import { newId } from "../ids";
 import type { PartnerPrincipal } from "../partners/auth";
 import { normalizePhone } from "../privacy/phone";
 import { queueSms } from "../sms/queue-sms";
+import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
 import { type ActiveCampaign, type Decision, decideReminder } from "./decide";
 import { type ParcelEventInput, ParcelEventInputSchema } from "./event-input";
@@ -71,6 +72,12 @@ export async function receiveParcelEvents(
         message: i.message,
       }));
       results[index] = { index, status: "rejected", errors };
+      return;
+    }
+    // Only this event is refused: text PostgreSQL cannot store would otherwise fail the whole batch's insert.
+    const unstorable = unstorableText(parsed.data);
+    if (unstorable.length > 0) {
+      results[index] = { index, status: "rejected", errors: unstorable };
       return;
     }
     const phone = normalizePhone(parsed.data.recipientPhone);

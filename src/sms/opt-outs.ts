@@ -4,7 +4,7 @@ import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { decodeCursor, encodeCursor } from "../pagination";
+import { decodeCursor, encodeCursor, isCursorTime } from "../pagination";
 import { maskPhone, normalizePhone } from "../privacy/phone";
 
 /**
@@ -254,9 +254,7 @@ export async function listOptOuts(
   if (query.cursor) {
     const c = decodeCursor(query.cursor, (v) => {
       const o = v as { at?: unknown; id?: unknown };
-      return typeof o?.at === "string" && typeof o.id === "string" && !Number.isNaN(Date.parse(o.at))
-        ? { at: o.at, id: o.id }
-        : undefined;
+      return isCursorTime(o?.at) && typeof o.id === "string" ? { at: o.at, id: o.id } : undefined;
     });
     filters.push(sql`(${at}, ${optOuts.recipientHash}) < (${c.at}::timestamptz, ${c.id})`);
   }

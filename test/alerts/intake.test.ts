@@ -122,12 +122,19 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
     });
   });
 
-  it("rejects a NUL character with 400 naming the body, not a 500", async () => {
+  it("rejects only the warning with a NUL character, naming its field, not the batch and not with a 500", async () => {
     const ctx = await createTestContext();
-    const res = await ctx.postWarnings({ warnings: [aWarning({ area: { address: "庙工村\u0000七组" } })] });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { code: string }).code).toBe("VALIDATION_FAILED");
-    expect(await countRows(ctx)).toEqual({ warnings: 0, alerts: 0, jobs: 0 });
+    const res = await ctx.postWarnings({
+      warnings: [
+        aWarning({ area: { address: "庙工村\u0000七组" } }),
+        aWarning({ subject: { phone: "+86 139 0013 9000" } }),
+      ],
+    });
+    expect(res.status).toBe(202);
+    const { results } = (await res.json()) as Results;
+    expect(results.map((r) => r.status)).toEqual(["rejected", "accepted"]);
+    expect(results[0]?.errors?.map((e) => e.path)).toEqual(["area.address"]);
+    expect(await countRows(ctx)).toEqual({ warnings: 1, alerts: 1, jobs: 1 });
   });
 
   it("rejects a body over 1 MiB with 413", async () => {

@@ -6,6 +6,7 @@ import { type ActionResult, acknowledgeAlert, logContactAttempt, recordOutcome }
 import { alertView, getAlertView } from "../../alerts/view";
 import { isFinalOutcome } from "../../alerts/workflow";
 import type { Deps } from "../../deps";
+import { timestampWithOffset } from "../../timestamps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { security } from "../openapi";
@@ -49,8 +50,8 @@ const ListQuerySchema = z.object({
     .optional()
     .openapi({ description: "true: only alerts past their deadline" }),
   postId: z.string().optional(),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "receivedAt at or after" }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "receivedAt before" }),
+  from: timestampWithOffset().optional().openapi({ description: "receivedAt at or after" }),
+  to: timestampWithOffset().optional().openapi({ description: "receivedAt before" }),
   cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

@@ -12,7 +12,7 @@ import {
 import { checkTemplate, MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { json, security } from "../openapi";
+import { changes, json, security } from "../openapi";
 import { validationHook } from "../validation";
 
 const params = z.object({ id: z.string().regex(/^cmp_/, "a campaign id starts with cmp_") });
@@ -120,14 +120,16 @@ const updateCampaignRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({
-            name: fields.name.optional(),
-            areaPrefixes: fields.areaPrefixes.optional(),
-            startsOn: fields.startsOn.optional(),
-            endsOn: fields.endsOn.optional(),
-            priority: fields.priority.optional(),
-            disabled: z.boolean().optional(),
-          }),
+          schema: changes(
+            z.object({
+              name: fields.name.optional(),
+              areaPrefixes: fields.areaPrefixes.optional(),
+              startsOn: fields.startsOn.optional(),
+              endsOn: fields.endsOn.optional(),
+              priority: fields.priority.optional(),
+              disabled: z.boolean().optional(),
+            }),
+          ),
         },
       },
     },

@@ -1,5 +1,4 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { bearerToken } from "../../partners/auth";
@@ -55,52 +54,43 @@ export function deliveryReceiptRoutes(deps: Deps) {
     },
   });
 
-  app.post(
-    "/v1/partners/:partnerId/delivery-receipts",
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", "body is over 1 MiB; send smaller batches");
-      },
-    }),
-    async (c) => {
-      const { raw, value } = await readJsonBody(c);
-      const partner = await authenticatePartnerWebhook(deps, c.req.param("partnerId"), {
-        apiKey: bearerToken(c.req.header("authorization")),
-        signature: c.req.header("x-signature"),
-        rawBody: raw,
+  app.post("/v1/partners/:partnerId/delivery-receipts", async (c) => {
+    const { raw, value } = await readJsonBody(c);
+    const partner = await authenticatePartnerWebhook(deps, c.req.param("partnerId"), {
+      apiKey: bearerToken(c.req.header("authorization")),
+      signature: c.req.header("x-signature"),
+      rawBody: raw,
+    });
+    if (partner.channel !== "partner_http") {
+      throw new AppError(
+        "CONFLICT",
+        "this partner's SMS are not sent through its own API; there is nothing to receipt",
+      );
+    }
+    const batch = BatchSchema.safeParse(value);
+    if (!batch.success) {
+      throw new AppError(
+        "VALIDATION_FAILED",
+        "the body must be { receipts: [1..1000 items] }",
+        zodFieldErrors(batch.error),
+      );
+    }
+    const channel = partnerChannelName(partner.partnerId);
+    const results = [];
+    for (const [index, r] of batch.data.receipts.entries()) {
+      const outcome = await applyReceipt(deps.db, {
+        channel,
+        providerMessageId: r.providerMessageId,
+        messageId: r.clientReference,
+        status: r.status,
+        detail: r.detail,
       });
-      if (partner.channel !== "partner_http") {
-        throw new AppError(
-          "CONFLICT",
-          "this partner's SMS are not sent through its own API; there is nothing to receipt",
-        );
-      }
-      const batch = BatchSchema.safeParse(value);
-      if (!batch.success) {
-        throw new AppError(
-          "VALIDATION_FAILED",
-          "the body must be { receipts: [1..1000 items] }",
-          zodFieldErrors(batch.error),
-        );
-      }
-      const channel = partnerChannelName(partner.partnerId);
-      const results = [];
-      for (const [index, r] of batch.data.receipts.entries()) {
-        const outcome = await applyReceipt(deps.db, {
-          channel,
-          providerMessageId: r.providerMessageId,
-          messageId: r.clientReference,
-          status: r.status,
-          detail: r.detail,
-        });
-        results.push({ index, outcome });
-      }
-      const counts: Record<string, number> = {};
-      for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
-      c.get("log").info({ partnerId: partner.partnerId, ...counts }, "delivery receipts received");
-      return c.json({ results }, 200);
-    },
-  );
+      results.push({ index, outcome });
+    }
+    const counts: Record<string, number> = {};
+    for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+    c.get("log").info({ partnerId: partner.partnerId, ...counts }, "delivery receipts received");
+    return c.json({ results }, 200);
+  });
   return app;
 }

@@ -9,7 +9,7 @@ import {
 } from "../../feeds/admin";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { json, security } from "../openapi";
+import { changes, json, security } from "../openapi";
 import { validationHook } from "../validation";
 
 const params = z.object({ id: z.string().regex(/^src_/, "a feed source id starts with src_") });
@@ -88,10 +88,12 @@ const configureRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({
-            name: settings.name.optional(),
-            callbackUrl: settings.callbackUrl.optional(),
-          }),
+          schema: changes(
+            z.object({
+              name: settings.name.optional(),
+              callbackUrl: settings.callbackUrl.optional(),
+            }),
+          ),
         },
       },
     },

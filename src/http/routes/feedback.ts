@@ -130,7 +130,13 @@ export function feedbackRoutes(deps: Deps) {
   });
 
   app.get("/v1/feeds/:sourceId/feedback", async (c) => {
-    const source = await authenticateFeed(deps, c.req.param("sourceId"), c.req.header("x-signature"), "");
+    const source = await authenticateFeed(
+      deps,
+      c.req.param("sourceId"),
+      c.req.header("x-signature"),
+      "",
+      c.get("log"),
+    );
     const query = PullQuerySchema.safeParse(c.req.query());
     if (!query.success) {
       throw new AppError("VALIDATION_FAILED", "the query is not valid", zodFieldErrors(query.error));

@@ -1,5 +1,4 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { ingestWarnings } from "../../alerts/intake";
 import { WarningBatchSchema, WarningInputSchema } from "../../alerts/warning-input";
 import type { Deps } from "../../deps";
@@ -8,8 +7,6 @@ import { authenticateFeed } from "../../feeds/sources";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
 import { zodFieldErrors } from "../problem";
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 const IntakeResultSchema = z.object({
   index: z.number().int(),
@@ -50,31 +47,28 @@ export function feedRoutes(deps: Deps) {
     },
   });
 
-  app.post(
-    "/v1/feeds/:sourceId/warnings",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", "body is over 1 MiB; send smaller batches");
-      },
-    }),
-    async (c) => {
-      const { raw, value } = await readJsonBody(c);
-      const source = await authenticateFeed(deps, c.req.param("sourceId"), c.req.header("x-signature"), raw);
-      const batch = WarningBatchSchema.safeParse(value);
-      if (!batch.success) {
-        throw new AppError(
-          "VALIDATION_FAILED",
-          "the body must be { warnings: [1..1000 items] }",
-          zodFieldErrors(batch.error),
-        );
-      }
-      const results = await ingestWarnings(deps, source, batch.data.warnings, c.get("requestId"));
-      const counts = { accepted: 0, duplicate: 0, rejected: 0 };
-      for (const r of results) counts[r.status]++;
-      c.get("log").info({ sourceId: source.id, ...counts }, "warnings received");
-      return c.json({ results }, 202);
-    },
-  );
+  app.post("/v1/feeds/:sourceId/warnings", async (c) => {
+    const { raw, value } = await readJsonBody(c);
+    const source = await authenticateFeed(
+      deps,
+      c.req.param("sourceId"),
+      c.req.header("x-signature"),
+      raw,
+      c.get("log"),
+    );
+    const batch = WarningBatchSchema.safeParse(value);
+    if (!batch.success) {
+      throw new AppError(
+        "VALIDATION_FAILED",
+        "the body must be { warnings: [1..1000 items] }",
+        zodFieldErrors(batch.error),
+      );
+    }
+    const results = await ingestWarnings(deps, source, batch.data.warnings, c.get("requestId"));
+    const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const r of results) counts[r.status]++;
+    c.get("log").info({ sourceId: source.id, ...counts }, "warnings received");
+    return c.json({ results }, 202);
+  });
   return app;
 }

@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { IDEMPOTENCY_KEY_PATTERN, requestDigest } from "../../idempotency";
@@ -12,7 +11,6 @@ import { readJsonBody } from "../json-body";
 import { zodFieldErrors } from "../problem";
 import { validationHook } from "../validation";
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
 
 const ResultSchema = z
@@ -130,45 +128,36 @@ export function parcelEventRoutes(deps: Deps) {
   app.use("/v1/partners/:partnerId/parcel-events", requirePartner(deps));
   app.use("/v1/partners/:partnerId/parcel-events/:waybillNo", requirePartner(deps));
 
-  app.post(
-    "/v1/partners/:partnerId/parcel-events",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", "body is over 1 MiB; send smaller batches");
-      },
-    }),
-    async (c) => {
-      const partner = c.get("partner");
-      const key = c.req.header("idempotency-key");
-      if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-        throw new AppError("VALIDATION_FAILED", "the Idempotency-Key header is not valid", [
-          { path: "Idempotency-Key", message: "1 to 255 printable ASCII characters" },
-        ]);
-      }
-      const { raw, value } = await readJsonBody(c);
-      const batch = ParcelEventBatchSchema.safeParse(value);
-      if (!batch.success) {
-        throw new AppError(
-          "VALIDATION_FAILED",
-          "the body must be { events: [1..1000 items] }",
-          zodFieldErrors(batch.error),
-        );
-      }
-      const answer = await receiveParcelEvents(deps, partner, batch.data.events, {
-        idempotency: key ? { scope: partner.partnerId, key, requestHash: requestDigest(raw) } : undefined,
-        traceId: c.get("requestId"),
-      });
-      const counts: Record<string, number> = {};
-      for (const r of answer.body.results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-      c.get("log").info(
-        { partnerId: partner.partnerId, replayed: answer.replayed, ...counts },
-        "parcel events",
+  app.post("/v1/partners/:partnerId/parcel-events", async (c) => {
+    const partner = c.get("partner");
+    const key = c.req.header("idempotency-key");
+    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new AppError("VALIDATION_FAILED", "the Idempotency-Key header is not valid", [
+        { path: "Idempotency-Key", message: "1 to 255 printable ASCII characters" },
+      ]);
+    }
+    const { raw, value } = await readJsonBody(c);
+    const batch = ParcelEventBatchSchema.safeParse(value);
+    if (!batch.success) {
+      throw new AppError(
+        "VALIDATION_FAILED",
+        "the body must be { events: [1..1000 items] }",
+        zodFieldErrors(batch.error),
       );
-      if (answer.replayed) c.header("Idempotent-Replayed", "true");
-      return c.json(answer.body, answer.status as 200);
-    },
-  );
+    }
+    const answer = await receiveParcelEvents(deps, partner, batch.data.events, {
+      idempotency: key ? { scope: partner.partnerId, key, requestHash: requestDigest(raw) } : undefined,
+      traceId: c.get("requestId"),
+    });
+    const counts: Record<string, number> = {};
+    for (const r of answer.body.results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    c.get("log").info(
+      { partnerId: partner.partnerId, replayed: answer.replayed, ...counts },
+      "parcel events",
+    );
+    if (answer.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(answer.body, answer.status as 200);
+  });
 
   return app.openapi(getWaybillRoute, async (c) => {
     const { waybillNo } = c.req.valid("param");

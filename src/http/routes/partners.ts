@@ -14,7 +14,7 @@ import {
 } from "../../partners/admin";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { json, security } from "../openapi";
+import { changes, json, security } from "../openapi";
 import { validationHook } from "../validation";
 
 const params = z.object({ id: z.string().regex(/^par_/, "a partner id starts with par_") });
@@ -116,13 +116,15 @@ const configureRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({
-            name: settings.name.optional(),
-            channel: settings.channel.optional(),
-            partsPerSecond: settings.partsPerSecond.optional(),
-            dailyQuota: settings.dailyQuota.optional(),
-            smsApi: settings.smsApi.optional(),
-          }),
+          schema: changes(
+            z.object({
+              name: settings.name.optional(),
+              channel: settings.channel.optional(),
+              partsPerSecond: settings.partsPerSecond.optional(),
+              dailyQuota: settings.dailyQuota.optional(),
+              smsApi: settings.smsApi.optional(),
+            }),
+          ),
         },
       },
     },

@@ -5,6 +5,7 @@ import type { Principal } from "../../auth/sessions";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { alertsReport, alertsReportCsv } from "../../reports/alerts";
+import { isTimestamp } from "../../timestamps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { validationHook } from "../validation";
@@ -29,7 +30,7 @@ function parseInstant(text: string): Date | null {
     if (utc.getUTCFullYear() !== y || utc.getUTCMonth() !== m - 1 || utc.getUTCDate() !== d) return null;
     return new Date(utc.getTime() - 8 * 3600_000);
   }
-  if (!DATE_TIME.test(text)) return null;
+  if (!DATE_TIME.test(text) || !isTimestamp(text)) return null;
   const at = new Date(text);
   return Number.isNaN(at.getTime()) ? null : at;
 }

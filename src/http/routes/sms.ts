@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { bearerToken } from "../../partners/auth";
@@ -61,6 +60,7 @@ const addRoute = createRoute({
   security: [{ bearer: [] }],
   request: {
     body: {
+      required: true,
       content: {
         "application/json": {
           schema: z.object({ phone: z.string().min(1).max(40), reason: z.string().max(500).optional() }),
@@ -171,50 +171,41 @@ export function smsRoutes(deps: Deps) {
     },
   });
 
-  app.post(
-    "/v1/sms/inbound",
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", "body is over 1 MiB; send smaller batches");
-      },
-    }),
-    async (c) => {
-      const { raw, value } = await readJsonBody(c);
-      const partnerId = c.req.header("x-partner-id");
-      let source: InboundSource;
-      if (partnerId) {
-        const partner = await authenticatePartnerWebhook(deps, partnerId, {
-          apiKey: bearerToken(c.req.header("authorization")),
-          signature: c.req.header("x-signature"),
-          rawBody: raw,
-        });
-        source = { kind: "partner", partnerId: partner.partnerId, stationId: partner.stationId };
-      } else {
-        authenticateProviderWebhook(deps, c.req.header("x-signature"), raw);
-        source = { kind: "provider" };
-      }
-      const parsed = InboundSchema.safeParse(value);
-      if (!parsed.success) {
-        throw new AppError(
-          "VALIDATION_FAILED",
-          "the body must be { messages: [1..1000 items] }",
-          zodFieldErrors(parsed.error),
-        );
-      }
-      const results = await recordInbound(deps, source, parsed.data.messages);
-      const optOuts = results.filter((r) => r.optOut).length;
-      c.get("log").info(
-        {
-          source: source.kind === "partner" ? source.partnerId : "provider",
-          messages: results.length,
-          optOuts,
-        },
-        "inbound sms received",
+  app.post("/v1/sms/inbound", async (c) => {
+    const { raw, value } = await readJsonBody(c);
+    const partnerId = c.req.header("x-partner-id");
+    let source: InboundSource;
+    if (partnerId) {
+      const partner = await authenticatePartnerWebhook(deps, partnerId, {
+        apiKey: bearerToken(c.req.header("authorization")),
+        signature: c.req.header("x-signature"),
+        rawBody: raw,
+      });
+      source = { kind: "partner", partnerId: partner.partnerId, stationId: partner.stationId };
+    } else {
+      authenticateProviderWebhook(deps, c.req.header("x-signature"), raw);
+      source = { kind: "provider" };
+    }
+    const parsed = InboundSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new AppError(
+        "VALIDATION_FAILED",
+        "the body must be { messages: [1..1000 items] }",
+        zodFieldErrors(parsed.error),
       );
-      return c.json({ results }, 200);
-    },
-  );
+    }
+    const results = await recordInbound(deps, source, parsed.data.messages);
+    const optOuts = results.filter((r) => r.optOut).length;
+    c.get("log").info(
+      {
+        source: source.kind === "partner" ? source.partnerId : "provider",
+        messages: results.length,
+        optOuts,
+      },
+      "inbound sms received",
+    );
+    return c.json({ results }, 200);
+  });
 
   app.use("/v1/sms/opt-outs", requireOfficer(deps));
   app.use("/v1/sms/opt-outs/*", requireOfficer(deps));
