@@ -8,7 +8,7 @@ import { hashApiKey, newApiKey } from "../../src/partners/keys";
 import { queueSms, type SmsToQueue } from "../../src/sms/queue-sms";
 import type { SmsApiInput } from "../../src/sms/sms-api";
 import type { TestContext } from "./context";
-import { freshDatabase } from "./db";
+import { warmDatabase } from "./db";
 
 /** The simulated domestic gateway and partner APIs the SMS tests talk to (msw answers for them). */
 export const GATEWAY_URL = "https://sms-gateway.test/v1/send";
@@ -148,7 +148,5 @@ export function signedPost(
  * timeout is longer) rather than inside the first test.
  */
 export function migrateOnceBeforeAll(): void {
-  beforeAll(async () => {
-    await freshDatabase();
-  }, 120_000);
+  beforeAll(warmDatabase, 120_000);
 }
