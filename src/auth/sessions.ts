@@ -4,7 +4,7 @@ import { officers, sessions } from "../../schema";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { DUMMY_HASH, verifyPassword } from "./passwords";
+import { dummyHash, verifyPassword } from "./passwords";
 import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from "./throttle";
 
 export interface Principal {
@@ -27,7 +27,10 @@ export async function login(
 ): Promise<{ token: string; expiresAt: Date; passwordChangeRequired: boolean }> {
   await assertNotThrottled(deps, input.username);
   const [officer] = await deps.db.select().from(officers).where(eq(officers.username, input.username));
-  const passwordOk = await verifyPassword(input.password, officer?.passwordHash ?? DUMMY_HASH);
+  const passwordOk = await verifyPassword(
+    input.password,
+    officer?.passwordHash ?? (await dummyHash(deps.config.PASSWORD_HASH_COST)),
+  );
   const refusedDemo = officer?.demo && deps.config.NODE_ENV === "production";
   if (!officer || !passwordOk || officer.disabledAt || refusedDemo) {
     await recordLoginFailure(deps, input.username);
