@@ -108,10 +108,24 @@ class ResetPlan {
 
 const CAN_DISABLE_TRIGGERS = "select rolsuper as ok from pg_roles where rolname = current_user";
 
-async function pgliteSlot(index: number): Promise<Slot> {
+/** The first slot's files right after migrating: later slots load them instead of migrating again. */
+let pristine: Promise<Blob | File> | undefined;
+
+async function migratedPglite(): Promise<PGlite> {
+  if (pristine) return PGlite.create({ loadDataDir: await pristine });
   const lite = await PGlite.create();
-  const bootstrap = await openDatabase({ pglite: lite });
-  await migrateDatabase(bootstrap);
+  await migrateDatabase(await openDatabase({ pglite: lite }));
+  const dump = lite.dumpDataDir("none");
+  pristine = dump;
+  dump.catch(() => {
+    if (pristine === dump) pristine = undefined;
+  });
+  await dump;
+  return lite;
+}
+
+async function pgliteSlot(index: number): Promise<Slot> {
+  const lite = await migratedPglite();
   const targets = (await lite.query<{ kind: string; name: string; start: number | null }>(RESET_TARGETS))
     .rows;
   const superuser = (await lite.query<{ ok: boolean }>(CAN_DISABLE_TRIGGERS)).rows[0]?.ok === true;
