@@ -7,8 +7,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import { busiestSecond } from "../../bench/busiest-second";
 import { queryRows } from "../../src/db/client";
 import { countSegments } from "../../src/sms/segments";
-import { createTestContext, TEST_KEYS, type TestContext } from "../support/context";
-import { aPartner, gatewayApi, migrateOnceBeforeAll, queueTestSms } from "../support/sms";
+import { createTestContext, TEST_KEYS } from "../support/context";
+import {
+  aPartner,
+  dropRateGrantLogs,
+  gatewayApi,
+  logRateGrants,
+  migrateOnceBeforeAll,
+  queueTestSms,
+} from "../support/sms";
+
+afterEach(dropRateGrantLogs);
 
 migrateOnceBeforeAll();
 
@@ -91,60 +100,6 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
-/**
- * Every grant the limiter makes, by the database's clock: a trigger on rate_limits (this test's own
- * database; removed afterwards) logs each TAT advance with the time it was made. The limiter promises its
- * rate for grants; arrivals at the gateway come later by the send jitter and by however long a busy machine
- * keeps a process or this one from running, so windows over arrivals could exceed the rate with the limiter
- * right. Windows over grants cannot.
- */
-async function logGrants(ctx: TestContext): Promise<{ grants(key: string, rate: number): Promise<Grant[]> }> {
-  await ctx.deps.db.execute(
-    sql.raw(`
-    create table test_grants (at timestamptz not null, key text not null, old_tat timestamptz not null,
-                              new_tat timestamptz not null);
-    create function test_log_grant() returns trigger language plpgsql as $$
-    begin
-      insert into test_grants values (clock_timestamp(), new.key, old.tat, new.tat);
-      return new;
-    end $$;
-    create trigger test_log_grant after update on rate_limits for each row
-      when (new.tat is distinct from old.tat) execute function test_log_grant();`),
-  );
-  dropGrantLog = async () => {
-    await ctx.deps.db.execute(
-      sql.raw(`drop trigger if exists test_log_grant on rate_limits;
-               drop function if exists test_log_grant(); drop table if exists test_grants;`),
-    );
-  };
-  return {
-    async grants(key, rate) {
-      const rows = await queryRows<{ at: number; advance: number }>(
-        ctx.deps.db,
-        sql`select extract(epoch from at)::float8 * 1000 as at,
-                   extract(epoch from new_tat - greatest(old_tat, at))::float8 as advance
-            from test_grants where key = ${key} order by at`,
-      );
-      // The log's time is a moment after the grant's, so the advance it sees is at most the true one:
-      // rounding it never counts more parts than were granted (a slow moment can make it count fewer).
-      return rows.map((r) => ({
-        at: Number(r.at),
-        parts: Math.max(1, Math.round(Number(r.advance) * rate)),
-      }));
-    },
-  };
-}
-
-interface Grant {
-  at: number;
-  parts: number;
-}
-let dropGrantLog: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await dropGrantLog?.().catch(() => {});
-  dropGrantLog = undefined;
-});
-
 describe("the shared limiter across processes", () => {
   // PGlite is an in-process database that other processes cannot open: this file runs only on PostgreSQL
   // (vitest.config.ts).
@@ -166,7 +121,7 @@ describe("the shared limiter across processes", () => {
     });
     const a = await aPartner(ctx, { partsPerSecond: PARTNER.rate });
     const b = await aPartner(ctx, { partsPerSecond: PARTNER.rate });
-    const log = await logGrants(ctx);
+    const log = await logRateGrants(ctx);
 
     await Promise.all(
       Array.from({ length: WORKERS }, (_, i) =>
