@@ -17,7 +17,7 @@ import {
   tokenFor,
   type WrongCaller,
 } from "../support/access";
-import { givenPushedAlert, type Problem, send } from "../support/alerts";
+import { type AnAlert, anAlert, type Problem, send } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
@@ -80,8 +80,8 @@ async function rowCount(
   return row?.n ?? 0;
 }
 
-async function acknowledged(ctx: TestContext, overrides: Record<string, unknown> = {}, caller = "miaogong") {
-  const id = await givenPushedAlert(ctx, overrides);
+async function acknowledged(ctx: TestContext, overrides: AnAlert = {}, caller = "miaogong") {
+  const id = await anAlert(ctx, overrides);
   await ok(await act(ctx, caller, id, "acknowledge"));
   return id;
 }
@@ -90,7 +90,7 @@ describe("POST /v1/alerts/{id}/acknowledge", () => {
   it("claims a pushed alert for the officer and puts who and when on the timeline", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    const id = await givenPushedAlert(ctx, { riskLevel: "high" });
+    const id = await anAlert(ctx, { riskLevel: "high" });
     const receivedAt = clock.now();
     const at = clock.advanceMinutes(2);
 
@@ -144,7 +144,7 @@ describe("POST /v1/alerts/{id}/acknowledge", () => {
 
   it("rejects the wrong caller", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     await expectRejectsTheWrongCaller(
       ctx,
       { method: "POST", path: `/v1/alerts/${id}/acknowledge` },
@@ -189,7 +189,7 @@ describe("POST /v1/alerts/{id}/attempts", () => {
 
   it("answers 409 INVALID_TRANSITION before the alert is acknowledged, and stores nothing", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
 
     const body = await problem(
       await act(ctx, "miaogong", id, "attempts", { channel: "sms", reached: true }),
@@ -476,7 +476,7 @@ describe("POST /v1/alerts/{id}/reveal-phone", () => {
   it("returns the full number and records who, when and why in the audit log and on the timeline", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     const at = clock.advanceMinutes(1);
 
     const res = await act(ctx, "miaogong", id, "reveal-phone", { reason: "回拨核实" });
@@ -507,7 +507,7 @@ describe("POST /v1/alerts/{id}/reveal-phone", () => {
   ])("rejects %s", (_name, body, path) => {
     it("with 400 and reveals nothing", async () => {
       const ctx = await createTestContext();
-      const id = await givenPushedAlert(ctx);
+      const id = await anAlert(ctx);
 
       const res = await act(ctx, "miaogong", id, "reveal-phone", body);
 
@@ -520,7 +520,7 @@ describe("POST /v1/alerts/{id}/reveal-phone", () => {
 
   it("rejects the wrong caller and audits nothing", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     await expectRejectsTheWrongCaller(
       ctx,
       { method: "POST", path: `/v1/alerts/${id}/reveal-phone`, body: { reason: "curious" } },
@@ -544,7 +544,7 @@ describe("GET /v1/alerts/{id}", () => {
 
   it("rejects the wrong caller", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     await expectRejectsTheWrongCaller(
       ctx,
       { method: "GET", path: `/v1/alerts/${id}` },
