@@ -231,7 +231,7 @@ describe("repeat warnings for one subject", () => {
   });
 });
 
-describe("officer notifications", () => {
+describe("officer notification bundling", () => {
   it("sends one SMS when two flushes for one officer run at once", async () => {
     const ctx = await createTestContext();
     await alertsFor(ctx, {}, {}, {});
@@ -254,24 +254,26 @@ describe("officer notifications", () => {
   });
 });
 
-describe("push", () => {
-  it("creates one set of SMS when two consumers push the same alert at once", async () => {
-    const ctx = await createTestContext();
-    await anOfficer(ctx, "off_miaogong_2");
-    const alertId = await intake(ctx);
+describe("alert push (快推)", () => {
+  describe("idempotency", () => {
+    it("creates one set of SMS when two consumers push the same alert at once", async () => {
+      const ctx = await createTestContext();
+      await anOfficer(ctx, "off_miaogong_2");
+      const alertId = await intake(ctx);
 
-    await Promise.all([
-      pushAlert(ctx.deps, alertId, ctx.deps.log),
-      pushAlert(ctx.deps, alertId, ctx.deps.log),
-      pushAlert(ctx.deps, alertId, ctx.deps.log),
-    ]);
-    await ctx.drain();
+      await Promise.all([
+        pushAlert(ctx.deps, alertId, ctx.deps.log),
+        pushAlert(ctx.deps, alertId, ctx.deps.log),
+        pushAlert(ctx.deps, alertId, ctx.deps.log),
+      ]);
+      await ctx.drain();
 
-    const counts = await countsByRecipient(ctx.deps, alertId);
-    expect(counts.size).toBe(3);
-    expect([...counts.values()]).toEqual([1, 1, 1]);
-    expect(await outboxFor(ctx.deps, alertId)).toHaveLength(3);
-    const sendJobs = await ctx.deps.db.select().from(jobs);
-    expect(sendJobs).toEqual([]);
+      const counts = await countsByRecipient(ctx.deps, alertId);
+      expect(counts.size).toBe(3);
+      expect([...counts.values()]).toEqual([1, 1, 1]);
+      expect(await outboxFor(ctx.deps, alertId)).toHaveLength(3);
+      const sendJobs = await ctx.deps.db.select().from(jobs);
+      expect(sendJobs).toEqual([]);
+    });
   });
 });

@@ -22,7 +22,7 @@ async function deferredAtNight(phones: string[]) {
   return { ctx, partner, events };
 }
 
-describe("deferred reminders released at opening time", () => {
+describe("releasing reminders deferred by quiet hours", () => {
   it("sends each deferred reminder once when two runs race and when the tick is redelivered", async () => {
     const { ctx } = await deferredAtNight(["13800138001", "13800138002", "13800138003", "13800138004"]);
     ctx.clock.set(OPENING);

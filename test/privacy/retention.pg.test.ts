@@ -39,7 +39,7 @@ async function givenClosedAlert(ctx: TestContext): Promise<string> {
   return id;
 }
 
-describe("retention purge", () => {
+describe("retention purge (PII_RETENTION_DAYS)", () => {
   it("does each purge once when two sweeps run at once: they split the work, and a later one finds nothing", async () => {
     const { ctx, clock, sweep } = await retentionContext();
     const ids = [await givenClosedAlert(ctx), await givenClosedAlert(ctx), await givenClosedAlert(ctx)];
