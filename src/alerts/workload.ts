@@ -13,7 +13,8 @@ export async function workloadByPost(deps: Pick<Deps, "db" | "clock">, principal
       postId: posts.id,
       name: posts.name,
       open: sql<number>`count(${alerts.id})::int`,
-      overdue: sql<number>`count(${alerts.id}) filter (where ${alerts.deadlineAt} < ${now})::int`,
+      // An ISO string, cast: postgres.js cannot bind a Date in a raw fragment (PGlite can, which hid this).
+      overdue: sql<number>`count(${alerts.id}) filter (where ${alerts.deadlineAt} < ${now.toISOString()}::timestamptz)::int`,
       escalated: sql<number>`count(${alerts.id}) filter (where ${alerts.escalated})::int`,
     })
     .from(posts)
