@@ -97,11 +97,12 @@ describe("two lanes", () => {
     try {
       await urgentTrickle(ctx, arrivals);
 
-      // Flood: 15 seconds of bulk at the provider's rate, for a partner whose own rate does not bind.
+      // Flood: 30 seconds of bulk at the provider's rate, for a partner whose own rate does not bind: enough
+      // that more than five seconds' worth is still waiting after the loaded trickle on a slow machine.
       const partner = await aPartner(ctx, { partsPerSecond: 1000 });
       const bulk = await queueTestSms(
         ctx,
-        Array.from({ length: RATE * 15 }, (_, i) => ({
+        Array.from({ length: RATE * 30 }, (_, i) => ({
           to: `+861370000${String(i).padStart(4, "0")}`,
           partnerId: partner.id,
         })),
