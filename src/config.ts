@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
+import { PRODUCTION_HASH_COST } from "./auth/passwords";
 import { parseCaps, parseSendingHours } from "./parcels/policy";
 import { perChannelNumber } from "./sms/settings";
 import { SmsApiSchema } from "./sms/sms-api";
@@ -27,6 +28,11 @@ const ConfigSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATA_DIR: z.string().default(".data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * Officer password hashing cost, log2 of scrypt's N (src/auth/passwords.ts). Below the production value
+   * only with NODE_ENV=test, where a login must not cost a tenth of a second of CPU.
+   */
+  PASSWORD_HASH_COST: z.coerce.number().int().min(1).max(20).default(PRODUCTION_HASH_COST),
   /** AES-256-GCM key for personal fields (subject phones, names) and stored feed secrets. */
   PII_ENCRYPTION_KEY: base64Key.optional(),
   /** HMAC key for look-up hashes of phone numbers; separate from the encryption key so one leak is not both. */
@@ -268,6 +274,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const config = parsed.data;
+  if (config.PASSWORD_HASH_COST < PRODUCTION_HASH_COST && config.NODE_ENV !== "test") {
+    throw new ConfigError(
+      `invalid configuration: PASSWORD_HASH_COST: below ${PRODUCTION_HASH_COST} only with NODE_ENV=test`,
+    );
+  }
   if (config.NODE_ENV === "production") {
     for (const key of ["DATABASE_URL", "PII_ENCRYPTION_KEY", "PII_HASH_KEY"] as const) {
       if (!config[key]) throw new ConfigError(`invalid configuration: ${key}: required in production`);

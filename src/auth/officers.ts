@@ -11,7 +11,7 @@ import { hashPassword } from "./passwords";
 import { endSessionsOf, type Principal } from "./sessions";
 
 type OfficerRow = typeof officers.$inferSelect;
-type AdminDeps = Pick<Deps, "db" | "clock" | "pii">;
+type AdminDeps = Pick<Deps, "db" | "clock" | "pii" | "config">;
 
 export const OFFICER_ROLES = ["officer", "supervisor", "admin"] as const;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -63,7 +63,7 @@ export async function createOfficer(deps: AdminDeps, principal: Principal, input
     ]);
   }
   const password = input.password ?? generatePassword();
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, deps.config.PASSWORD_HASH_COST);
   const now = deps.clock.now();
   const officer = await deps.db.transaction(async (tx) => {
     if (input.postId) {
@@ -173,7 +173,7 @@ export async function disableOfficer(deps: AdminDeps, principal: Principal, offi
 export async function resetOfficerPassword(deps: AdminDeps, principal: Principal, officerId: string) {
   assertAdmin(principal);
   const password = generatePassword();
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, deps.config.PASSWORD_HASH_COST);
   await deps.db.transaction(async (tx) => {
     const officer = await lockOfficer(tx, principal, officerId);
     await tx

@@ -40,7 +40,7 @@ export async function changeOwnPassword(
       { path: "newPassword", message: "contains the username" },
     ]);
   }
-  const passwordHash = await hashPassword(input.newPassword);
+  const passwordHash = await hashPassword(input.newPassword, deps.config.PASSWORD_HASH_COST);
   await deps.db.transaction(async (tx) => {
     await tx
       .update(officers)

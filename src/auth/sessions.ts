@@ -4,7 +4,7 @@ import { officers, sessions } from "../../schema";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { DUMMY_HASH, verifyPassword } from "./passwords";
+import { dummyHash, verifyPassword } from "./passwords";
 import { beginLoginAttempt, loginSucceeded } from "./throttle";
 
 export interface Principal {
@@ -31,7 +31,10 @@ export async function login(
 ): Promise<{ token: string; expiresAt: Date; passwordChangeRequired: boolean }> {
   const attempt = await beginLoginAttempt(deps, input);
   const [officer] = await deps.db.select().from(officers).where(eq(officers.username, input.username));
-  const passwordOk = await verifyPassword(input.password, officer?.passwordHash ?? DUMMY_HASH);
+  const passwordOk = await verifyPassword(
+    input.password,
+    officer?.passwordHash ?? (await dummyHash(deps.config.PASSWORD_HASH_COST)),
+  );
   const refusedDemo = officer?.demo && deps.config.NODE_ENV === "production";
   // A failure was counted when the attempt began; only a success has anything to undo.
   if (!officer || !passwordOk || officer.disabledAt || refusedDemo) {

@@ -65,7 +65,7 @@ const DEMO_TEMPLATES = [
  * demo and refused in production.
  */
 export async function seedDemo(
-  deps: Pick<Deps, "db" | "pii" | "clock">,
+  deps: Pick<Deps, "db" | "pii" | "clock" | "config">,
   baseUrl: string,
 ): Promise<DemoCredentials> {
   const stationId = newId("station");
@@ -134,7 +134,7 @@ export async function seedDemo(
         role: person.role,
         phoneEnc: person.phone ? deps.pii.encrypt(person.phone) : null,
         phoneHash: person.phone ? deps.pii.hash(person.phone) : null,
-        passwordHash: await hashPassword(password),
+        passwordHash: await hashPassword(password, deps.config.PASSWORD_HASH_COST),
         demo: true,
       });
     }

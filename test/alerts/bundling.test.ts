@@ -1,7 +1,6 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { jobs, officerNotices, officers, smsMessages } from "../../schema";
-import { notifyOfficer } from "../../src/alerts/officer-notify";
 import { messageHandler } from "../../src/consumers";
 import { runBatch } from "../../src/queue/batch";
 import { QUEUES, type QueueName } from "../../src/topology";
@@ -209,27 +208,6 @@ describe("officer notification bundling", () => {
     await ctx.drain();
 
     expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(1);
-  });
-
-  it("sends one SMS when two flushes for one officer run at once", async () => {
-    const ctx = await createTestContext();
-    await alertsFor(ctx, {}, {}, {});
-    await drainQueues(ctx, ["alert-push"]);
-
-    await Promise.all([
-      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
-      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
-      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
-    ]);
-    await ctx.drain();
-
-    const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
-    expect(sent.map((s) => s.body)).toEqual(["【昌吉公安】您有3条新预警：高风险3，请立即登录签收。"]);
-    const notices = await ctx.deps.db
-      .select()
-      .from(officerNotices)
-      .where(eq(officerNotices.officerId, "off_miaogong"));
-    expect(notices.map((n) => n.messageId)).toEqual([sent[0]?.id, sent[0]?.id, sent[0]?.id]);
   });
 
   it("does not text an officer who went off duty before the flush, and keeps the notice", async () => {

@@ -1,16 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { and, count, eq, inArray } from "drizzle-orm";
-import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
 import { alerts, devOutbox, jobs, smsMessages } from "../../schema";
 import { openDatabase } from "../../src/db/client";
 import { signPayload } from "../../src/feeds/signature";
-import { TEST_DB } from "../support/db";
+import { emptyPostgresDatabase, TEST_DB } from "../support/db";
 import { aWarning } from "../support/fixture";
 
 /**
@@ -61,25 +59,10 @@ async function freshStore(): Promise<Store> {
   const dataDir = mkdtempSync(join(tmpdir(), "af-durability-"));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   if (TEST_DB !== "postgres") return { dataDir };
-  const adminUrl = process.env.DATABASE_URL as string;
-  const name = `af_dur_${randomBytes(5).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  cleanups.push(async () => {
-    const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    try {
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-    } finally {
-      await sql.end();
-    }
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { dataDir, databaseUrl: url.toString() };
+  // Named as the run's databases are, so the run's teardown drops it even if this test dies first.
+  const database = await emptyPostgresDatabase("durability");
+  cleanups.push(database.drop);
+  return { dataDir, databaseUrl: database.url };
 }
 
 /** Spawns the local runtime and resolves once it logs that it is running, with the port it took. */

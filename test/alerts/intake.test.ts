@@ -189,19 +189,4 @@ describe("POST /v1/feeds/{sourceId}/warnings", () => {
       expect(res.status).toBe(202);
     });
   });
-
-  it("accepts the same externalId from two concurrent batches exactly once", async () => {
-    const ctx = await createTestContext();
-    const shared = aWarning();
-    const [a, b] = await Promise.all([
-      ctx.postWarnings({ warnings: [shared, aWarning({ subject: { phone: "+86 139 0013 9001" } })] }),
-      ctx.postWarnings({ warnings: [shared, aWarning({ subject: { phone: "+86 139 0013 9002" } })] }),
-    ]);
-    const statuses = [...((await a.json()) as Results).results, ...((await b.json()) as Results).results]
-      .filter((r) => r.index === 0)
-      .map((r) => r.status)
-      .sort();
-    expect(statuses).toEqual(["accepted", "duplicate"]);
-    expect(await countRows(ctx)).toEqual({ warnings: 3, alerts: 3, jobs: 3 });
-  });
 });

@@ -2,7 +2,6 @@ import { and, eq, sql } from "drizzle-orm";
 import { SegmentedMessage } from "sms-segments-calculator";
 import { describe, expect, it } from "vitest";
 import { alerts, devOutbox, jobs, jurisdictionRules, officers, smsEvents, smsMessages } from "../../schema";
-import { pushAlert } from "../../src/alerts/push";
 import { messageHandler } from "../../src/consumers";
 import { runBatch } from "../../src/queue/batch";
 import { type SmsChannel, SmsSendError, type SmsSendRequest } from "../../src/sms/channel";
@@ -342,26 +341,6 @@ describe("alert push (快推)", () => {
       expect(counts.get(`victim_warning ${SUBJECT}`)).toBe(1);
       expect(await outboxFor(ctx.deps, alertId)).toHaveLength(outboxBefore.length);
       expect((await alertRow(ctx.deps, alertId)).pushedAt).toEqual(before.pushedAt);
-    });
-
-    it("creates one set of SMS when two consumers push the same alert at once", async () => {
-      const ctx = await createTestContext();
-      await anOfficer(ctx, "off_miaogong_2");
-      const alertId = await intake(ctx);
-
-      await Promise.all([
-        pushAlert(ctx.deps, alertId, ctx.deps.log),
-        pushAlert(ctx.deps, alertId, ctx.deps.log),
-        pushAlert(ctx.deps, alertId, ctx.deps.log),
-      ]);
-      await ctx.drain();
-
-      const counts = await countsByRecipient(ctx.deps, alertId);
-      expect(counts.size).toBe(3);
-      expect([...counts.values()]).toEqual([1, 1, 1]);
-      expect(await outboxFor(ctx.deps, alertId)).toHaveLength(3);
-      const sendJobs = await ctx.deps.db.select().from(jobs);
-      expect(sendJobs).toEqual([]);
     });
 
     it("sends nothing new when sms.send is redelivered after the message was submitted", async () => {

@@ -13,26 +13,30 @@ import { startLocalRuntime } from "../../src/local/runtime";
 import type { DemoCredentials } from "../../src/local/seed";
 import { createLog } from "../../src/log";
 import { launchBrowser } from "../support/browser";
-import { TEST_DB } from "../support/db";
+import { emptyPostgresDatabase, TEST_DB } from "../support/db";
 
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
 const axeSource = readFileSync(join(import.meta.dirname, "../../node_modules/axe-core/axe.min.js"), "utf8");
 
 /**
- * The console in a real browser against the whole local runtime (API, workers, PGlite), as an officer uses it.
- * Runs in the PGlite project only: the database paths are proven elsewhere on both databases.
+ * The console in a real browser against the whole local runtime (API, workers and database), as an officer
+ * uses it: on PGlite under a temporary data directory, and in the PostgreSQL projects on an empty database
+ * of its own that the runtime migrates and seeds, as `npm start` with DATABASE_URL does.
  */
-describe.runIf(TEST_DB === "pglite")("officer console in a browser", () => {
+describe(`officer console in a browser (${TEST_DB})`, () => {
   let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
   let credentials: DemoCredentials;
   let browser: Browser;
   let dataDir: string;
   let receiver: Server;
+  let database: Awaited<ReturnType<typeof emptyPostgresDatabase>> | undefined;
   const callbacks: { eventId: string; outcome: string }[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "af-console-"));
+    if (TEST_DB === "postgres") database = await emptyPostgresDatabase("console");
     const config = loadConfig({
+      ...(database ? { DATABASE_URL: database.url } : {}),
       NODE_ENV: "development",
       PORT: "0",
       DATA_DIR: dataDir,
@@ -67,6 +71,7 @@ describe.runIf(TEST_DB === "pglite")("officer console in a browser", () => {
     await runtime?.stop();
     await new Promise((resolve) => receiver?.close(resolve));
     await rm(dataDir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   const officer = (username: string) => {
@@ -175,6 +180,24 @@ describe.runIf(TEST_DB === "pglite")("officer console in a browser", () => {
 
   it("does not show one post's alert to an officer of another post", async () => {
     const alertId = await postWarning({ area: { address: "三工镇庙工村一组" } });
+    // Routed and pushed first: before that no post's officer sees it, and "not shown" would prove nothing.
+    await expect
+      .poll(
+        async () => {
+          const [alert] = await runtime.deps.db.select().from(alerts).where(eq(alerts.id, alertId));
+          return alert?.stage;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe("pushed");
+    // The control: its own post's officer sees it, in the queue and on its page.
+    const own = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ownPage = await own.newPage();
+    await logIn(ownPage, "officer.miaogong");
+    await ownPage.locator(`[data-alert-id="${alertId}"]`).waitFor({ timeout: 15_000 });
+    expect((await ownPage.goto(`${runtime.baseUrl}/console/alerts/${alertId}`))?.status()).toBe(200);
+    await own.close();
+
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await logIn(page, "officer.ergong");

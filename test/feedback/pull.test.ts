@@ -1,15 +1,12 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { alerts, feedSources, warnings } from "../../schema";
-import { queryRows } from "../../src/db/client";
-import { createFeedbackEvents } from "../../src/feedback/create";
+import { feedSources, warnings } from "../../schema";
 import { signPayload } from "../../src/feeds/signature";
 import { newId } from "../../src/ids";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { TEST_DB } from "../support/db";
 import {
   alertRow,
   CALLBACK_URL,
@@ -187,56 +184,6 @@ describe("GET /v1/feeds/{sourceId}/feedback", () => {
     const problem = (await res.json()) as { code: string; errors: { path: string }[] };
     expect(problem.code).toBe("VALIDATION_FAILED");
     expect(problem.errors.map((e) => e.path)).toContain(field);
-  });
-
-  describe.runIf(TEST_DB === "postgres")("with outcomes committing out of seq order", () => {
-    it("waits for the earlier outcome instead of skipping past it", async () => {
-      const { ctx, clock } = await setup();
-      const early = await givenPushedAlert(ctx);
-      const late = await givenPushedAlert(ctx);
-      const close = async (
-        tx: Parameters<Parameters<typeof ctx.deps.db.transaction>[0]>[0],
-        alertId: string,
-      ) => {
-        const [row] = await tx
-          .update(alerts)
-          .set({ stage: "verified", outcome: "not_fraud", verifiedAt: clock.now() })
-          .where(and(eq(alerts.id, alertId), eq(alerts.stage, "pushed")))
-          .returning();
-        await createFeedbackEvents(tx, () => {}, row as typeof alerts.$inferSelect, clock.now());
-      };
-
-      // Outcome A takes the lower seq and stays open; outcome B takes the next seq and commits first.
-      let releaseA: () => void = () => {};
-      const aHoldsSeq = new Promise<void>((resolveHeld) => {
-        const gate = new Promise<void>((resolve) => {
-          releaseA = resolve;
-        });
-        void ctx.deps.db.transaction(async (tx) => {
-          await close(tx, early);
-          resolveHeld();
-          await gate;
-        });
-      });
-      await aHoldsSeq;
-      await ctx.deps.db.transaction((tx) => close(tx, late));
-
-      const pulled = Promise.resolve(pull(ctx, clock));
-      const settledEarly = await Promise.race([
-        pulled.then(() => true),
-        new Promise((r) => setTimeout(() => r(false), 300)),
-      ]);
-      expect(settledEarly).toBe(false);
-      releaseA();
-
-      const page = (await (await pulled).json()) as Page;
-      expect(page.events.map((e) => e.alertId)).toEqual([early, late]);
-      const delivered = await queryRows<{ n: number }>(
-        ctx.deps.db,
-        sql`select count(*)::int as n from feedback_events where status = 'delivered'`,
-      );
-      expect(delivered[0]?.n).toBe(2);
-    });
   });
 
   it("keeps events of sources with a callback URL listed for reconciliation, without marking them", async () => {

@@ -1,7 +1,7 @@
 import { and, count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
-  alertEvents,
+  type alertEvents,
   alerts,
   auditLog,
   contactAttempts,
@@ -17,7 +17,7 @@ import {
   tokenFor,
   type WrongCaller,
 } from "../support/access";
-import { givenPushedAlert, type Problem, send } from "../support/alerts";
+import { type AnAlert, anAlert, type Problem, send } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
@@ -80,8 +80,8 @@ async function rowCount(
   return row?.n ?? 0;
 }
 
-async function acknowledged(ctx: TestContext, overrides: Record<string, unknown> = {}, caller = "miaogong") {
-  const id = await givenPushedAlert(ctx, overrides);
+async function acknowledged(ctx: TestContext, overrides: AnAlert = {}, caller = "miaogong") {
+  const id = await anAlert(ctx, overrides);
   await ok(await act(ctx, caller, id, "acknowledge"));
   return id;
 }
@@ -90,7 +90,7 @@ describe("POST /v1/alerts/{id}/acknowledge", () => {
   it("claims a pushed alert for the officer and puts who and when on the timeline", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    const id = await givenPushedAlert(ctx, { riskLevel: "high" });
+    const id = await anAlert(ctx, { riskLevel: "high" });
     const receivedAt = clock.now();
     const at = clock.advanceMinutes(2);
 
@@ -144,7 +144,7 @@ describe("POST /v1/alerts/{id}/acknowledge", () => {
 
   it("rejects the wrong caller", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     await expectRejectsTheWrongCaller(
       ctx,
       { method: "POST", path: `/v1/alerts/${id}/acknowledge` },
@@ -189,7 +189,7 @@ describe("POST /v1/alerts/{id}/attempts", () => {
 
   it("answers 409 INVALID_TRANSITION before the alert is acknowledged, and stores nothing", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
 
     const body = await problem(
       await act(ctx, "miaogong", id, "attempts", { channel: "sms", reached: true }),
@@ -460,76 +460,6 @@ describe("POST /v1/alerts/{id}/outcome", () => {
     expect((await alertRow(ctx, id))?.stage).toBe("acknowledged");
   });
 
-  describe("when two officers finish the same alert at once", () => {
-    const finishTogether = async (ctx: TestContext, id: string, expectedVersion?: number) =>
-      Promise.all([
-        act(ctx, "miaogong", id, "outcome", {
-          outcome: "dissuaded",
-          amountProtected: 700,
-          note: "A",
-          expectedVersion,
-        }),
-        act(ctx, "supervisor", id, "outcome", {
-          outcome: "already_defrauded",
-          amountLost: 900,
-          note: "B",
-          expectedVersion,
-        }),
-      ]);
-
-    it("lets one win and answers the other 409 CONFLICT, never a mixed record", async () => {
-      const ctx = await createTestContext();
-      for (let round = 0; round < 3; round++) {
-        const id = await acknowledged(ctx);
-        const version = (await alertRow(ctx, id))?.version as number;
-
-        const responses = await finishTogether(ctx, id, version);
-
-        const statuses = responses.map((r) => r.status).sort();
-        expect(statuses).toEqual([200, 409]);
-        const loser = responses.find((r) => r.status === 409) as Response;
-        expect(((await loser.json()) as Problem).code).toBe("CONFLICT");
-        await expectOneWinner(ctx, id);
-      }
-    });
-
-    it("without expectedVersion still lets exactly one win, with 409 for the other", async () => {
-      const ctx = await createTestContext();
-      for (let round = 0; round < 3; round++) {
-        const id = await acknowledged(ctx);
-
-        const responses = await finishTogether(ctx, id);
-
-        expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
-        const loser = (await (responses.find((r) => r.status === 409) as Response).json()) as Problem;
-        // Losing the race at the update is CONFLICT; starting after the winner committed sees a closed alert.
-        expect(["CONFLICT", "INVALID_TRANSITION"]).toContain(loser.code);
-        await expectOneWinner(ctx, id);
-      }
-    });
-
-    async function expectOneWinner(ctx: TestContext, id: string) {
-      const row = await alertRow(ctx, id);
-      const winners = {
-        off_miaogong: { outcome: "dissuaded", amountProtected: 700, amountLost: null, outcomeNote: "A" },
-        off_supervisor: {
-          outcome: "already_defrauded",
-          amountProtected: null,
-          amountLost: 900,
-          outcomeNote: "B",
-        },
-      } as const;
-      expect(row?.stage).toBe("verified");
-      expect(row).toMatchObject(winners[row?.verifiedBy as keyof typeof winners]);
-      expect(await rowCount(ctx, feedbackEvents, id)).toBe(1);
-      const outcomes = await ctx.deps.db
-        .select()
-        .from(alertEvents)
-        .where(and(eq(alertEvents.alertId, id), eq(alertEvents.kind, "outcome_recorded")));
-      expect(outcomes.map((e) => e.officerId)).toEqual([row?.verifiedBy]);
-    }
-  });
-
   it("rejects the wrong caller", async () => {
     const ctx = await createTestContext();
     const id = await acknowledged(ctx);
@@ -546,7 +476,7 @@ describe("POST /v1/alerts/{id}/reveal-phone", () => {
   it("returns the full number and records who, when and why in the audit log and on the timeline", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     const at = clock.advanceMinutes(1);
 
     const res = await act(ctx, "miaogong", id, "reveal-phone", { reason: "回拨核实" });
@@ -577,7 +507,7 @@ describe("POST /v1/alerts/{id}/reveal-phone", () => {
   ])("rejects %s", (_name, body, path) => {
     it("with 400 and reveals nothing", async () => {
       const ctx = await createTestContext();
-      const id = await givenPushedAlert(ctx);
+      const id = await anAlert(ctx);
 
       const res = await act(ctx, "miaogong", id, "reveal-phone", body);
 
@@ -590,7 +520,7 @@ describe("POST /v1/alerts/{id}/reveal-phone", () => {
 
   it("rejects the wrong caller and audits nothing", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     await expectRejectsTheWrongCaller(
       ctx,
       { method: "POST", path: `/v1/alerts/${id}/reveal-phone`, body: { reason: "curious" } },
@@ -614,7 +544,7 @@ describe("GET /v1/alerts/{id}", () => {
 
   it("rejects the wrong caller", async () => {
     const ctx = await createTestContext();
-    const id = await givenPushedAlert(ctx);
+    const id = await anAlert(ctx);
     await expectRejectsTheWrongCaller(
       ctx,
       { method: "GET", path: `/v1/alerts/${id}` },

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { alertEvents, auditLog } from "../../schema";
 import { writeAudit } from "../../src/audit/log";
 import { expectRejectsTheWrongCaller, NOT_LOGGED_IN, tokenFor } from "../support/access";
-import { givenPushedAlert, type Problem, send } from "../support/alerts";
+import { anAlert, type Problem, send } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 
 interface Entry {
@@ -35,7 +35,7 @@ async function audit(ctx: TestContext, caller: string, query = ""): Promise<Page
 describe("GET /v1/audit", () => {
   it("gives supervisors the station's entries newest first, page by page, and nothing of another station", async () => {
     const ctx = await createTestContext();
-    const alertId = await givenPushedAlert(ctx);
+    const alertId = await anAlert(ctx);
     for (const reason of ["第一次核实", "第二次核实", "第三次核实"]) await reveal(ctx, alertId, reason);
     await writeAudit(ctx.deps.db, {
       stationId: ctx.fixture.ids.otherStation,
@@ -66,7 +66,7 @@ describe("GET /v1/audit", () => {
 
   it("is readable by admins and filters by action, officer and target", async () => {
     const ctx = await createTestContext();
-    const [a, b] = [await givenPushedAlert(ctx), await givenPushedAlert(ctx)];
+    const [a, b] = [await anAlert(ctx), await anAlert(ctx)];
     await reveal(ctx, a, "核实身份");
     const ack = await send(ctx, await tokenFor(ctx, "miaogong"), "POST", `/v1/alerts/${b}/acknowledge`);
     expect(ack.status).toBe(200);
@@ -104,7 +104,7 @@ describe("GET /v1/audit", () => {
 describe("the audit log and alert timelines", () => {
   it("refuse UPDATE and DELETE: what was recorded stays recorded", async () => {
     const ctx = await createTestContext();
-    const alertId = await givenPushedAlert(ctx);
+    const alertId = await anAlert(ctx);
     await reveal(ctx, alertId, "核实");
 
     await expect(ctx.deps.db.update(auditLog).set({ reason: "nothing to see" })).rejects.toThrow();

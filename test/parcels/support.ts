@@ -2,7 +2,7 @@ import { campaigns, campaignTemplates, partnerApiKeys, partners } from "../../sc
 import type { Clock } from "../../src/clock";
 import { hashApiKey } from "../../src/partners/keys";
 import { createTestContext, type TestContext } from "../support/context";
-import { freshDatabase } from "../support/db";
+import { warmDatabase as warmWorkerDatabase } from "../support/db";
 
 /** A clock the test moves by hand; starts at `iso`. */
 export function fakeClock(iso: string): Clock & { set(iso: string): void; advance(ms: number): void } {
@@ -155,5 +155,5 @@ export async function parcelContext(
  * most of a test's timeout; the hook's longer timeout pays for it instead.
  */
 export async function warmDatabase(): Promise<void> {
-  await freshDatabase();
+  await warmWorkerDatabase();
 }

@@ -223,15 +223,16 @@ describe("retention purge (PII_RETENTION_DAYS)", () => {
     expect(again.headers.get("idempotent-replayed")).toBeNull();
   });
 
-  it("does each purge once: a second sweep finds nothing, and two sweeps at once split the work", async () => {
+  // Two sweeps at once splitting the work: retention.pg.test.ts (a race needs two connections).
+  it("does each purge once: a second sweep finds nothing", async () => {
     const { ctx, clock, sweep } = await retentionContext();
     const ids = [await givenClosedAlert(ctx), await givenClosedAlert(ctx), await givenClosedAlert(ctx)];
     clock.advance((RETENTION_DAYS + 1) * DAY);
 
-    const [a, b] = await Promise.all([sweep(), sweep()]);
+    const first = await sweep();
     const again = await sweep();
 
-    expect(a.alertsPurged + b.alertsPurged).toBe(ids.length);
+    expect(first.alertsPurged).toBe(ids.length);
     expect(again).toMatchObject({ alertsPurged: 0, smsPurged: 0, parcelEventsPurged: 0 });
     const [left] = await ctx.deps.db
       .select({ n: count() })

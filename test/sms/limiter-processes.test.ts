@@ -8,8 +8,16 @@ import { busiestSecond } from "../../bench/busiest-second";
 import { queryRows } from "../../src/db/client";
 import { countSegments } from "../../src/sms/segments";
 import { createTestContext, TEST_KEYS } from "../support/context";
-import { TEST_DB } from "../support/db";
-import { aPartner, gatewayApi, migrateOnceBeforeAll, queueTestSms } from "../support/sms";
+import {
+  aPartner,
+  dropRateGrantLogs,
+  gatewayApi,
+  logRateGrants,
+  migrateOnceBeforeAll,
+  queueTestSms,
+} from "../support/sms";
+
+afterEach(dropRateGrantLogs);
 
 migrateOnceBeforeAll();
 
@@ -93,87 +101,89 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
 }
 
 describe("the shared limiter across processes", () => {
-  // PGlite is an in-process database: other processes cannot open it, so this needs PostgreSQL.
-  it.runIf(TEST_DB === "postgres")(
-    "keeps several worker processes within the global and per-partner rates in every one-second window",
-    async () => {
-      const gateway = await recordingGateway();
-      gatewayServer = gateway.server;
-      const limits = {
-        SMS_GLOBAL_PARTS_PER_SECOND: JSON.stringify({ http: GLOBAL.rate }),
-        SMS_GLOBAL_BURST: JSON.stringify({ http: GLOBAL.burst }),
-        // Four processes on a shared 2-core test machine: sends leave up to 100 ms apart from their grants.
-        SMS_SEND_JITTER_MS: "100",
-      };
-      const api = (worker: string) =>
-        JSON.stringify(
-          gatewayApi({ url: gateway.url, auth: { type: "none" }, extra: { worker }, timeoutMs: 5_000 }),
-        );
-      const ctx = await createTestContext({
-        env: { SMS_CHANNEL: "http", SMS_HTTP_API: api("test"), ...limits },
-      });
-      const a = await aPartner(ctx, { partsPerSecond: PARTNER.rate });
-      const b = await aPartner(ctx, { partsPerSecond: PARTNER.rate });
-
-      await Promise.all(
-        Array.from({ length: WORKERS }, (_, i) =>
-          startWorker({
-            NODE_ENV: "test",
-            LOG_LEVEL: "warn",
-            DATABASE_URL: ctx.url as string,
-            PII_ENCRYPTION_KEY: TEST_KEYS.encryptionKey.toString("base64"),
-            PII_HASH_KEY: TEST_KEYS.hashKey.toString("base64"),
-            SMS_CHANNEL: "http",
-            SMS_HTTP_API: api(`w${i}`),
-            ...limits,
-          }),
-        ),
+  // PGlite is an in-process database that other processes cannot open: this file runs only on PostgreSQL
+  // (vitest.config.ts).
+  it("keeps several worker processes within the global and per-partner rates in every one-second window", async () => {
+    const gateway = await recordingGateway();
+    gatewayServer = gateway.server;
+    const limits = {
+      SMS_GLOBAL_PARTS_PER_SECOND: JSON.stringify({ http: GLOBAL.rate }),
+      SMS_GLOBAL_BURST: JSON.stringify({ http: GLOBAL.burst }),
+      // Four processes on a shared 2-core test machine: sends leave up to 100 ms apart from their grants.
+      SMS_SEND_JITTER_MS: "100",
+    };
+    const api = (worker: string) =>
+      JSON.stringify(
+        gatewayApi({ url: gateway.url, auth: { type: "none" }, extra: { worker }, timeoutMs: 5_000 }),
       );
+    const ctx = await createTestContext({
+      env: { SMS_CHANNEL: "http", SMS_HTTP_API: api("test"), ...limits },
+    });
+    const a = await aPartner(ctx, { partsPerSecond: PARTNER.rate });
+    const b = await aPartner(ctx, { partsPerSecond: PARTNER.rate });
+    const log = await logRateGrants(ctx);
 
-      // One in five reminders is long enough to take two parts.
-      const long = `【昌吉公安】${"警惕冒充快递客服以理赔为由索要验证码的诈骗，".repeat(3)}拒收请回复R`;
-      const partnerOf = new Map<string, string>();
-      for (const partner of [a, b]) {
-        const ids = await queueTestSms(
-          ctx,
-          Array.from({ length: PER_PARTNER }, (_, i) => ({
-            to: `+86137${partner === a ? "1" : "2"}000${String(i).padStart(4, "0")}`,
-            partnerId: partner.id,
-            ...(i % 5 === 0 ? { body: long } : {}),
-          })),
-        );
-        for (const id of ids) partnerOf.set(id, partner.id);
-      }
+    await Promise.all(
+      Array.from({ length: WORKERS }, (_, i) =>
+        startWorker({
+          NODE_ENV: "test",
+          LOG_LEVEL: "warn",
+          DATABASE_URL: ctx.url as string,
+          PII_ENCRYPTION_KEY: TEST_KEYS.encryptionKey.toString("base64"),
+          PII_HASH_KEY: TEST_KEYS.hashKey.toString("base64"),
+          SMS_CHANNEL: "http",
+          SMS_HTTP_API: api(`w${i}`),
+          ...limits,
+        }),
+      ),
+    );
 
-      const deadline = performance.now() + 90_000;
-      for (;;) {
-        const [row] = await queryRows<{ left: number }>(
-          ctx.deps.db,
-          sql`select count(*)::int as left from sms_messages where status = 'queued'`,
-        );
-        if (row?.left === 0) break;
-        if (performance.now() > deadline) throw new Error(`${row?.left} SMS still queued after 90 s`);
-        await sleep(200);
-      }
-
-      const { arrivals } = gateway;
-      expect(arrivals).toHaveLength(2 * PER_PARTNER);
-      // Several processes really competed for the same limiter. Not necessarily all three: a process claims
-      // whole queue batches (200 SMS across its loops), so which processes get work is a race.
-      const busyWorkers = Array.from({ length: WORKERS }, (_, i) => `w${i}`).filter(
-        (w) => arrivals.filter((x) => x.worker === w).length > PER_PARTNER / 10,
+    // One in five reminders is long enough to take two parts.
+    const long = `【昌吉公安】${"警惕冒充快递客服以理赔为由索要验证码的诈骗，".repeat(3)}拒收请回复R`;
+    const partnerOf = new Map<string, string>();
+    for (const partner of [a, b]) {
+      const ids = await queueTestSms(
+        ctx,
+        Array.from({ length: PER_PARTNER }, (_, i) => ({
+          to: `+86137${partner === a ? "1" : "2"}000${String(i).padStart(4, "0")}`,
+          partnerId: partner.id,
+          ...(i % 5 === 0 ? { body: long } : {}),
+        })),
       );
-      expect(busyWorkers.length).toBeGreaterThanOrEqual(2);
-      const busiest = busiestSecond(arrivals).parts;
-      expect(busiest).toBeLessThanOrEqual(GLOBAL.rate + GLOBAL.burst);
-      for (const partner of [a, b]) {
-        const mine = arrivals.filter((x) => partnerOf.get(x.outId) === partner.id);
-        expect(busiestSecond(mine).parts).toBeLessThanOrEqual(PARTNER.rate + PARTNER.burst);
-      }
-      // And the limit was reached, so holding it meant something. (The sustained rate is the benchmark's
-      // business, bench/sms.ts: on a shared test machine it says more about the machine than the limiter.)
-      expect(busiest).toBeGreaterThanOrEqual(0.8 * GLOBAL.rate);
-    },
-    150_000,
-  );
+      for (const id of ids) partnerOf.set(id, partner.id);
+    }
+
+    const deadline = performance.now() + 90_000;
+    for (;;) {
+      const [row] = await queryRows<{ left: number }>(
+        ctx.deps.db,
+        sql`select count(*)::int as left from sms_messages where status = 'queued'`,
+      );
+      if (row?.left === 0) break;
+      if (performance.now() > deadline) throw new Error(`${row?.left} SMS still queued after 90 s`);
+      await sleep(200);
+    }
+
+    const { arrivals } = gateway;
+    expect(arrivals).toHaveLength(2 * PER_PARTNER);
+    // Several processes really competed for the same limiter. Not necessarily all three: a process claims
+    // whole queue batches (200 SMS across its loops), so which processes get work is a race.
+    const busyWorkers = Array.from({ length: WORKERS }, (_, i) => `w${i}`).filter(
+      (w) => arrivals.filter((x) => x.worker === w).length > PER_PARTNER / 10,
+    );
+    expect(busyWorkers.length).toBeGreaterThanOrEqual(2);
+    // Every SMS that arrived was granted once by the one limiter all the processes share.
+    const global = await log.grants("ch:http", GLOBAL.rate);
+    expect(global).toHaveLength(arrivals.length);
+    const busiest = busiestSecond(global).parts;
+    expect(busiest).toBeLessThanOrEqual(GLOBAL.rate + GLOBAL.burst);
+    for (const partner of [a, b]) {
+      const mine = await log.grants(`par:${partner.id}`, PARTNER.rate);
+      expect(mine).toHaveLength(PER_PARTNER);
+      expect(busiestSecond(mine).parts).toBeLessThanOrEqual(PARTNER.rate + PARTNER.burst);
+    }
+    // And the limit was reached, so holding it meant something. (The sustained rate is the benchmark's
+    // business, bench/sms.ts: on a shared test machine it says more about the machine than the limiter.)
+    expect(busiest).toBeGreaterThanOrEqual(0.8 * GLOBAL.rate);
+  }, 150_000);
 });

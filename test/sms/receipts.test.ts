@@ -4,7 +4,6 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pendingReceipts, smsEvents, smsMessages } from "../../schema";
-import { queryRows } from "../../src/db/client";
 import { expireStaleSms } from "../../src/sms/expiry";
 import { applyReceipt } from "../../src/sms/receipts";
 import {
@@ -14,7 +13,6 @@ import {
 } from "../../src/sms/sns-delivery-log";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { TEST_DB } from "../support/db";
 import {
   aPartner,
   history,
@@ -58,21 +56,6 @@ function partnerApiAnswering(answer: (ref: string) => Promise<Response> | Respon
     }),
   );
   return seen;
-}
-
-/** Until the engine's submit write on sms_messages is waiting for a row lock in this test's database. */
-async function submitWriteWaitingForRow(ctx: TestContext): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const [row] = await queryRows<{ waiting: number }>(
-      ctx.deps.db,
-      sql`select count(*)::int as waiting from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'
-            and query like '%update sms_messages m%'`,
-    );
-    if ((row?.waiting ?? 0) > 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("the submit write never waited for the row");
 }
 
 function postReceipts(ctx: TestContext, partnerId: string, body: unknown, apiKey: string) {
@@ -181,46 +164,6 @@ describe("POST /v1/partners/{partnerId}/delivery-receipts", () => {
     ]);
     expect(await ctx.deps.db.select().from(pendingReceipts)).toEqual([]);
   });
-
-  it.runIf(TEST_DB === "postgres")(
-    "applies a receipt stored while its submit is being written, without waiting for a sweep",
-    async () => {
-      const ctx = await createTestContext();
-      const partner = await ownApiPartner(ctx);
-      let releaseRow = () => {};
-      let rowLocked: Promise<void> | undefined;
-      partnerApiAnswering((ref) => {
-        // Another session holds the message's row, so the engine's submit write waits on it.
-        rowLocked = new Promise<void>((locked) => {
-          void ctx.deps.db.transaction(async (tx) => {
-            await tx.execute(sql`select 1 from sms_messages where id = ${ref} for update`);
-            locked();
-            await new Promise<void>((release) => {
-              releaseRow = release;
-            });
-          });
-        });
-        return rowLocked.then(() => HttpResponse.json({ result: { id: `p-${ref}` } }));
-      });
-      const [id] = await queueTestSms(ctx, [{ to: PHONE, partnerId: partner.id }]);
-
-      const sending = ctx.drain();
-      await submitWriteWaitingForRow(ctx);
-      // The receipt comes while that write is under way: stored as pending, since the submit is not visible.
-      const res = await postReceipts(
-        ctx,
-        partner.id,
-        { receipts: [{ providerMessageId: `p-${id}`, status: "delivered" }] },
-        partner.apiKey,
-      );
-      releaseRow();
-      await sending;
-
-      expect(await res.json()).toEqual({ results: [{ index: 0, outcome: "pending" }] });
-      expect((await message(ctx, id as string)).status).toBe("delivered");
-      expect(await ctx.deps.db.select().from(pendingReceipts)).toEqual([]);
-    },
-  );
 
   it("does not let a partner settle another channel's messages", async () => {
     const ctx = await createTestContext();

@@ -1,4 +1,7 @@
 import { expect } from "vitest";
+import { alertEvents, alerts, type RiskLevel, type WarningType, warnings } from "../../schema";
+import { nextDeadline } from "../../src/alerts/deadlines";
+import { newId } from "../../src/ids";
 import type { TestContext } from "./context";
 import { aWarning } from "./fixture";
 
@@ -47,4 +50,95 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: { path: string; message: string }[];
+}
+
+export interface AnAlert {
+  /** `received`: stored by intake, not yet routed; `pushed`: routed to a post, the acknowledge clock running. */
+  stage?: "received" | "pushed";
+  riskLevel?: RiskLevel;
+  type?: WarningType;
+  /** The post it was routed to (pushed only); 庙工村 by default, as givenPushedAlert's area routes. */
+  postId?: string;
+  phone?: string;
+  receivedAt?: Date;
+}
+
+/**
+ * An alert as intake (and push) would have left it, written straight into the database: its warning, the
+ * alert row and the timeline's pushed event, with the deadline the real policy gives. For tests about what
+ * happens to an alert afterwards (officer actions, audit, reports), where going through HTTP and every queue
+ * would only cost time. No SMS: tests about the push and its messages use givenPushedAlert, and intake and
+ * push keep their own end-to-end tests.
+ */
+export async function anAlert(ctx: TestContext, options: AnAlert = {}): Promise<string> {
+  const { deps, fixture } = ctx;
+  const stage = options.stage ?? "pushed";
+  const riskLevel = options.riskLevel ?? "high";
+  const receivedAt = options.receivedAt ?? deps.clock.now();
+  const phone = options.phone ?? aSubjectPhone();
+  const warning = aWarning({ riskLevel });
+  const alertId = newId("alert");
+  const subject = {
+    subjectPhoneEnc: deps.pii.encrypt(phone),
+    subjectPhoneHash: deps.pii.hash(phone),
+    subjectNameEnc: deps.pii.encrypt("王某"),
+    areaCode: warning.area.code,
+    areaAddress: warning.area.address,
+    amountAtRisk: warning.amountAtRisk,
+  };
+  const postId = options.postId ?? fixture.ids.miaogong;
+  const deadline =
+    stage === "pushed"
+      ? nextDeadline(deps.config.deadlines, {
+          stage,
+          riskLevel,
+          receivedAt,
+          contacted: false,
+          visitOwedSince: null,
+        })
+      : null;
+  await deps.db.insert(warnings).values({
+    id: newId("warning"),
+    sourceId: fixture.source.id,
+    externalId: warning.externalId,
+    alertId,
+    type: options.type ?? "call",
+    fraudType: "fake_customer_service",
+    riskLevel,
+    ...subject,
+    indicators: warning.indicators,
+    detectedAt: new Date(warning.detectedAt),
+    receivedAt,
+  });
+  await deps.db.insert(alerts).values({
+    id: alertId,
+    stationId: fixture.ids.station,
+    stage,
+    type: options.type ?? "call",
+    fraudType: "fake_customer_service",
+    riskLevel,
+    ...subject,
+    receivedAt,
+    ...(stage === "pushed"
+      ? {
+          postId,
+          routedBy: "rul_miaogong_kw",
+          pushedAt: receivedAt,
+          deadlineKind: deadline?.kind ?? null,
+          deadlineAt: deadline?.at ?? null,
+          lastVictimWarningAt: receivedAt,
+          lastVictimWarningRisk: riskLevel,
+        }
+      : {}),
+  });
+  if (stage === "pushed") {
+    await deps.db.insert(alertEvents).values({
+      alertId,
+      kind: "pushed",
+      at: receivedAt,
+      officerId: null,
+      data: { postId, routedBy: "rul_miaogong_kw", officersNotified: 1 },
+    });
+  }
+  return alertId;
 }

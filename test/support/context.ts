@@ -10,7 +10,7 @@ import { runBatch } from "../../src/queue/batch";
 import type { PgTableQueue } from "../../src/queue/pg-queue";
 import { QUEUE_NAMES, QUEUES } from "../../src/topology";
 import { freshDatabase } from "./db";
-import { type Fixture, seedFixture } from "./fixture";
+import { type Fixture, seedFixture, TEST_PASSWORD_HASH_COST } from "./fixture";
 
 export const TEST_KEYS = { encryptionKey: Buffer.alloc(32, 7), hashKey: Buffer.alloc(32, 9) };
 
@@ -37,6 +37,10 @@ export async function createTestContext(
     NODE_ENV: "test",
     LOG_LEVEL: "silent",
     OUTBOX_RECEIPT_DELAY_MS: "-1",
+    // Cheap hashing is refused outside NODE_ENV=test: a context posing as production keeps production's cost.
+    ...(options.env?.NODE_ENV && options.env.NODE_ENV !== "test"
+      ? {}
+      : { PASSWORD_HASH_COST: String(TEST_PASSWORD_HASH_COST) }),
     ...options.env,
   });
   const deps = buildLocalDeps({

@@ -3,6 +3,11 @@ import { hashPassword } from "../../src/auth/passwords";
 import type { Deps } from "../../src/deps";
 
 export const FIXTURE_PASSWORD = "correct horse battery";
+/**
+ * Tests hash passwords at this scrypt cost (log2 N) instead of production's 15: microseconds instead of a
+ * tenth of a second per hash and per login. test/auth/passwords.test.ts checks the production values.
+ */
+export const TEST_PASSWORD_HASH_COST = 4;
 let passwordHash: Promise<string> | undefined;
 
 /**
@@ -10,7 +15,7 @@ let passwordHash: Promise<string> | undefined;
  * a supervisor, an officer at another station, and a feed source. Ids are readable on purpose.
  */
 export async function seedFixture(deps: Pick<Deps, "db" | "pii">) {
-  passwordHash ??= hashPassword(FIXTURE_PASSWORD);
+  passwordHash ??= hashPassword(FIXTURE_PASSWORD, TEST_PASSWORD_HASH_COST);
   const hash = await passwordHash;
   const ids = {
     station: "stn_sangong",

@@ -8,7 +8,7 @@ import { hashApiKey, newApiKey } from "../../src/partners/keys";
 import { queueSms, type SmsToQueue } from "../../src/sms/queue-sms";
 import type { SmsApiInput } from "../../src/sms/sms-api";
 import type { TestContext } from "./context";
-import { freshDatabase } from "./db";
+import { warmDatabase } from "./db";
 
 /** The simulated domestic gateway and partner APIs the SMS tests talk to (msw answers for them). */
 export const GATEWAY_URL = "https://sms-gateway.test/v1/send";
@@ -148,7 +148,66 @@ export function signedPost(
  * timeout is longer) rather than inside the first test.
  */
 export function migrateOnceBeforeAll(): void {
-  beforeAll(async () => {
-    await freshDatabase();
-  }, 120_000);
+  beforeAll(warmDatabase, 120_000);
+}
+
+/**
+ * A grant of the rate limiter: when the database made it, for how many parts, and the slot it was given
+ * (the theoretical arrival time it advanced from; an urgent grant beyond the burst is told to wait for it).
+ */
+export interface RateGrant {
+  at: number;
+  parts: number;
+  slot: number;
+}
+
+const grantLogDrops: (() => Promise<void>)[] = [];
+
+/**
+ * Logs every grant the rate limiter makes, by the database's clock: a trigger on rate_limits in the test's
+ * own database records each TAT advance with the time it was made. The limiter promises its rate for its
+ * grants; arrivals at a gateway come later, by the send jitter and by however long a busy machine keeps a
+ * process from running, so one-second windows over arrivals can exceed the rate with the limiter right, and
+ * windows over grants cannot. Call `dropRateGrantLogs` in the file's afterEach: it removes the trigger
+ * before the harness takes the database back.
+ */
+export async function logRateGrants(
+  ctx: TestContext,
+): Promise<{ grants(key: string, partsPerSecond: number): Promise<RateGrant[]> }> {
+  const { db } = ctx.deps;
+  await db.execute(sql`create table test_grants (at timestamptz not null, key text not null,
+                         old_tat timestamptz not null, new_tat timestamptz not null)`);
+  await db.execute(sql`create function test_log_grant() returns trigger language plpgsql as $$
+                       begin
+                         insert into test_grants values (clock_timestamp(), new.key, old.tat, new.tat);
+                         return new;
+                       end $$`);
+  await db.execute(sql`create trigger test_log_grant after update on rate_limits for each row
+                       when (new.tat is distinct from old.tat) execute function test_log_grant()`);
+  grantLogDrops.push(async () => {
+    await db.execute(sql`drop trigger if exists test_log_grant on rate_limits`);
+    await db.execute(sql`drop function if exists test_log_grant()`);
+    await db.execute(sql`drop table if exists test_grants`);
+  });
+  return {
+    async grants(key, partsPerSecond) {
+      const rows = await queryRows<{ at: number; advance: number; tat: number }>(
+        db,
+        sql`select extract(epoch from at)::float8 * 1000 as at,
+                   extract(epoch from new_tat - greatest(old_tat, at))::float8 as advance,
+                   extract(epoch from new_tat)::float8 * 1000 as tat
+            from test_grants where key = ${key} order by at`,
+      );
+      // The log's time is a moment after the grant's, so the advance it sees is at most the true one:
+      // rounding never counts more parts than were granted (a slow moment can make it count fewer).
+      return rows.map((r) => {
+        const parts = Math.max(1, Math.round(Number(r.advance) * partsPerSecond));
+        return { at: Number(r.at), parts, slot: Number(r.tat) - (parts * 1000) / partsPerSecond };
+      });
+    },
+  };
+}
+
+export async function dropRateGrantLogs(): Promise<void> {
+  for (const drop of grantLogDrops.splice(0)) await drop();
 }

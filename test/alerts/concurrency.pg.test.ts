@@ -1,0 +1,279 @@
+import { and, asc, count, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import {
+  alertEvents,
+  alerts,
+  devOutbox,
+  jobs,
+  officerNotices,
+  officers,
+  smsMessages,
+  warnings,
+} from "../../schema";
+import { notifyOfficer } from "../../src/alerts/officer-notify";
+import { pushAlert } from "../../src/alerts/push";
+import { messageHandler } from "../../src/consumers";
+import { runBatch } from "../../src/queue/batch";
+import { QUEUES, type QueueName } from "../../src/topology";
+import { aSubjectPhone } from "../support/alerts";
+import { createTestContext, type TestContext } from "../support/context";
+import { aWarning } from "../support/fixture";
+
+/**
+ * Races between transactions on separate connections: two batches, flushes or consumers at the same time.
+ * PostgreSQL only (vitest.config.ts): PGlite has a single connection on which transactions take turns, so
+ * there these could not fail. Moved here unchanged from intake, repeats, bundling and push.test.ts.
+ */
+
+type Results = {
+  results: { index: number; status: string; alertId?: string; errors?: { path: string }[] }[];
+};
+type Result = { index: number; status: string; alertId?: string; linked?: boolean };
+type Deps = TestContext["deps"];
+
+async function countRows(ctx: TestContext) {
+  const [w] = await ctx.deps.db.select({ n: count() }).from(warnings);
+  const [a] = await ctx.deps.db.select({ n: count() }).from(alerts);
+  const [j] = await ctx.deps.db.select({ n: count() }).from(jobs);
+  return { warnings: w?.n, alerts: a?.n, jobs: j?.n };
+}
+
+async function post(ctx: TestContext, ...items: Record<string, unknown>[]): Promise<Result[]> {
+  const res = await ctx.postWarnings({ warnings: items });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { results: Result[] }).results;
+}
+
+/** A warning about `phone`; overrides as for aWarning. */
+const about = (phone: string, overrides: Record<string, unknown> = {}) =>
+  aWarning({ subject: { phone, name: "王某" }, ...overrides });
+
+async function alertCount(ctx: TestContext): Promise<number> {
+  const [row] = await ctx.deps.db.select({ n: count() }).from(alerts);
+  return Number(row?.n);
+}
+
+const MIAOGONG = { area: { code: "652301105201", address: "三工镇庙工村七组" } };
+
+/** Posts one warning per override (each about a new subject; one if none given) in one batch; returns the alert ids. */
+async function alertsFor(ctx: TestContext, ...overrides: Record<string, unknown>[]): Promise<string[]> {
+  const res = await ctx.postWarnings({
+    warnings: (overrides.length > 0 ? overrides : [{}]).map((o) =>
+      aWarning({ subject: { phone: aSubjectPhone() }, ...MIAOGONG, ...o }),
+    ),
+  });
+  const { results } = (await res.json()) as { results: { status: string; alertId: string }[] };
+  expect(results.every((r) => r.status === "accepted")).toBe(true);
+  return results.map((r) => r.alertId);
+}
+
+/** Officer notifications a phone has been sent, oldest first. */
+async function smsTo(ctx: TestContext, phone: string) {
+  return ctx.deps.db
+    .select({ id: smsMessages.id, body: smsMessages.body, alertId: smsMessages.alertId })
+    .from(smsMessages)
+    .where(
+      and(
+        eq(smsMessages.purpose, "officer_notification"),
+        eq(smsMessages.recipientHash, ctx.deps.pii.hash(phone)),
+      ),
+    )
+    .orderBy(asc(smsMessages.createdAt), asc(smsMessages.id));
+}
+
+async function drainQueues(ctx: TestContext, queues: QueueName[]) {
+  const handle = messageHandler(ctx.deps);
+  for (let round = 0; round < 20; round++) {
+    let claimed = 0;
+    for (const queue of queues) {
+      const records = await ctx.deps.queue.claim(queue, QUEUES[queue].batchSize, 30);
+      claimed += records.length;
+      if (records.length > 0) {
+        await ctx.deps.queue.settle(records, await runBatch(records, handle, ctx.deps.log), 10);
+      }
+    }
+    if (claimed === 0) return;
+  }
+}
+
+let subjectCount = 0;
+/** Posts one warning and returns its alert id, each about a subject of its own. */
+async function intake(ctx: TestContext, overrides: Record<string, unknown> = {}): Promise<string> {
+  subjectCount += 1;
+  const subject = { phone: `+86 138 ${String(subjectCount).padStart(8, "0")}`, name: "王某" };
+  const res = await ctx.postWarnings({ warnings: [aWarning({ subject, ...overrides })] });
+  const body = (await res.json()) as { results: { status: string; alertId?: string }[] };
+  expect(body.results[0]?.status).toBe("accepted");
+  return body.results[0]?.alertId as string;
+}
+
+/** An officer on duty at miaogong with a phone. */
+async function anOfficer(ctx: TestContext, id: string) {
+  const phone = "+8613999002901";
+  await ctx.deps.db.insert(officers).values({
+    id,
+    stationId: ctx.fixture.ids.station,
+    postId: ctx.fixture.ids.miaogong,
+    username: id,
+    displayName: id,
+    role: "officer",
+    phoneEnc: ctx.deps.pii.encrypt(phone),
+    phoneHash: ctx.deps.pii.hash(phone),
+    onDuty: true,
+    passwordHash: "not-used",
+  });
+  return { id, phone };
+}
+
+/** Every SMS created for an alert, with its recipient decrypted for the assertions. */
+async function smsFor(deps: Deps, alertId: string) {
+  const rows = await deps.db.select().from(smsMessages).where(eq(smsMessages.alertId, alertId));
+  return rows.map((r) => ({ ...r, to: deps.pii.decrypt(r.recipientEnc as string), body: r.body as string }));
+}
+
+async function outboxFor(deps: Deps, alertId: string) {
+  return deps.db.select().from(devOutbox).where(eq(devOutbox.alertId, alertId));
+}
+
+async function countsByRecipient(deps: Deps, alertId: string) {
+  const counts = new Map<string, number>();
+  for (const m of await smsFor(deps, alertId)) {
+    const key = `${m.purpose} ${m.to}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe("POST /v1/feeds/{sourceId}/warnings", () => {
+  it("accepts the same externalId from two concurrent batches exactly once", async () => {
+    const ctx = await createTestContext();
+    const shared = aWarning();
+    const [a, b] = await Promise.all([
+      ctx.postWarnings({ warnings: [shared, aWarning({ subject: { phone: "+86 139 0013 9001" } })] }),
+      ctx.postWarnings({ warnings: [shared, aWarning({ subject: { phone: "+86 139 0013 9002" } })] }),
+    ]);
+    const statuses = [...((await a.json()) as Results).results, ...((await b.json()) as Results).results]
+      .filter((r) => r.index === 0)
+      .map((r) => r.status)
+      .sort();
+    expect(statuses).toEqual(["accepted", "duplicate"]);
+    expect(await countRows(ctx)).toEqual({ warnings: 3, alerts: 3, jobs: 3 });
+  });
+});
+
+describe("repeat warnings for one subject", () => {
+  describe("concurrent batches", () => {
+    it("open one alert for a subject whatever the number of batches posted at once", async () => {
+      const ctx = await createTestContext();
+      const phone = aSubjectPhone();
+
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          post(ctx, about(aSubjectPhone()), about(phone), about(aSubjectPhone())),
+        ),
+      );
+
+      const forSubject = responses.map((results) => results[1]);
+      expect(new Set(forSubject.map((r) => r?.alertId)).size).toBe(1);
+      expect(forSubject.filter((r) => r?.linked).length).toBe(4);
+      const rows = await ctx.deps.db
+        .select({ id: alerts.id })
+        .from(alerts)
+        .where(eq(alerts.subjectPhoneHash, ctx.deps.pii.hash(phone)));
+      expect(rows).toHaveLength(1);
+      expect(await alertCount(ctx)).toBe(11);
+    });
+
+    it("open a new case when an officer closes the open alert while the warning is being linked", async () => {
+      const ctx = await createTestContext();
+      const phone = aSubjectPhone();
+      const [first] = await post(ctx, about(phone));
+      let commitClose = () => {};
+      const closed = new Promise<void>((resolve) => {
+        commitClose = resolve;
+      });
+      const closing = ctx.deps.db.transaction(async (tx) => {
+        await tx
+          .update(alerts)
+          .set({ stage: "verified" })
+          .where(eq(alerts.id, first?.alertId as string));
+        await closed;
+      });
+
+      const linking = post(ctx, about(phone));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      commitClose();
+      await closing;
+      const [later] = await linking;
+
+      expect(later?.alertId).not.toBe(first?.alertId);
+      expect(later?.linked).toBeUndefined();
+    });
+
+    it("do not deadlock when they name the same subjects in opposite orders", async () => {
+      const ctx = await createTestContext();
+      const subjects = Array.from({ length: 6 }, () => aSubjectPhone());
+
+      const responses = await Promise.all([
+        post(ctx, ...subjects.map((p) => about(p))),
+        post(ctx, ...[...subjects].reverse().map((p) => about(p))),
+        post(ctx, ...subjects.filter((_, i) => i % 2 === 0).map((p) => about(p))),
+      ]);
+
+      expect(responses.flat().every((r) => r.status === "accepted")).toBe(true);
+      expect(await alertCount(ctx)).toBe(subjects.length);
+      const [linked] = await ctx.deps.db
+        .select({ n: count() })
+        .from(alertEvents)
+        .where(eq(alertEvents.kind, "warning_linked"));
+      expect(Number(linked?.n)).toBe(6 + 3);
+    });
+  });
+});
+
+describe("officer notification bundling", () => {
+  it("sends one SMS when two flushes for one officer run at once", async () => {
+    const ctx = await createTestContext();
+    await alertsFor(ctx, {}, {}, {});
+    await drainQueues(ctx, ["alert-push"]);
+
+    await Promise.all([
+      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
+      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
+      notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log),
+    ]);
+    await ctx.drain();
+
+    const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
+    expect(sent.map((s) => s.body)).toEqual(["【昌吉公安】您有3条新预警：高风险3，请立即登录签收。"]);
+    const notices = await ctx.deps.db
+      .select()
+      .from(officerNotices)
+      .where(eq(officerNotices.officerId, "off_miaogong"));
+    expect(notices.map((n) => n.messageId)).toEqual([sent[0]?.id, sent[0]?.id, sent[0]?.id]);
+  });
+});
+
+describe("alert push (快推)", () => {
+  describe("idempotency", () => {
+    it("creates one set of SMS when two consumers push the same alert at once", async () => {
+      const ctx = await createTestContext();
+      await anOfficer(ctx, "off_miaogong_2");
+      const alertId = await intake(ctx);
+
+      await Promise.all([
+        pushAlert(ctx.deps, alertId, ctx.deps.log),
+        pushAlert(ctx.deps, alertId, ctx.deps.log),
+        pushAlert(ctx.deps, alertId, ctx.deps.log),
+      ]);
+      await ctx.drain();
+
+      const counts = await countsByRecipient(ctx.deps, alertId);
+      expect(counts.size).toBe(3);
+      expect([...counts.values()]).toEqual([1, 1, 1]);
+      expect(await outboxFor(ctx.deps, alertId)).toHaveLength(3);
+      const sendJobs = await ctx.deps.db.select().from(jobs);
+      expect(sendJobs).toEqual([]);
+    });
+  });
+});
