@@ -1,6 +1,5 @@
 import { createServer } from "node:net";
-import { sql } from "drizzle-orm";
-import postgres from "postgres";
+import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { openDatabase } from "../../src/db/client";
@@ -78,41 +77,18 @@ describe("a database outage", () => {
   it("answers 503 with Retry-After on every route once the database was closed", async () => {
     const ctx = await createTestContext();
     const token = await ctx.login("miaogong");
+    // A database of this project's kind, opened and then closed under the app, as when the process stops.
+    // (The test context's own database is a lease on the worker's shared one, which close() only gives back.)
+    const closed =
+      TEST_DB === "postgres"
+        ? await openDatabase({ url: ctx.url as string, max: 1 })
+        : await openDatabase({ pglite: await PGlite.create() });
+    const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent" });
+    const deps = buildLocalDeps({ config, database: closed, log: createLog("silent"), keys: TEST_KEYS });
+    await closed.close();
 
-    await ctx.deps.database.close();
-
-    await expectEveryDoorAnswers503(ctx, ctx.app, token);
+    await expectEveryDoorAnswers503(ctx, createApp(deps), token);
   });
-
-  it.runIf(TEST_DB === "postgres")(
-    "recognises a query cut off by the server terminating its connection",
-    async () => {
-      const ctx = await createTestContext();
-      const admin = postgres(process.env.DATABASE_URL as string, { max: 1, onnotice: () => {} });
-      try {
-        const name = new URL(ctx.url as string).pathname.slice(1);
-        const running = ctx.deps.db.execute(sql`select pg_sleep(30)`).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-        // Wait until the query is on the server, then end every backend of the test database.
-        for (let i = 0; i < 100; i++) {
-          const [row] = await admin`select count(*)::int as n from pg_stat_activity
-                                    where datname = ${name} and query like '%pg_sleep%' and state = 'active'`;
-          if (row?.n) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name}`;
-
-        const error = await running;
-
-        expect(error).toBeInstanceOf(Error);
-        expect(isDatabaseUnavailable(error)).toBe(true);
-      } finally {
-        await admin.end();
-      }
-    },
-  );
 });
 
 describe("isDatabaseUnavailable", () => {

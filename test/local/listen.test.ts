@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config";
 import { startLocalRuntime } from "../../src/local/runtime";
 import { createLog } from "../../src/log";
-import { TEST_DB } from "../support/db";
+import { freshDatabase, TEST_DB } from "../support/db";
 
 const PRODUCTION = {
   NODE_ENV: "production",
@@ -32,10 +32,12 @@ describe("HOST", () => {
     }
   });
 
-  // The runtime opens its own embedded database; the PostgreSQL project has nothing to add here.
-  it.runIf(TEST_DB === "pglite")("is where `npm start` listens", async () => {
+  // On PGlite the runtime opens its own embedded database under DATA_DIR; on PostgreSQL the test's own database.
+  it("is where `npm start` listens", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "af-listen-"));
+    const { url } = TEST_DB === "postgres" ? await freshDatabase() : { url: undefined };
     const config = loadConfig({
+      ...(url ? { DATABASE_URL: url } : {}),
       PORT: "0",
       DATA_DIR: dataDir,
       LOG_LEVEL: "silent",
