@@ -7,7 +7,7 @@ import { applyReceipt } from "../../sms/receipts";
 import { authenticatePartnerWebhook } from "../../sms/webhook-auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
-import { zodFieldErrors } from "../problem";
+import { parseBatchBody } from "../validation";
 
 const ReceiptSchema = z
   .object({
@@ -67,17 +67,10 @@ export function deliveryReceiptRoutes(deps: Deps) {
         "this partner's SMS are not sent through its own API; there is nothing to receipt",
       );
     }
-    const batch = BatchSchema.safeParse(value);
-    if (!batch.success) {
-      throw new AppError(
-        "VALIDATION_FAILED",
-        "the body must be { receipts: [1..1000 items] }",
-        zodFieldErrors(batch.error),
-      );
-    }
+    const batch = parseBatchBody(BatchSchema, value, "{ receipts: [1..1000 items] }");
     const channel = partnerChannelName(partner.partnerId);
     const results = [];
-    for (const [index, r] of batch.data.receipts.entries()) {
+    for (const [index, r] of batch.receipts.entries()) {
       const outcome = await applyReceipt(deps.db, {
         channel,
         providerMessageId: r.providerMessageId,

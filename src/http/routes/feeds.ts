@@ -2,11 +2,10 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { ingestWarnings } from "../../alerts/intake";
 import { WarningBatchSchema, WarningInputSchema } from "../../alerts/warning-input";
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
 import { authenticateFeed } from "../../feeds/sources";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
-import { zodFieldErrors } from "../problem";
+import { parseBatchBody } from "../validation";
 
 const IntakeResultSchema = z.object({
   index: z.number().int(),
@@ -56,15 +55,8 @@ export function feedRoutes(deps: Deps) {
       raw,
       c.get("log"),
     );
-    const batch = WarningBatchSchema.safeParse(value);
-    if (!batch.success) {
-      throw new AppError(
-        "VALIDATION_FAILED",
-        "the body must be { warnings: [1..1000 items] }",
-        zodFieldErrors(batch.error),
-      );
-    }
-    const results = await ingestWarnings(deps, source, batch.data.warnings, c.get("requestId"));
+    const batch = parseBatchBody(WarningBatchSchema, value, "{ warnings: [1..1000 items] }");
+    const results = await ingestWarnings(deps, source, batch.warnings, c.get("requestId"));
     const counts = { accepted: 0, duplicate: 0, rejected: 0 };
     for (const r of results) counts[r.status]++;
     c.get("log").info({ sourceId: source.id, ...counts }, "warnings received");

@@ -8,8 +8,7 @@ import { getParcelEvents } from "../../parcels/view";
 import { requirePartner } from "../../partners/auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
-import { zodFieldErrors } from "../problem";
-import { validationHook } from "../validation";
+import { parseBatchBody, validationHook } from "../validation";
 
 const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
 
@@ -137,15 +136,8 @@ export function parcelEventRoutes(deps: Deps) {
       ]);
     }
     const { raw, value } = await readJsonBody(c);
-    const batch = ParcelEventBatchSchema.safeParse(value);
-    if (!batch.success) {
-      throw new AppError(
-        "VALIDATION_FAILED",
-        "the body must be { events: [1..1000 items] }",
-        zodFieldErrors(batch.error),
-      );
-    }
-    const answer = await receiveParcelEvents(deps, partner, batch.data.events, {
+    const batch = parseBatchBody(ParcelEventBatchSchema, value, "{ events: [1..1000 items] }");
+    const answer = await receiveParcelEvents(deps, partner, batch.events, {
       idempotency: key ? { scope: partner.partnerId, key, requestHash: requestDigest(raw) } : undefined,
       traceId: c.get("requestId"),
     });

@@ -8,8 +8,7 @@ import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../../s
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
-import { zodFieldErrors } from "../problem";
-import { validationHook } from "../validation";
+import { parseBatchBody, validationHook } from "../validation";
 
 const InboundSchema = z.object({
   messages: z
@@ -186,15 +185,8 @@ export function smsRoutes(deps: Deps) {
       authenticateProviderWebhook(deps, c.req.header("x-signature"), raw);
       source = { kind: "provider" };
     }
-    const parsed = InboundSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new AppError(
-        "VALIDATION_FAILED",
-        "the body must be { messages: [1..1000 items] }",
-        zodFieldErrors(parsed.error),
-      );
-    }
-    const results = await recordInbound(deps, source, parsed.data.messages);
+    const parsed = parseBatchBody(InboundSchema, value, "{ messages: [1..1000 items] }");
+    const results = await recordInbound(deps, source, parsed.messages);
     const optOuts = results.filter((r) => r.optOut).length;
     c.get("log").info(
       {
