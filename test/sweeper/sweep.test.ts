@@ -1,11 +1,9 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { alerts, feedbackEvents, jobs, officers, smsMessages } from "../../schema";
-import { runSweep } from "../../src/sweeper/sweep";
-import { ManualClock } from "../support/clock";
-import { createTestContext, type TestContext } from "../support/context";
+import { alerts, feedbackEvents, jobs, type RiskLevel, smsMessages } from "../../schema";
+import { anAlert } from "../support/alerts";
 import {
   alertRow,
   CALLBACK_URL,
@@ -17,44 +15,17 @@ import {
   timelineKinds,
 } from "../support/feedback";
 import { aWarning } from "../support/fixture";
+import { escalationSms, MINUTE, setup, toDeadline } from "./support";
 
 const receiver = setupServer();
 beforeAll(() => receiver.listen({ onUnhandledRequest: "error" }));
 afterEach(() => receiver.resetHandlers());
 afterAll(() => receiver.close());
 
-const SUPERVISOR_PHONE = "+8613999009999";
-const MINUTE = 60_000;
-
-async function setup(env: Record<string, string> = {}) {
-  const clock = new ManualClock();
-  const ctx = await createTestContext({ clock, env });
-  // The fixture's supervisor has no phone; escalations go to supervisors by SMS.
-  await ctx.deps.db
-    .update(officers)
-    .set({ phoneEnc: ctx.deps.pii.encrypt(SUPERVISOR_PHONE), phoneHash: ctx.deps.pii.hash(SUPERVISOR_PHONE) })
-    .where(eq(officers.id, "off_supervisor"));
-  return { ctx, clock, sweep: () => runSweep(ctx.deps, ctx.deps.log) };
-}
-
-async function escalationSms(ctx: TestContext, alertId: string) {
-  return ctx.deps.db
-    .select({ to: smsMessages.recipientMasked, body: smsMessages.body })
-    .from(smsMessages)
-    .where(and(eq(smsMessages.alertId, alertId), eq(smsMessages.purpose, "escalation_notice")))
-    .orderBy(asc(smsMessages.createdAt), asc(smsMessages.id));
-}
-
-/** Moves the clock to `ms` after the alert's current deadline. */
-async function toDeadline(ctx: TestContext, clock: ManualClock, alertId: string, ms: number) {
-  const { deadlineAt } = await alertRow(ctx, alertId);
-  clock.advance((deadlineAt as Date).getTime() + ms - clock.now().getTime());
-}
-
 describe("sweeper: missed deadlines", () => {
   it("does not escalate exactly at the deadline, and escalates 1 ms after it", async () => {
     const { ctx, clock, sweep } = await setup();
-    const alertId = await givenPushedAlert(ctx, { riskLevel: "high" });
+    const alertId = await anAlert(ctx, { riskLevel: "high" });
     const pushed = await alertRow(ctx, alertId);
     expect(pushed.deadlineKind).toBe("acknowledge");
     expect((pushed.deadlineAt as Date).getTime() - pushed.receivedAt.getTime()).toBe(5 * MINUTE);
@@ -84,7 +55,7 @@ describe("sweeper: missed deadlines", () => {
 
   it("sends nothing new when run again, and reminds after ESCALATION_REMIND_MINUTES without raising again", async () => {
     const { ctx, clock, sweep } = await setup({ ESCALATION_REMIND_MINUTES: "10" });
-    const alertId = await givenPushedAlert(ctx, { riskLevel: "medium" });
+    const alertId = await anAlert(ctx, { riskLevel: "medium" });
     await toDeadline(ctx, clock, alertId, 1);
     await sweep();
     expect((await alertRow(ctx, alertId)).riskLevel).toBe("high");
@@ -103,13 +74,13 @@ describe("sweeper: missed deadlines", () => {
     expect(sms.slice(2).every((m) => m.body?.includes("第2次"))).toBe(true);
   });
 
-  it.each([
+  it.each<[RiskLevel, RiskLevel]>([
     ["low", "medium"],
     ["high", "critical"],
     ["critical", "critical"],
   ])("raises %s to %s", async (from, to) => {
     const { ctx, clock, sweep } = await setup();
-    const alertId = await givenPushedAlert(ctx, { riskLevel: from });
+    const alertId = await anAlert(ctx, { riskLevel: from });
     await toDeadline(ctx, clock, alertId, 1);
     await sweep();
     expect((await alertRow(ctx, alertId)).riskLevel).toBe(to);
@@ -117,7 +88,7 @@ describe("sweeper: missed deadlines", () => {
 
   it("escalates a new missed deadline of an escalated alert as an escalation, not a reminder", async () => {
     const { ctx, clock, sweep } = await setup();
-    const alertId = await givenPushedAlert(ctx, { riskLevel: "medium" });
+    const alertId = await anAlert(ctx, { riskLevel: "medium" });
     await toDeadline(ctx, clock, alertId, 1);
     await sweep();
     // The officer claims it; the next deadline (first contact) is set and later missed.
@@ -140,25 +111,9 @@ describe("sweeper: missed deadlines", () => {
     expect((await alertRow(ctx, alertId)).escalated).toBe(false);
   });
 
-  it("escalates each alert once when two sweeps run at the same time", async () => {
-    const { ctx, clock, sweep } = await setup();
-    const ids = [];
-    for (let i = 0; i < 5; i++) ids.push(await givenPushedAlert(ctx, { riskLevel: "high" }));
-    clock.advance(6 * MINUTE);
-
-    const [a, b] = await Promise.all([sweep(), sweep()]);
-
-    expect(a.escalated + b.escalated).toBe(5);
-    for (const id of ids) {
-      expect((await alertRow(ctx, id)).escalationCount).toBe(1);
-      expect(await escalationSms(ctx, id)).toHaveLength(2);
-      expect((await timelineKinds(ctx, id)).filter((k) => k === "escalated")).toHaveLength(1);
-    }
-  });
-
   it("works through more overdue alerts than one batch", async () => {
     const { ctx, clock, sweep } = await setup({ SWEEP_BATCH_SIZE: "2" });
-    for (let i = 0; i < 5; i++) await givenPushedAlert(ctx, { riskLevel: "high" });
+    for (let i = 0; i < 5; i++) await anAlert(ctx, { riskLevel: "high" });
     clock.advance(6 * MINUTE);
     expect(await sweep()).toMatchObject({ escalated: 5 });
   });
