@@ -7,8 +7,7 @@ import { AppError } from "../errors";
 /** Open alerts per post of the caller's station: how many, how many overdue, how many escalated. */
 export async function workloadByPost(deps: Pick<Deps, "db" | "clock">, principal: Principal) {
   if (principal.role === "officer") throw new AppError("FORBIDDEN", "supervisors and admins only");
-  // An ISO string with a cast, not a Date: postgres.js cannot send a Date as a raw parameter (issue 10).
-  const now = deps.clock.now().toISOString();
+  const now = deps.clock.now();
   return deps.db
     .select({
       postId: posts.id,
