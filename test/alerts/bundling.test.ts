@@ -1,62 +1,16 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { jobs, officerNotices, officers, smsMessages } from "../../schema";
-import { messageHandler } from "../../src/consumers";
-import { runBatch } from "../../src/queue/batch";
-import { QUEUES, type QueueName } from "../../src/topology";
-import { aSubjectPhone } from "../support/alerts";
+import { jobs, officerNotices, officers } from "../../schema";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { aWarning } from "../support/fixture";
+import { alertsFor, drainQueues, smsTo } from "./support";
 
 const FULL_MOBILE = /1[3-9]\d{9}/;
-const MIAOGONG = { area: { code: "652301105201", address: "三工镇庙工村七组" } };
 const ERGONG = { area: { code: "652301", address: "三工镇二工村三组" } };
-
-/** Posts one warning per override (each about a new subject; one if none given) in one batch; returns the alert ids. */
-async function alertsFor(ctx: TestContext, ...overrides: Record<string, unknown>[]): Promise<string[]> {
-  const res = await ctx.postWarnings({
-    warnings: (overrides.length > 0 ? overrides : [{}]).map((o) =>
-      aWarning({ subject: { phone: aSubjectPhone() }, ...MIAOGONG, ...o }),
-    ),
-  });
-  const { results } = (await res.json()) as { results: { status: string; alertId: string }[] };
-  expect(results.every((r) => r.status === "accepted")).toBe(true);
-  return results.map((r) => r.alertId);
-}
-
-/** Officer notifications a phone has been sent, oldest first. */
-async function smsTo(ctx: TestContext, phone: string) {
-  return ctx.deps.db
-    .select({ id: smsMessages.id, body: smsMessages.body, alertId: smsMessages.alertId })
-    .from(smsMessages)
-    .where(
-      and(
-        eq(smsMessages.purpose, "officer_notification"),
-        eq(smsMessages.recipientHash, ctx.deps.pii.hash(phone)),
-      ),
-    )
-    .orderBy(asc(smsMessages.createdAt), asc(smsMessages.id));
-}
 
 /** Delayed jobs wait by the database clock; after moving the ManualClock, time has passed for them too. */
 async function releaseDelayedJobs(ctx: TestContext) {
   await ctx.deps.db.update(jobs).set({ visibleAt: sql`now()` });
-}
-
-async function drainQueues(ctx: TestContext, queues: QueueName[]) {
-  const handle = messageHandler(ctx.deps);
-  for (let round = 0; round < 20; round++) {
-    let claimed = 0;
-    for (const queue of queues) {
-      const records = await ctx.deps.queue.claim(queue, QUEUES[queue].batchSize, 30);
-      claimed += records.length;
-      if (records.length > 0) {
-        await ctx.deps.queue.settle(records, await runBatch(records, handle, ctx.deps.log), 10);
-      }
-    }
-    if (claimed === 0) return;
-  }
 }
 
 async function addMiaogongOfficer(ctx: TestContext, id: string, phone: string) {

@@ -7,7 +7,7 @@ import { runBatch } from "../../src/queue/batch";
 import { type SmsChannel, SmsSendError, type SmsSendRequest } from "../../src/sms/channel";
 import { QUEUE_NAMES, QUEUES, type QueueName } from "../../src/topology";
 import { createTestContext, type TestContext } from "../support/context";
-import { aWarning } from "../support/fixture";
+import { intake, outboxFor, smsFor } from "./support";
 
 const SUBJECT = "+8613800138000";
 const SIGNATURE = /^【[^【】]{2,12}】/;
@@ -17,17 +17,6 @@ const CALLABLE_NUMBER = /\d{3,}/;
 const FULL_MOBILE = /1[3-9]\d{9}/;
 
 type Deps = TestContext["deps"];
-
-let subjectCount = 0;
-/** Posts one warning and returns its alert id. Each gets its own subject unless told, so none joins another's alert. */
-async function intake(ctx: TestContext, overrides: Record<string, unknown> = {}): Promise<string> {
-  subjectCount += 1;
-  const subject = { phone: `+86 138 ${String(subjectCount).padStart(8, "0")}`, name: "王某" };
-  const res = await ctx.postWarnings({ warnings: [aWarning({ subject, ...overrides })] });
-  const body = (await res.json()) as { results: { status: string; alertId?: string }[] };
-  expect(body.results[0]?.status).toBe("accepted");
-  return body.results[0]?.alertId as string;
-}
 
 let officerCount = 0;
 /** An officer row; on duty at miaogong with a phone unless told otherwise. */
@@ -55,16 +44,6 @@ async function anOfficer(
     passwordHash: "not-used",
   });
   return { id, phone };
-}
-
-/** Every SMS created for an alert, with its recipient decrypted for the assertions. */
-async function smsFor(deps: Deps, alertId: string) {
-  const rows = await deps.db.select().from(smsMessages).where(eq(smsMessages.alertId, alertId));
-  return rows.map((r) => ({ ...r, to: deps.pii.decrypt(r.recipientEnc as string), body: r.body as string }));
-}
-
-async function outboxFor(deps: Deps, alertId: string) {
-  return deps.db.select().from(devOutbox).where(eq(devOutbox.alertId, alertId));
 }
 
 async function alertRow(deps: Deps, alertId: string) {

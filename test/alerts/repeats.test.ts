@@ -1,32 +1,15 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alertEvents, alerts, feedSources, jobs, smsMessages, warnings } from "../../schema";
 import { aSubjectPhone, send } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { aWarning } from "../support/fixture";
-
-type Result = { index: number; status: string; alertId?: string; linked?: boolean };
-
-async function post(ctx: TestContext, ...items: Record<string, unknown>[]): Promise<Result[]> {
-  const res = await ctx.postWarnings({ warnings: items });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { results: Result[] }).results;
-}
-
-/** A warning about `phone`; overrides as for aWarning. */
-const about = (phone: string, overrides: Record<string, unknown> = {}) =>
-  aWarning({ subject: { phone, name: "王某" }, ...overrides });
+import { about, alertCount, post, type Result } from "./support";
 
 async function alertRow(ctx: TestContext, alertId: string) {
   const [row] = await ctx.deps.db.select().from(alerts).where(eq(alerts.id, alertId));
   if (!row) throw new Error(`no alert ${alertId}`);
   return row;
-}
-
-async function alertCount(ctx: TestContext): Promise<number> {
-  const [row] = await ctx.deps.db.select({ n: count() }).from(alerts);
-  return Number(row?.n);
 }
 
 async function victimWarnings(ctx: TestContext, alertId: string) {
