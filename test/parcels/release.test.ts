@@ -2,24 +2,9 @@ import { asc, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { optOuts, parcelEvents, reminderReservations, smsMessages } from "../../schema";
 import { releaseDeferredReminders } from "../../src/parcels/release";
-import { aCampaign, anEvent, aPartner, decide, parcelContext, TEMPLATE_A, warmDatabase } from "./support";
+import { deferredAtNight, OPENING, type parcelContext, TEMPLATE_A, warmDatabase } from "./support";
 
 beforeAll(warmDatabase);
-
-const NIGHT = "2026-11-28T22:30:00+08:00";
-const OPENING = "2026-11-29T10:00:00+08:00";
-
-async function deferredAtNight(phones: string[]) {
-  const ctx = await parcelContext({ at: NIGHT });
-  const partner = await aPartner(ctx);
-  await aCampaign(ctx);
-  const events = phones.map((recipientPhone, i) =>
-    anEvent({ recipientPhone, occurredAt: `2026-11-28T${20 - i}:00:00+08:00` }),
-  );
-  const results = await decide(ctx, partner, events);
-  expect(results.every((r) => r.status === "deferred")).toBe(true);
-  return { ctx, partner, events };
-}
 
 const eventRows = (ctx: Awaited<ReturnType<typeof parcelContext>>) =>
   ctx.deps.db.select().from(parcelEvents).orderBy(asc(parcelEvents.occurredAt));

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { campaigns, campaignTemplates, partnerApiKeys, partners } from "../../schema";
 import type { Clock } from "../../src/clock";
 import { hashApiKey } from "../../src/partners/keys";
@@ -156,4 +157,21 @@ export async function parcelContext(
  */
 export async function warmDatabase(): Promise<void> {
   await warmWorkerDatabase();
+}
+
+/** A night before the reminder window opens, and the opening: deferred reminders are released then. */
+export const NIGHT = "2026-11-28T22:30:00+08:00";
+
+export const OPENING = "2026-11-29T10:00:00+08:00";
+
+export async function deferredAtNight(phones: string[]) {
+  const ctx = await parcelContext({ at: NIGHT });
+  const partner = await aPartner(ctx);
+  await aCampaign(ctx);
+  const events = phones.map((recipientPhone, i) =>
+    anEvent({ recipientPhone, occurredAt: `2026-11-28T${20 - i}:00:00+08:00` }),
+  );
+  const results = await decide(ctx, partner, events);
+  expect(results.every((r) => r.status === "deferred")).toBe(true);
+  return { ctx, partner, events };
 }
