@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DeadlineKind, RiskLevel } from "../../schema";
+import { nextShanghaiMidnight } from "../calendar";
 
 /**
  * How long each stage may take, by risk level. No national rule is published; the defaults follow reported
@@ -41,13 +42,6 @@ export interface DeadlineState {
 }
 
 const MINUTE = 60_000;
-const SHANGHAI_OFFSET_MS = 8 * 3600_000;
-
-function endOfShanghaiDay(at: Date): Date {
-  const local = at.getTime() + SHANGHAI_OFFSET_MS;
-  const nextMidnightLocal = Math.floor(local / 86_400_000) * 86_400_000 + 86_400_000;
-  return new Date(nextMidnightLocal - SHANGHAI_OFFSET_MS);
-}
 
 /**
  * The deadline an alert is held to now, or null when nothing is owed (closed alerts). Clocks run from
@@ -71,7 +65,7 @@ export function nextDeadline(
   }
   const feedbackAt =
     level.feedbackMinutes === "end_of_day"
-      ? endOfShanghaiDay(state.receivedAt)
+      ? nextShanghaiMidnight(state.receivedAt)
       : from(state.receivedAt, level.feedbackMinutes);
   return { kind: "feedback", at: feedbackAt };
 }

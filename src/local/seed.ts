@@ -13,9 +13,9 @@ import {
   stations,
 } from "../../schema";
 import { hashPassword } from "../auth/passwords";
+import { shanghaiDate } from "../calendar";
 import type { Deps } from "../deps";
 import { newId } from "../ids";
-import { shanghaiDate } from "../parcels/local-time";
 import { checkTemplate } from "../parcels/template-rules";
 import { hashApiKey } from "../partners/keys";
 

@@ -1,5 +1,6 @@
 import type { ReminderDecision } from "../../schema";
-import { nextSendingTime, shanghaiDate } from "./local-time";
+import { shanghaiDate } from "../calendar";
+import { nextSendingTime } from "./local-time";
 import type { CapWindow, SendingHours } from "./policy";
 
 /**

@@ -1,5 +1,6 @@
 import { and, eq, gte, isNull, lte, sql } from "drizzle-orm";
 import { campaigns, campaignTemplates, reminderReservations } from "../../schema";
+import { addDays, shanghaiDate } from "../calendar";
 import { queryRows, type Tx } from "../db/client";
 import { type Publish, transact } from "../db/transaction";
 import type { Deps } from "../deps";
@@ -13,7 +14,6 @@ import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
 import { type ActiveCampaign, type Decision, decideReminder } from "./decide";
 import { type ParcelEventInput, ParcelEventInputSchema } from "./event-input";
-import { shanghaiDate } from "./local-time";
 import { lockRecipients, recipientLockKey } from "./locks";
 
 export type ParcelEventResult =
@@ -424,7 +424,7 @@ function textArray(values: string[]): string {
 /** The station's enabled campaigns running today or tomorrow (a deferred reminder goes tomorrow), with their usable templates. */
 export async function loadActiveCampaigns(tx: Tx, stationId: string, now: Date): Promise<ActiveCampaign[]> {
   const today = shanghaiDate(now);
-  const tomorrow = shanghaiDate(new Date(now.getTime() + DAY_MS));
+  const tomorrow = addDays(today, 1);
   const rows = await tx
     .select({
       id: campaigns.id,

@@ -1,11 +1,12 @@
 import { inArray, sql } from "drizzle-orm";
 import { smsMessages } from "../../schema";
+import { shanghaiDate } from "../calendar";
 import { queryRows, type Tx } from "../db/client";
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { queueSms } from "../sms/queue-sms";
-import { shanghaiDate, withinSendingHours } from "./local-time";
+import { withinSendingHours } from "./local-time";
 
 /** Rows per transaction, and transactions per run: a run stays short, the next tick carries on in order. */
 const BATCH = 500;

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
+import { shanghaiMidnight } from "../calendar";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { csvDocument } from "../reports/csv";
-import { shanghaiMidnight } from "./local-time";
 
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 366;

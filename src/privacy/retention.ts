@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
+import { shanghaiDate } from "../calendar";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
-import { shanghaiDay } from "../sms/daily";
 
 type RetentionDeps = Pick<Deps, "db" | "clock" | "config">;
 
@@ -116,7 +116,7 @@ export async function deleteExpiredRows(deps: RetentionDeps, limit: number): Pro
   const now = deps.clock.now();
   const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
   const longestCapMs = Math.max(...deps.config.REMINDER_CAPS.map((c) => c.ms));
-  const yesterday = shanghaiDay(new Date(now.getTime() - DAY_MS));
+  const yesterday = shanghaiDate(new Date(now.getTime() - DAY_MS));
   const loginWindowMs = deps.config.LOGIN_FAILURE_WINDOW_MINUTES * 60_000;
   const statements = [
     sql`delete from sessions where token_hash in (

@@ -3,20 +3,9 @@ import { type Executor, queryRows } from "../db/client";
 
 /**
  * Daily counters in `daily_usage`: a partner's quota (parts) and each number's provider cap (messages).
- * The day is the Asia/Shanghai calendar day, which is when Chinese providers and partners' contracts reset;
- * China keeps a fixed UTC+8, so a constant offset is exact.
+ * The day is the Asia/Shanghai calendar day (`src/calendar.ts`), which is when Chinese providers and
+ * partners' contracts reset.
  */
-const OFFSET_MS = 8 * 3_600_000;
-
-export function shanghaiDay(at: Date): string {
-  return new Date(at.getTime() + OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** The instant the next Asia/Shanghai day begins. */
-export function nextShanghaiDayStart(at: Date): Date {
-  const day = shanghaiDay(at);
-  return new Date(Date.parse(`${day}T00:00:00Z`) - OFFSET_MS + 86_400_000);
-}
 
 export const quotaKey = (partnerId: string) => `quota:${partnerId}`;
 export const perNumberKey = (channel: string, recipientHash: string) => `num:${channel}:${recipientHash}`;

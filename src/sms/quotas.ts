@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { partners } from "../../schema";
+import { nextShanghaiMidnight, shanghaiDate } from "../calendar";
 import type { Deps } from "../deps";
-import { nextShanghaiDayStart, quotaKey, shanghaiDay, usageOn } from "./daily";
+import { quotaKey, usageOn } from "./daily";
 import { QUOTA_WARN_SHARE } from "./send";
 
 export type QuotaState = "ok" | "warning" | "exhausted";
@@ -12,7 +13,7 @@ export type QuotaState = "ok" | "warning" | "exhausted";
  */
 export async function partnerQuotas(deps: Pick<Deps, "db" | "clock">, stationId: string) {
   const now = deps.clock.now();
-  const day = shanghaiDay(now);
+  const day = shanghaiDate(now);
   const rows = await deps.db
     .select({
       id: partners.id,
@@ -30,7 +31,7 @@ export async function partnerQuotas(deps: Pick<Deps, "db" | "clock">, stationId:
   );
   return {
     day,
-    resetsAt: nextShanghaiDayStart(now).toISOString(),
+    resetsAt: nextShanghaiMidnight(now).toISOString(),
     partners: rows.map((r) => {
       const used = usage.get(quotaKey(r.id)) ?? 0;
       return {

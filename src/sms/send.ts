@@ -1,20 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { smsMessages } from "../../schema";
+import { nextShanghaiMidnight, shanghaiDate } from "../calendar";
 import { queryRows } from "../db/client";
 import { Coalescer } from "../db/coalesce";
 import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { type SmsChannel, SmsSendError } from "./channel";
-import {
-  admitBulk,
-  admitBulkMany,
-  type BulkAdmission,
-  giveBack,
-  nextShanghaiDayStart,
-  perNumberKey,
-  shanghaiDay,
-} from "./daily";
+import { admitBulk, admitBulkMany, type BulkAdmission, giveBack, perNumberKey } from "./daily";
 import { ChannelUnavailable, type PartnerSms, RateDeferred, type SmsEngine, smsEngine } from "./engine";
 import { applyPendingReceipts } from "./receipts";
 
@@ -137,7 +130,7 @@ async function prepare(
   } catch (error) {
     await release(deps, message.id, errorText(error));
     if (message.lane === "urgent") {
-      await giveBack(deps.db, perNumberKey(message.channel, message.recipientHash), shanghaiDay(now), 1);
+      await giveBack(deps.db, perNumberKey(message.channel, message.recipientHash), shanghaiDate(now), 1);
     }
     if (error instanceof ChannelUnavailable) smsLog.error({ err: error }, "sms channel unavailable");
     throw error;
@@ -186,7 +179,7 @@ async function admitMany(
     numberKey,
     numberCap: bulkNumberCap(deps, engine, r),
   }));
-  return admitBulkMany(deps.db, shanghaiDay(now), requests);
+  return admitBulkMany(deps.db, shanghaiDate(now), requests);
 }
 
 /** Steps 2 (for a reminder the batch did not admit yet) to 4 for one message. */
@@ -198,7 +191,7 @@ async function admitAndSend(
   now: Date,
 ): Promise<void> {
   const { message, channel, partner, log: smsLog } = ready;
-  const day = shanghaiDay(now);
+  const day = shanghaiDate(now);
   const taken: { key: string; amount: number }[] = [];
   let quotaTaken: { partner: PartnerSms; parts: number } | undefined;
   if (message.lane === "bulk") {
@@ -214,7 +207,7 @@ async function admitAndSend(
       }));
     if (admission.optedOut) return suppress(deps, message, "opted_out", smsLog);
     if (admission.numberCount === undefined) {
-      return hold(deps, message, "per_number_cap", nextShanghaiDayStart(now), smsLog);
+      return hold(deps, message, "per_number_cap", nextShanghaiMidnight(now), smsLog);
     }
     taken.push({ key: numberKey, amount: 1 });
     if (partner) {
@@ -225,7 +218,7 @@ async function admitAndSend(
           { partnerId: partner.id, quota: partner.dailyQuota },
           "partner daily SMS quota exhausted",
         );
-        return hold(deps, message, "quota_exhausted", nextShanghaiDayStart(now), smsLog);
+        return hold(deps, message, "quota_exhausted", nextShanghaiMidnight(now), smsLog);
       }
       quotaTaken = { partner, parts: message.segments };
       const warnAt = partner.dailyQuota * QUOTA_WARN_SHARE;
@@ -290,7 +283,7 @@ async function claim(deps: SendDeps, ids: string[], now: Date): Promise<Map<stri
         ),
         counted as (
           insert into daily_usage (key, day, count)
-          select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDay(now)}::date, count(*) from c
+          select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDate(now)}::date, count(*) from c
           where c.lane = 'urgent'
           group by 1
           on conflict (key, day) do update set count = daily_usage.count + excluded.count

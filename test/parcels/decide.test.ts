@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { shanghaiDate } from "../../src/calendar";
 import {
   type ActiveCampaign,
   chooseCampaign,
@@ -6,7 +7,7 @@ import {
   fullCap,
   nextTemplate,
 } from "../../src/parcels/decide";
-import { nextSendingTime, shanghaiDate, withinSendingHours } from "../../src/parcels/local-time";
+import { nextSendingTime, withinSendingHours } from "../../src/parcels/local-time";
 import { maskParcelPhone } from "../../src/parcels/mask";
 import { parseCaps, parseSendingHours } from "../../src/parcels/policy";
 

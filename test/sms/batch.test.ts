@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { devOutbox, partners } from "../../schema";
+import { shanghaiDate } from "../../src/calendar";
 import { queryRows } from "../../src/db/client";
-import { shanghaiDay } from "../../src/sms/daily";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { aPartner, message, migrateOnceBeforeAll, queueTestSms } from "../support/sms";
@@ -38,7 +38,7 @@ async function numberCount(ctx: TestContext, phone: string) {
   const key = `num:outbox:${ctx.deps.pii.hash(phone)}`;
   const [row] = await queryRows<{ count: number }>(
     ctx.deps.db,
-    sql`select count from daily_usage where key = ${key} and day = ${shanghaiDay(new Date(START))}::date`,
+    sql`select count from daily_usage where key = ${key} and day = ${shanghaiDate(new Date(START))}::date`,
   );
   return row ? Number(row.count) : 0;
 }

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { posts } from "../../../schema";
 import type { Principal } from "../../auth/sessions";
+import { isCalendarDate, shanghaiDate, shanghaiMidnight } from "../../calendar";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { alertsReport, alertsReportCsv } from "../../reports/alerts";
@@ -15,7 +16,7 @@ const DEFAULT_DAYS = 7;
 /** Bounds the query: a year of a station's alerts is the longest range one request may ask for. */
 const MAX_DAYS = 366;
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
 /**
@@ -23,13 +24,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * a date-time must carry its offset, so no one's local time zone is guessed.
  */
 function parseInstant(text: string): Date | null {
-  const day = DATE.exec(text);
-  if (day) {
-    const [, y, m, d] = day.map(Number) as [number, number, number, number];
-    const utc = new Date(Date.UTC(y, m - 1, d));
-    if (utc.getUTCFullYear() !== y || utc.getUTCMonth() !== m - 1 || utc.getUTCDate() !== d) return null;
-    return new Date(utc.getTime() - 8 * 3600_000);
-  }
+  if (DATE.test(text)) return isCalendarDate(text) ? shanghaiMidnight(text) : null;
   if (!DATE_TIME.test(text) || !isTimestamp(text)) return null;
   const at = new Date(text);
   return Number.isNaN(at.getTime()) ? null : at;
@@ -174,8 +169,8 @@ export function reportRoutes(deps: Deps) {
     const report = await alertsReport(deps, { stationId: principal.stationId, postId, from, to });
     c.header("Vary", "Accept");
     if (/\btext\/csv\b/i.test(c.req.header("accept") ?? "")) {
-      const day = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10); // Asia/Shanghai
-      c.header("Content-Disposition", `attachment; filename="alerts-report-${day(from)}-${day(to)}.csv"`);
+      const [first, last] = [shanghaiDate(from), shanghaiDate(to)];
+      c.header("Content-Disposition", `attachment; filename="alerts-report-${first}-${last}.csv"`);
       return c.body(alertsReportCsv(report), 200, { "content-type": "text/csv; charset=utf-8" });
     }
     return c.json(report, 200);
