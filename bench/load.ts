@@ -1,4 +1,4 @@
-import { signPayload } from "../src/feeds/signature";
+import { signPayload } from "../src/signature";
 
 /**
  * The load generator bench:intake drives, usable in-process or from a child process (bench/client.ts).

@@ -26,11 +26,11 @@ import type { Principal } from "../src/auth/sessions";
 import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
-import { signPayload } from "../src/feeds/signature";
 import { newId } from "../src/ids";
 import { buildLocalDeps } from "../src/local/deps";
 import { startWorkers } from "../src/local/workers";
 import { createLog } from "../src/log";
+import { signPayload } from "../src/signature";
 import {
   dropDatabase,
   fmt,

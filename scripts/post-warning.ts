@@ -3,7 +3,7 @@
  * it produced. Usage: npm run demo:warning [-- <phone> <address>]
  */
 import { readFileSync } from "node:fs";
-import { signPayload } from "../src/feeds/signature";
+import { signPayload } from "../src/signature";
 
 const credentials = JSON.parse(
   readFileSync(`${process.env.DATA_DIR ?? ".data"}/demo-credentials.json`, "utf8"),

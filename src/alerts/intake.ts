@@ -3,11 +3,11 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { z } from "zod";
 import { alertEvents, alerts, warnings } from "../../schema";
 import { queryRows } from "../db/client";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { FieldError } from "../errors";
 import { newId } from "../ids";
 import { normalizePhone } from "../privacy/phone";
+import { transact } from "../queue/outbox";
 import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
 import {

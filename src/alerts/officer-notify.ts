@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { alerts, officerNotices, officers } from "../../schema";
 import type { Tx } from "../db/client";
-import { type Publish, transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/queue-sms";
 import { officerNotificationText, officerSummaryText } from "../sms/templates";
 

@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { alertEvents, alerts, jurisdictionRules, officers, posts } from "../../schema";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { numberKind } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
+import { transact } from "../queue/outbox";
 import { queueSms } from "../sms/queue-sms";
 import { victimWarningText } from "../sms/templates";
 import { nextDeadline } from "./deadlines";

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { alerts, warnings } from "../../schema";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { isMainlandMobile } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
+import { transact } from "../queue/outbox";
 import { queueSms } from "../sms/queue-sms";
 import { victimWarningText } from "../sms/templates";
 import { OPEN_STAGES, riskRank } from "./repeats";

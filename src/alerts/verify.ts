@@ -3,11 +3,11 @@ import { alertEvents, alerts, contactAttempts, officers, posts } from "../../sch
 import { writeAudit } from "../audit/log";
 import type { Principal } from "../auth/sessions";
 import type { Tx } from "../db/client";
-import { type Publish, transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { createFeedbackEvents } from "../feedback/create";
 import { newId } from "../ids";
+import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/queue-sms";
 import { officerNotificationText } from "../sms/templates";
 import { recordAlertEvent } from "./events";

@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { type alerts, feedbackEvents, feedSources, warnings } from "../../schema";
 import { recordAlertEvent } from "../alerts/events";
 import type { Tx } from "../db/client";
-import type { Publish } from "../db/transaction";
 import { newId } from "../ids";
+import type { Publish } from "../queue/outbox";
 
 type AlertRow = typeof alerts.$inferSelect;
 

@@ -2,10 +2,10 @@ import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { alerts, auditLog, feedbackEvents, feedSources } from "../../schema";
 import { recordAlertEvent } from "../alerts/events";
 import type { Principal } from "../auth/sessions";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
+import { transact } from "../queue/outbox";
 
 /** Dead letters are the station's business: supervisors watch them, admins fix the receivers' URLs. */
 function assertMayManage(principal: Principal) {

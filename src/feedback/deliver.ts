@@ -1,11 +1,11 @@
 import { and, desc, eq, isNull, lte, or, sql } from "drizzle-orm";
 import { alertEvents, feedbackEvents, feedSources } from "../../schema";
 import { recordAlertEvent } from "../alerts/events";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
-import { signPayload } from "../feeds/signature";
 import type { Log } from "../log";
 import type { MessageOf } from "../queue/messages";
+import { transact } from "../queue/outbox";
+import { signPayload } from "../signature";
 import { markDelivered } from "./settle";
 
 type DeliverDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config">;

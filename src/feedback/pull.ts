@@ -1,9 +1,9 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { feedbackEvents } from "../../schema";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
+import { transact } from "../queue/outbox";
 import { markDelivered } from "./settle";
 
 export const PULL_MAX_LIMIT = 1000;

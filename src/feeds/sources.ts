@@ -4,7 +4,7 @@ import { feedSources } from "../../schema";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import type { Log } from "../log";
-import { verifySignature } from "./signature";
+import { verifySignature } from "../signature";
 
 /**
  * Resolves a feed source and checks the request's signature. Unknown source, disabled source, demo source

@@ -2,9 +2,9 @@ import { inArray, sql } from "drizzle-orm";
 import { smsMessages } from "../../schema";
 import { shanghaiDate } from "../calendar";
 import { queryRows, type Tx } from "../db/client";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { transact } from "../queue/outbox";
 import { queueSms } from "../sms/queue-sms";
 import { withinSendingHours } from "./local-time";
 

@@ -1,5 +1,5 @@
-import { signPayload } from "../feeds/signature";
 import { maskPhone } from "../privacy/phone";
+import { signPayload } from "../signature";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
 import { type HttpAnswer, httpRequest } from "./http-request";
 import type { SmsApi } from "./sms-api";

@@ -1,10 +1,10 @@
 import { inArray } from "drizzle-orm";
 import { partners, type SmsPurpose, smsEvents, smsMessages } from "../../schema";
 import type { Tx } from "../db/client";
-import type { Publish } from "../db/transaction";
 import type { Deps } from "../deps";
 import { newId } from "../ids";
 import { maskPhone } from "../privacy/phone";
+import type { Publish } from "../queue/outbox";
 import { partnerChannelName } from "./engine";
 import { countSegments } from "./segments";
 

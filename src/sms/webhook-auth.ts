@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { partners } from "../../schema";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { verifySignature } from "../feeds/signature";
 import { authenticatePartner } from "../partners/auth";
+import { verifySignature } from "../signature";
 
 export interface WebhookCredentials {
   /** `Authorization: Bearer <partner API key>`, if sent. */

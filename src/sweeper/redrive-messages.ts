@@ -1,8 +1,8 @@
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { officerNotices, officers } from "../../schema";
 import { queryRows } from "../db/client";
-import { transact } from "../db/transaction";
 import type { Deps } from "../deps";
+import { transact } from "../queue/outbox";
 
 type RedriveDeps = Pick<Deps, "db" | "queue" | "config" | "clock">;
 

@@ -2,7 +2,6 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } 
 import { alertEvents, alerts, feedbackEvents, officers, type RiskLevel, warnings } from "../../schema";
 import { recordAlertEvent } from "../alerts/events";
 import type { Tx } from "../db/client";
-import { type Publish, transact } from "../db/transaction";
 import type { Deps } from "../deps";
 import { createFeedbackEvents } from "../feedback/create";
 import { feedbackLeaseMs } from "../feedback/deliver";
@@ -13,6 +12,7 @@ import {
   purgeFinishedSms,
   purgeParcelEvents,
 } from "../privacy/retention";
+import { type Publish, transact } from "../queue/outbox";
 import { expireStaleSms } from "../sms/expiry";
 import { queueSms, type SmsToQueue } from "../sms/queue-sms";
 import { escalationNoticeText } from "../sms/templates";

@@ -8,10 +8,10 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alerts, feedSources } from "../../schema";
 import { loadConfig } from "../../src/config";
-import { signPayload } from "../../src/feeds/signature";
 import { startLocalRuntime } from "../../src/local/runtime";
 import type { DemoCredentials } from "../../src/local/seed";
 import { createLog } from "../../src/log";
+import { signPayload } from "../../src/signature";
 import { launchBrowser } from "../support/browser";
 import { emptyPostgresDatabase, TEST_DB } from "../support/db";
 

@@ -3,7 +3,7 @@ import { delay, HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { alertEvents } from "../../schema";
-import { verifySignature } from "../../src/feeds/signature";
+import { verifySignature } from "../../src/signature";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { alerts } from "../../schema";
 import { queryRows } from "../../src/db/client";
 import { createFeedbackEvents } from "../../src/feedback/create";
-import { signPayload } from "../../src/feeds/signature";
+import { signPayload } from "../../src/signature";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { givenPushedAlert } from "../support/feedback";

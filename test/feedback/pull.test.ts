@@ -3,8 +3,8 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { feedSources, warnings } from "../../schema";
-import { signPayload } from "../../src/feeds/signature";
 import { newId } from "../../src/ids";
+import { signPayload } from "../../src/signature";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import {

@@ -1,7 +1,7 @@
 import { count } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { warnings } from "../../schema";
-import { signPayload } from "../../src/feeds/signature";
+import { signPayload } from "../../src/signature";
 import { warmDatabase } from "../parcels/support";
 import { createTestContext } from "../support/context";
 import { aWarning } from "../support/fixture";

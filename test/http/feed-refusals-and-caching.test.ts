@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { feedSources } from "../../schema";
-import { signPayload } from "../../src/feeds/signature";
+import { signPayload } from "../../src/signature";
 import { warmDatabase } from "../parcels/support";
 import { tokenFor } from "../support/access";
 import { givenPushedAlert, send } from "../support/alerts";

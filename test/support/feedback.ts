@@ -1,8 +1,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { alertEvents, alerts, feedbackEvents, feedSources, jobs, type Outcome } from "../../schema";
-import { transact } from "../../src/db/transaction";
 import { createFeedbackEvents } from "../../src/feedback/create";
+import { transact } from "../../src/queue/outbox";
 import type { TestContext } from "./context";
 import { aWarning } from "./fixture";
 

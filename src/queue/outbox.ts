@@ -1,6 +1,6 @@
+import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
-import type { Outgoing } from "../queue/port";
-import type { Tx } from "./client";
+import type { Outgoing } from "./port";
 
 export type Publish = (...items: Outgoing[]) => void;
 
