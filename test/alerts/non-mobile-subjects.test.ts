@@ -2,10 +2,11 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alertEvents, smsMessages } from "../../schema";
 import type { AlertView } from "../../src/alerts/view";
-import { anEvent, aPartner, decide, parcelContext } from "../parcels/support";
+import { anEvent, decide, parcelContext } from "../parcels/support";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
+import { aPartner } from "../support/partners";
 
 type Results = {
   results: { status: string; alertId?: string; errors?: { path: string; message: string }[] }[];

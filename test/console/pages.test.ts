@@ -3,9 +3,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { feedbackEvents, officers } from "../../schema";
 import { SESSION_COOKIE } from "../../src/auth/sessions";
 import { csrfToken } from "../../src/console/csrf";
+import { givenPushedAlert } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { CALLBACK_URL, closeWithOutcome, givenPushedAlert, setCallbackUrl } from "../support/feedback";
+import { CALLBACK_URL, closeWithOutcome, setCallbackUrl } from "../support/feedback";
 
 /**
  * Every console page in every state it has, rendered through the app as a browser would ask for it (session

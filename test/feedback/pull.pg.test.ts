@@ -4,9 +4,9 @@ import { alerts } from "../../schema";
 import { queryRows } from "../../src/db/client";
 import { createFeedbackEvents } from "../../src/feedback/create";
 import { signPayload } from "../../src/signature";
+import { givenPushedAlert } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { givenPushedAlert } from "../support/feedback";
 
 /**
  * An outcome's transaction held open on one connection while another commits and a pull runs on a third.

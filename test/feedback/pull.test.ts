@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { feedSources, warnings } from "../../schema";
 import { newId } from "../../src/ids";
 import { signPayload } from "../../src/signature";
+import { givenPushedAlert } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import {
@@ -12,7 +13,6 @@ import {
   CALLBACK_URL,
   closeWithOutcome,
   feedbackEvent,
-  givenPushedAlert,
   givenVerifiedAlert,
   setCallbackUrl,
   timelineKinds,

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { officers } from "../../schema";
-import type { Clock } from "../../src/clock";
+import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning, FIXTURE_PASSWORD } from "../support/fixture";
 
@@ -21,17 +21,6 @@ const PRODUCTION_ENV = {
   PII_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
   PII_HASH_KEY: Buffer.alloc(32, 2).toString("base64"),
 };
-
-/** A clock the test moves by hand. */
-function fakeClock(start = new Date()): Clock & { advance(ms: number): void } {
-  let now = start.getTime();
-  return {
-    now: () => new Date(now),
-    advance(ms) {
-      now += ms;
-    },
-  };
-}
 
 function postLogin(ctx: TestContext, body: unknown) {
   return ctx.app.request("/v1/auth/login", {
@@ -76,7 +65,7 @@ async function pushedAlert(ctx: TestContext): Promise<string> {
 
 describe("POST /v1/auth/login", () => {
   it("answers 200 with a bearer token that expires after SESSION_TTL_HOURS", async () => {
-    const clock = fakeClock(new Date("2026-11-28T02:00:00Z"));
+    const clock = new ManualClock("2026-11-28T02:00:00Z");
     const ctx = await createTestContext({ clock, env: { SESSION_TTL_HOURS: "8" } });
 
     const res = await postLogin(ctx, { username: "miaogong", password: FIXTURE_PASSWORD });
@@ -273,7 +262,7 @@ describe("GET /v1/alerts/{id}", () => {
   });
 
   it("accepts a session until SESSION_TTL_HOURS have passed and answers 401 after", async () => {
-    const clock = fakeClock();
+    const clock = new ManualClock(new Date());
     const ctx = await createTestContext({ clock, env: { SESSION_TTL_HOURS: "2" } });
     const alertId = await pushedAlert(ctx);
     const token = await ctx.login("miaogong");

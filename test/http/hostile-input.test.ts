@@ -7,7 +7,7 @@ import type { Deps } from "../../src/deps";
 import { createApp } from "../../src/http/app";
 import { createLog } from "../../src/log";
 import { signPayload } from "../../src/signature";
-import { aCampaign, aPartner } from "../parcels/support";
+import { aCampaign } from "../parcels/support";
 import { tokenFor } from "../support/access";
 import { givenPushedAlert } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
@@ -22,6 +22,7 @@ import {
   type SchemaNode,
   withField,
 } from "../support/hostile";
+import { aPartner } from "../support/partners";
 
 /**
  * Issue 10's walk: every operation in /openapi.json gets hostile values in each parameter and body field, as

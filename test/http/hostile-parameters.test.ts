@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { aCampaign, aPartner, warmDatabase } from "../parcels/support";
+import { aCampaign, warmDatabase } from "../parcels/support";
 import { tokenFor } from "../support/access";
 import { givenPushedAlert, send } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 import { base64url } from "../support/hostile";
+import { aPartner } from "../support/partners";
 
 /**
  * Issue 10, item 9: hostile query and path parameters reached PostgreSQL and came back as 500s. Now every

@@ -1,10 +1,11 @@
 import { count } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { alerts, parcelEvents, posts, warnings } from "../../schema";
-import { aCampaign, anEvent, aPartner, parcelContext, postEvents, warmDatabase } from "../parcels/support";
+import { aCampaign, anEvent, parcelContext, postEvents, warmDatabase } from "../parcels/support";
 import { send } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
+import { aPartner } from "../support/partners";
 
 /**
  * Issue 10, item 1: text PostgreSQL cannot store (a lone UTF-16 surrogate from a `\ud800` escape, a NUL)

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, devOutbox, officers } from "../../schema";
 import { seedDemo } from "../../src/local/seed";
 import type { TestContext } from "../support/context";
-import { adminToken, anEvent, aPartner, decide, parcelContext, postEvents, warmDatabase } from "./support";
+import { aPartner } from "../support/partners";
+import { adminToken, anEvent, decide, parcelContext, postEvents, warmDatabase } from "./support";
 
 beforeAll(warmDatabase);
 

@@ -1,7 +1,8 @@
 import { count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { parcelEvents, reminderReservations } from "../../schema";
-import { aCampaign, anEvent, aPartner, parcelContext, postEvents, type Result } from "./support";
+import { aPartner } from "../support/partners";
+import { aCampaign, anEvent, parcelContext, postEvents, type Result } from "./support";
 
 /**
  * Concurrent batches of parcel events, on separate connections. PostgreSQL only (vitest.config.ts): on

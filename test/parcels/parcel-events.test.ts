@@ -1,10 +1,10 @@
 import { count, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { devOutbox, optOuts, parcelEvents, reminderReservations, smsMessages } from "../../schema";
+import { aPartner } from "../support/partners";
 import {
   aCampaign,
   anEvent,
-  aPartner,
   decide,
   parcelContext,
   postEvents,

@@ -2,15 +2,8 @@ import { eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { optOuts, smsMessages } from "../../schema";
 import type { TestContext } from "../support/context";
-import {
-  aCampaign,
-  anEvent,
-  aPartner,
-  decide,
-  parcelContext,
-  type TestPartner,
-  warmDatabase,
-} from "./support";
+import { aPartner, type TestPartner } from "../support/partners";
+import { aCampaign, anEvent, decide, parcelContext, warmDatabase } from "./support";
 
 beforeAll(warmDatabase);
 

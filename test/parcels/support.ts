@@ -1,23 +1,9 @@
 import { expect } from "vitest";
-import { campaigns, campaignTemplates, partnerApiKeys, partners } from "../../schema";
-import type { Clock } from "../../src/clock";
-import { hashApiKey } from "../../src/partners/keys";
+import { campaigns, campaignTemplates } from "../../schema";
+import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { warmDatabase as warmWorkerDatabase } from "../support/db";
-
-/** A clock the test moves by hand; starts at `iso`. */
-export function fakeClock(iso: string): Clock & { set(iso: string): void; advance(ms: number): void } {
-  let now = new Date(iso);
-  return {
-    now: () => new Date(now.getTime()),
-    set(next) {
-      now = new Date(next);
-    },
-    advance(ms) {
-      now = new Date(now.getTime() + ms);
-    },
-  };
-}
+import { aPartner, type TestPartner } from "../support/partners";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -26,30 +12,7 @@ export const DAY = 24 * HOUR;
 export const TEMPLATE_A = "【昌吉公安】取件提醒：自称快递客服要给您理赔退款的都是诈骗，勿转账！拒收请回复R";
 export const TEMPLATE_B = "【昌吉公安】正规退款原路退回，不会让您扫码转账或提供验证码。拒收请回复R";
 
-export interface TestPartner {
-  id: string;
-  apiKey: string;
-}
-
-let partnerCounter = 0;
-
-/** A partner of the fixture station (or `stationId`) with one API key. */
-export async function aPartner(
-  ctx: TestContext,
-  overrides: { id?: string; channel?: "partner_http" | "sns" | "attach"; stationId?: string } = {},
-): Promise<TestPartner> {
-  partnerCounter += 1;
-  const id = overrides.id ?? `par_test${partnerCounter}`;
-  const apiKey = `pk_test_${id}_${"k".repeat(32)}`;
-  await ctx.deps.db.insert(partners).values({
-    id,
-    stationId: overrides.stationId ?? ctx.fixture.ids.station,
-    name: `Courier ${id}`,
-    channel: overrides.channel ?? "sns",
-  });
-  await ctx.deps.db.insert(partnerApiKeys).values({ partnerId: id, keyHash: hashApiKey(apiKey) });
-  return { id, apiKey };
-}
+let campaignCounter = 0;
 
 /** A campaign of the fixture station, running around the test dates, with the given templates. */
 export async function aCampaign(
@@ -64,7 +27,7 @@ export async function aCampaign(
     stationId?: string;
   } = {},
 ) {
-  const id = overrides.id ?? `cmp_test${++partnerCounter}`;
+  const id = overrides.id ?? `cmp_test${++campaignCounter}`;
   await ctx.deps.db.insert(campaigns).values({
     id,
     stationId: overrides.stationId ?? ctx.fixture.ids.station,
@@ -115,9 +78,12 @@ export type Result = {
   errors?: { path: string; message: string }[];
 };
 
+/** Who posts: a partner and one of its API keys. */
+type PartnerCredentials = Pick<TestPartner, "id" | "apiKey">;
+
 export async function postEvents(
   ctx: TestContext,
-  partner: TestPartner,
+  partner: PartnerCredentials,
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<Response> {
@@ -129,7 +95,11 @@ export async function postEvents(
 }
 
 /** Posts events and returns the results, failing the test on anything but 200. */
-export async function decide(ctx: TestContext, partner: TestPartner, events: unknown[]): Promise<Result[]> {
+export async function decide(
+  ctx: TestContext,
+  partner: PartnerCredentials,
+  events: unknown[],
+): Promise<Result[]> {
   const res = await postEvents(ctx, partner, { events });
   if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { results: Result[] }).results;
@@ -145,8 +115,8 @@ export const MORNING = "2026-11-28T10:30:00+08:00";
 
 export async function parcelContext(
   options: { at?: string; env?: Record<string, string> } = {},
-): Promise<TestContext & { clock: ReturnType<typeof fakeClock> }> {
-  const clock = fakeClock(options.at ?? MORNING);
+): Promise<TestContext & { clock: ManualClock }> {
+  const clock = new ManualClock(options.at ?? MORNING);
   const ctx = await createTestContext({ clock, env: options.env });
   return Object.assign(ctx, { clock });
 }

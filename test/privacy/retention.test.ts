@@ -9,9 +9,10 @@ import {
   smsMessages,
   warnings,
 } from "../../schema";
-import { anEvent, aPartner, DAY, HOUR, postEvents } from "../parcels/support";
+import { anEvent, DAY, HOUR, postEvents } from "../parcels/support";
 import { givenPushedAlert, type Problem, send } from "../support/alerts";
 import type { TestContext } from "../support/context";
+import { aPartner } from "../support/partners";
 import { call, givenClosedAlert, RETENTION_DAYS, retentionContext } from "./support";
 
 /** The station's alert report over the days around `day`. */

@@ -4,14 +4,8 @@ import { devOutbox, optOuts, partners } from "../../schema";
 import { maskPhone } from "../../src/privacy/phone";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import {
-  aPartner,
-  history,
-  message,
-  migrateOnceBeforeAll,
-  queueTestSms,
-  releaseDelayedSmsJobs,
-} from "../support/sms";
+import { aPartner } from "../support/partners";
+import { history, message, migrateOnceBeforeAll, queueTestSms, releaseDelayedSmsJobs } from "../support/sms";
 
 migrateOnceBeforeAll();
 

@@ -5,7 +5,8 @@ import { shanghaiDate } from "../../src/calendar";
 import { queryRows } from "../../src/db/client";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { aPartner, message, migrateOnceBeforeAll, queueTestSms } from "../support/sms";
+import { aPartner } from "../support/partners";
+import { message, migrateOnceBeforeAll, queueTestSms } from "../support/sms";
 
 migrateOnceBeforeAll();
 

@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client";
 import { startWorkers } from "../../src/local/workers";
 import { createTestContext, type TestContext } from "../support/context";
+import { aPartner } from "../support/partners";
 import {
-  aPartner,
   dropRateGrantLogs,
   GATEWAY_URL,
   gatewayEnv,

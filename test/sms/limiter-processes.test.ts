@@ -8,8 +8,8 @@ import { busiestSecond } from "../../bench/busiest-second";
 import { queryRows } from "../../src/db/client";
 import { countSegments } from "../../src/sms/segments";
 import { createTestContext, TEST_KEYS } from "../support/context";
+import { aPartner } from "../support/partners";
 import {
-  aPartner,
   dropRateGrantLogs,
   gatewayApi,
   logRateGrants,

@@ -4,7 +4,8 @@ import { smsMessages } from "../../schema";
 import { applyReceipt } from "../../src/sms/receipts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
-import { aPartner, migrateOnceBeforeAll, queueTestSms } from "../support/sms";
+import { aPartner } from "../support/partners";
+import { migrateOnceBeforeAll, queueTestSms } from "../support/sms";
 
 migrateOnceBeforeAll();
 

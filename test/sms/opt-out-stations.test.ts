@@ -4,7 +4,8 @@ import { auditLog, optOuts } from "../../schema";
 import { isOptedOut } from "../../src/sms/opt-outs";
 import { createTestContext, type TestContext } from "../support/context";
 import { givenPartnerTexted } from "../support/opt-outs";
-import { aPartner, migrateOnceBeforeAll, signedPost } from "../support/sms";
+import { aPartner } from "../support/partners";
+import { migrateOnceBeforeAll, signedPost } from "../support/sms";
 
 migrateOnceBeforeAll();
 

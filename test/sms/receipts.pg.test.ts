@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pendingReceipts } from "../../schema";
 import { queryRows } from "../../src/db/client";
 import { createTestContext, type TestContext } from "../support/context";
-import { aPartner, message, PARTNER_API_URL, queueTestSms } from "../support/sms";
+import { aPartner } from "../support/partners";
+import { message, PARTNER_API_URL, queueTestSms } from "../support/sms";
 
 /**
  * A receipt arriving while another session holds the message's row: needs two connections, so PostgreSQL

@@ -13,8 +13,8 @@ import {
 } from "../../src/sms/sns-delivery-log";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
+import { aPartner } from "../support/partners";
 import {
-  aPartner,
   history,
   message,
   migrateOnceBeforeAll,

@@ -9,6 +9,10 @@ export class ManualClock implements Clock {
   now(): Date {
     return new Date(this.current);
   }
+  set(at: Date | string): Date {
+    this.current = new Date(at).getTime();
+    return this.now();
+  }
   advance(ms: number): Date {
     this.current += ms;
     return this.now();

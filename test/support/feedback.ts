@@ -1,36 +1,14 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { expect } from "vitest";
 import { alertEvents, alerts, feedbackEvents, feedSources, jobs, type Outcome } from "../../schema";
 import { createFeedbackEvents } from "../../src/feedback/create";
 import { transact } from "../../src/queue/outbox";
+import { givenPushedAlert } from "./alerts";
 import type { TestContext } from "./context";
-import { aWarning } from "./fixture";
 
 export const CALLBACK_URL = "https://platform.example.test/antifraud/feedback";
 
-let subjects = 0;
-/** A new subject per alert: the same phone within a day would be linked into one case. */
-function freshPhone(): string {
-  subjects += 1;
-  return `+86137${String(20_000_000 + subjects).padStart(8, "0")}`;
-}
-
 export async function setCallbackUrl(ctx: TestContext, url: string | null, sourceId = ctx.fixture.source.id) {
   await ctx.deps.db.update(feedSources).set({ callbackUrl: url }).where(eq(feedSources.id, sourceId));
-}
-
-/** An alert that went through intake and push (to 庙工村), with its SMS sent. */
-export async function givenPushedAlert(
-  ctx: TestContext,
-  overrides: Record<string, unknown> = {},
-): Promise<string> {
-  const res = await ctx.postWarnings({
-    warnings: [aWarning({ subject: { phone: freshPhone() }, ...overrides })],
-  });
-  const body = (await res.json()) as { results: { status: string; alertId?: string }[] };
-  expect(body.results[0]?.status).toBe("accepted");
-  await ctx.drain();
-  return body.results[0]?.alertId as string;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { beforeAll } from "vitest";
-import { partnerApiKeys, partners, smsEvents, smsMessages } from "../../schema";
+import { smsEvents, smsMessages } from "../../schema";
 import { queryRows } from "../../src/db/client";
-import { hashApiKey, newApiKey } from "../../src/partners/keys";
 import { transact } from "../../src/queue/outbox";
 import { signPayload } from "../../src/signature";
 import { queueSms, type SmsToQueue } from "../../src/sms/queue-sms";
@@ -36,31 +35,6 @@ export function gatewayApi(overrides: Partial<SmsApiInput> = {}): SmsApiInput {
 /** Environment for a test context whose police channel is the simulated gateway. */
 export function gatewayEnv(api: SmsApiInput = gatewayApi(), extra: Record<string, string> = {}) {
   return { SMS_CHANNEL: "http", SMS_HTTP_API: JSON.stringify(api), ...extra };
-}
-
-let partnerCounter = 0;
-
-/** A logistics partner with an API key and a webhook secret; its own SMS API when `smsApi` is given. */
-export async function aPartner(
-  ctx: TestContext,
-  overrides: Partial<typeof partners.$inferInsert> = {},
-): Promise<{ id: string; apiKey: string; webhookSecret: string }> {
-  partnerCounter += 1;
-  const id = overrides.id ?? `par_test${partnerCounter}`;
-  const webhookSecret = `webhook-secret-${partnerCounter}-for-tests`;
-  const apiKey = newApiKey();
-  await ctx.deps.db.insert(partners).values({
-    id,
-    stationId: ctx.fixture.ids.station,
-    name: `Courier ${partnerCounter}`,
-    channel: "sns",
-    partsPerSecond: 100,
-    dailyQuota: 50_000,
-    webhookSecretEnc: ctx.deps.pii.encrypt(webhookSecret),
-    ...overrides,
-  });
-  await ctx.deps.db.insert(partnerApiKeys).values({ partnerId: id, keyHash: hashApiKey(apiKey) });
-  return { id, apiKey, webhookSecret };
 }
 
 let smsCounter = 0;

@@ -2,10 +2,12 @@ import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alerts, jobs, officerNotices, officers, smsEvents, smsMessages } from "../../schema";
 import { runSweep } from "../../src/sweeper/sweep";
+import { givenPushedAlert } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
-import { alertRow, givenPushedAlert, queuedJobs } from "../support/feedback";
-import { aPartner, history, message, queueTestSms } from "../support/sms";
+import { alertRow, queuedJobs } from "../support/feedback";
+import { aPartner } from "../support/partners";
+import { history, message, queueTestSms } from "../support/sms";
 
 const MINUTE = 60_000;
 const SUPERVISOR_PHONE = "+8613999009999";

@@ -3,12 +3,11 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { alerts, feedbackEvents, jobs, type RiskLevel, smsMessages } from "../../schema";
-import { anAlert } from "../support/alerts";
+import { anAlert, givenPushedAlert } from "../support/alerts";
 import {
   alertRow,
   CALLBACK_URL,
   feedbackEvent,
-  givenPushedAlert,
   givenVerifiedAlert,
   queuedJobs,
   setCallbackUrl,
