@@ -2,8 +2,8 @@ import { z } from "zod";
 import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
 import { PRODUCTION_HASH_COST } from "./auth/passwords";
 import { parseCaps, parseSendingHours } from "./parcels/policy";
-import { perChannelNumber } from "./sms/settings";
-import { SmsApiSchema } from "./sms/sms-api";
+import { SmsApiSchema } from "./sms/channels/http-gateway-api";
+import { perChannelNumber } from "./sms/channels/per-channel";
 import { QUEUE_NAMES, type QueueName } from "./topology";
 
 /**

@@ -5,7 +5,7 @@ import type { Deps } from "./deps";
 import { deliverFeedback } from "./feedback/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
-import { sendSms, sendSmsBatch } from "./sms/send";
+import { sendSms, sendSmsBatch } from "./sms/dispatch/send";
 import { runSweep } from "./sweeper/sweep";
 
 /** One handler for every message type: the local workers and the Lambdas both call this. */

@@ -7,8 +7,8 @@ import type { Deps } from "../deps";
 import { createLog, type Log } from "../log";
 import { createPii } from "../privacy/pii";
 import { SqsQueue } from "../queue/sqs-queue";
+import { SnsChannel } from "../sms/channels/sns-channel";
 import { configuredSmsChannel } from "../sms/configured-channel";
-import { SnsChannel } from "../sms/sns-channel";
 
 /**
  * A Lambda instance handles one event at a time, so a few connections are enough; many instances share

@@ -1,10 +1,10 @@
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import type { Pii } from "../privacy/pii";
-import type { SmsChannel } from "./channel";
-import { OutboxChannel } from "./outbox-channel";
-import { HttpSmsChannel } from "./partner-http-channel";
-import { applyReceipt } from "./receipts";
+import type { SmsChannel } from "./channels/channel";
+import { HttpSmsChannel } from "./channels/http-gateway-channel";
+import { OutboxChannel } from "./channels/outbox-channel";
+import { applyReceipt } from "./receipts/receipts";
 
 /**
  * The police channel from configuration, for the channels that need nothing but configuration: the dev

@@ -13,8 +13,8 @@ import {
   purgeParcelEvents,
 } from "../privacy/retention";
 import { type Publish, transact } from "../queue/outbox";
-import { expireStaleSms } from "../sms/expiry";
-import { queueSms, type SmsToQueue } from "../sms/queue-sms";
+import { queueSms, type SmsToQueue } from "../sms/dispatch/queue-sms";
+import { expireStaleSms } from "../sms/receipts/expiry";
 import { escalationNoticeText } from "../sms/templates";
 import { redriveOfficerNotices, redriveQueuedSms } from "./redrive-messages";
 

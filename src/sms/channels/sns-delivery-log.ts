@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
-import type { Executor } from "../db/client";
-import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "./receipts";
+import type { Executor } from "../../db/client";
+import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "../receipts/receipts";
 
 /**
  * SNS writes one JSON record per SMS to CloudWatch Logs (`sns/<region>/<account>/DirectPublishToPhoneNumber`

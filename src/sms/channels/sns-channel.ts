@@ -1,6 +1,6 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import type { SmsPurpose } from "../../schema";
-import { maskPhone } from "../privacy/phone";
+import type { SmsPurpose } from "../../../schema";
+import { maskPhone } from "../../privacy/phone";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
 
 export interface SnsChannelOptions {

@@ -1,8 +1,8 @@
-import { maskPhone } from "../privacy/phone";
-import { signPayload } from "../signature";
+import { maskPhone } from "../../privacy/phone";
+import { signPayload } from "../../signature";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
+import type { SmsApi } from "./http-gateway-api";
 import { type HttpAnswer, httpRequest } from "./http-request";
-import type { SmsApi } from "./sms-api";
 
 export interface HttpChannelOptions {
   /** Opens sealed secrets (`tokenEnc`, ...) stored in partners.smsApi. */

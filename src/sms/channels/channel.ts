@@ -1,4 +1,9 @@
-import type { SmsPurpose } from "../../schema";
+/**
+ * channels/: the ways an SMS leaves. This port (SmsChannel) and its implementations: the dev outbox, SNS
+ * (with its delivery-status logs) and any HTTP SMS gateway described by configuration (a partner's own API
+ * or a domestic provider used as the police channel), with the settings that may differ per channel.
+ */
+import type { SmsPurpose } from "../../../schema";
 
 export interface SmsSendRequest {
   /** Our message id; channels pass it to providers that de-duplicate by a client reference. */
@@ -62,3 +67,6 @@ export interface SmsChannel {
    */
   lookup?(messageId: string): Promise<SmsSendResult | null>;
 }
+
+/** Channel name of a partner's own gateway; police SMS and partners we send for use the configured channel. */
+export const partnerChannelName = (partnerId: string) => `partner:${partnerId}`;
