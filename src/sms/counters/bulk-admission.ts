@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { optOuts } from "../../../schema";
 import { type Executor, queryRows } from "../../db/client";
 
 export interface BulkAdmission {
@@ -60,4 +61,13 @@ export async function admitBulkMany(
   return new Map(
     rows.map((row) => [row.id, { optedOut: Boolean(row.opted), numberCount: row.number_count ?? undefined }]),
   );
+}
+
+/** Whether a number opted out of reminders: the check admitBulk makes, for one number on its own. */
+export async function isOptedOut(db: Executor, recipientHash: string): Promise<boolean> {
+  const [row] = await db
+    .select({ hash: optOuts.recipientHash })
+    .from(optOuts)
+    .where(eq(optOuts.recipientHash, recipientHash));
+  return Boolean(row);
 }
