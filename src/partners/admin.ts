@@ -21,7 +21,7 @@ export interface PartnerSettings {
   channel?: PartnerChannel;
   partsPerSecond?: number;
   dailyQuota?: number;
-  /** How to call the partner's SMS API (src/sms/sms-api.ts); required for `partner_http`. */
+  /** How to call the partner's SMS API (src/sms/channels/http-gateway-api.ts); required for `partner_http`. */
   smsApi?: Record<string, unknown> | null;
 }
 

@@ -42,7 +42,7 @@ export interface SweepReport {
   pushesRedriven: number;
   feedbackCreated: number;
   feedbackRedriven: number;
-  /** Submitted SMS with no receipt after SMS_RECEIPT_TIMEOUT_HOURS (src/sms/expiry.ts). */
+  /** Submitted SMS with no receipt after SMS_RECEIPT_TIMEOUT_HOURS (src/sms/receipts/expiry.ts). */
   smsExpired: number;
   /** Queued SMS whose send job was lost, re-published (redrive-messages.ts). */
   smsRedriven: number;

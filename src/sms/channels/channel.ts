@@ -25,7 +25,8 @@ export interface SmsSendErrorOptions {
   retryAfterMs?: number;
   /**
    * The request may have reached the provider and been accepted (a timeout after the body was sent, a
-   * gateway timeout, an unreadable 2xx answer). Sending again could text the person twice; see send.ts.
+   * gateway timeout, an unreadable 2xx answer). Sending again could text the person twice; see
+   * src/sms/dispatch/failure-policy.ts.
    */
   unknownOutcome?: boolean;
 }
@@ -49,7 +50,7 @@ export class SmsSendError extends Error {
 
 /**
  * One interface for every way an SMS leaves: dev outbox, SNS, a partner's or a domestic gateway's HTTP API.
- * Adding a provider is a new class implementing this; the engine (send.ts) does not change.
+ * Adding a provider is a new class implementing this; the engine (src/sms/dispatch/) does not change.
  */
 export interface SmsChannel {
   readonly name: string;

@@ -9,8 +9,8 @@ import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "../rece
  *   { "notification": { "messageId": "…", "timestamp": "…" },
  *     "delivery": { "destination": "+86…", "providerResponse": "Message has been accepted by phone carrier", … },
  *     "status": "SUCCESS" | "FAILURE" }
- * `notification.messageId` is the MessageId Publish returned, which send.ts stored as the provider message
- * id. The destination is a full phone number: it is never kept or logged.
+ * `notification.messageId` is the MessageId Publish returned, which the engine stored as the provider message
+ * id (src/sms/dispatch/submits.ts). The destination is a full phone number: it is never kept or logged.
  */
 const SnsDeliveryRecord = z.object({
   notification: z.object({ messageId: z.string().min(1) }),

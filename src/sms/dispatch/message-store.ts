@@ -239,7 +239,7 @@ export async function markFailed(
   );
 }
 
-/** A failed attempt to be tried again: counted, recorded with its event, and the send job put back `delayMs`. */
+/** A failed attempt to be tried again: counted, recorded with its event, its send job put back `delayMs`. */
 export async function scheduleRetry(
   deps: StoreDeps,
   message: Message,

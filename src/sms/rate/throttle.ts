@@ -13,7 +13,10 @@ import { type Lane, type RateDecision, RateDeferred, type RateLimiter, type Rate
 
 type ThrottleSettings = Pick<Deps["config"], "SMS_MAX_IN_FLIGHT" | "SMS_RATE_MAX_WAIT_MS">;
 
-/** The in-process bounds of sending: p-limit per channel and lane, urgent takers, one token pump per bulk scope set. */
+/**
+ * The in-process bounds of sending: p-limit per channel and lane, urgent takers, one token pump per bulk
+ * scope set.
+ */
 export class Throttle {
   private readonly inFlight = new Map<string, LimitFunction>();
   private readonly pumps = new Map<string, BulkPump>();

@@ -1,3 +1,8 @@
+/**
+ * receipts/: what became of an SMS after the provider took it. Delivery receipts from partners' webhooks,
+ * SNS delivery-status logs (src/sms/channels/sns-delivery-log.ts) and the dev outbox are applied here, also
+ * when they overtake our record of the send; a message whose receipt never came expires (expiry.ts).
+ */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client";
 
@@ -99,7 +104,8 @@ export async function submitsWithPendingReceipts(
   const rows = await queryRows<{ id: string }>(
     db,
     sql`select s.id
-        from jsonb_to_recordset(${JSON.stringify(submits)}::jsonb) as s(id text, channel text, "providerMessageId" text)
+        from jsonb_to_recordset(${JSON.stringify(submits)}::jsonb)
+          as s(id text, channel text, "providerMessageId" text)
         where exists (
           select 1 from pending_receipts p
           where p.channel = s.channel and p.provider_message_id in (coalesce(s."providerMessageId", ''), 'ref:' || s.id)
