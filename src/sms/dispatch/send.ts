@@ -7,8 +7,7 @@
 import { nextShanghaiMidnight, shanghaiDate } from "../../calendar";
 import type { Deps } from "../../deps";
 import type { Log } from "../../log";
-import type { SmsChannel } from "../channels/channel";
-import { SmsSendError } from "../channels/channel";
+import { type SmsChannel, SmsSendError } from "../channels/channel";
 import { admitBulk, admitBulkMany, type BulkAdmission } from "../counters/bulk-admission";
 import { giveBack, perNumberKey } from "../counters/daily-usage";
 import { QUOTA_WARN_SHARE } from "../counters/quota-leases";
