@@ -35,9 +35,9 @@ import { migrateDatabase } from "../src/db/migrate";
 import { buildLocalDeps } from "../src/local/deps";
 import { createLog } from "../src/log";
 import { transact } from "../src/queue/outbox";
-import { RateLimiter } from "../src/sms/limiter";
-import { queueSms, type SmsToQueue } from "../src/sms/queue-sms";
-import { countSegments } from "../src/sms/segments";
+import { queueSms, type SmsToQueue } from "../src/sms/dispatch/queue-sms";
+import { countSegments } from "../src/sms/dispatch/segments";
+import { RateLimiter } from "../src/sms/rate/limiter";
 import { busiestSecond } from "./busiest-second";
 import {
   dropDatabase,

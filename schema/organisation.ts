@@ -123,7 +123,7 @@ export const partners = pgTable("partners", {
   channel: text("channel", { enum: ["partner_http", "sns", "attach"] }).notNull(),
   partsPerSecond: integer("parts_per_second").notNull().default(100),
   dailyQuota: integer("daily_quota").notNull().default(50000),
-  /** For `partner_http`: how to call the partner's SMS API (URL, auth, field mapping); see src/sms/partner-http-channel.ts. */
+  /** For `partner_http`: how to call the partner's SMS API (URL, auth, field mapping); see src/sms/channels/http-gateway-channel.ts. */
   smsApi: jsonb("sms_api").$type<Record<string, unknown>>(),
   /** Shared secret for the partner's webhooks (delivery receipts, inbound SMS), encrypted. */
   webhookSecretEnc: text("webhook_secret_enc"),

@@ -72,7 +72,7 @@ export const smsMessages = pgTable(
     // Queued messages are few at any time; the sweeper's re-drive of lost send jobs reads only these.
     index("sms_messages_queued_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
     // Who texted this number: a partner forwarding an opt-out must have; a reply our provider forwards
-    // belongs to the station of the last SMS (src/sms/opt-outs.ts).
+    // belongs to the station of the last SMS (src/opt-outs/inbound.ts).
     index("sms_messages_recipient_idx").on(t.recipientHash, t.partnerId),
   ],
 );

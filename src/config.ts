@@ -2,8 +2,8 @@ import { z } from "zod";
 import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
 import { PRODUCTION_HASH_COST } from "./auth/passwords";
 import { parseCaps, parseSendingHours } from "./parcels/policy";
-import { perChannelNumber } from "./sms/settings";
-import { SmsApiSchema } from "./sms/sms-api";
+import { SmsApiSchema } from "./sms/channels/http-gateway-api";
+import { perChannelNumber } from "./sms/channels/per-channel";
 import { QUEUE_NAMES, type QueueName } from "./topology";
 
 /**
@@ -54,7 +54,7 @@ const ConfigSchema = z.object({
   /** Share of dev outbox sends recorded but answered with a timeout: the "did it go out?" case. */
   OUTBOX_LOST_ANSWER_RATE: z.coerce.number().min(0).max(1).default(0),
   // SMS dispatch engine (src/sms): see the README section "SMS dispatch".
-  /** SMS_CHANNEL=http: the domestic gateway's API as JSON (src/sms/sms-api.ts describes the fields). */
+  /** SMS_CHANNEL=http: the domestic gateway's API as JSON (src/sms/channels/http-gateway-api.ts describes the fields). */
   SMS_HTTP_API: z
     .string()
     .optional()
@@ -101,7 +101,7 @@ const ConfigSchema = z.object({
    * it held available again at once, rather than after QUEUE_VISIBILITY_SECONDS and SMS_SEND_LEASE_SECONDS,
    * so victim warnings resume within seconds of a crash. Shorter means faster take-over but a process that
    * stalls that long (a full pool, a pause) is taken for dead while still working; its SMS are then treated
-   * as outcome unknown (src/sms/send.ts), never blindly sent twice.
+   * as outcome unknown (src/sms/dispatch/send.ts), never blindly sent twice.
    */
   WORKER_HEARTBEAT_SECONDS: z.coerce.number().positive().default(2),
   WORKER_STALE_AFTER_SECONDS: z.coerce.number().positive().default(6),

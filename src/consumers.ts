@@ -5,7 +5,7 @@ import type { Deps } from "./deps";
 import { deliverFeedback } from "./feedback/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
-import { sendSms, sendSmsBatch } from "./sms/send";
+import { sendSms, sendSmsBatch } from "./sms/dispatch/send";
 import { runSweep } from "./sweeper/sweep";
 
 /** One handler for every message type: the local workers and the Lambdas both call this. */
@@ -37,7 +37,7 @@ export function messageHandler(deps: Deps): MessageHandler {
     }
   };
   // Pushes of one batch share a transaction (src/alerts/push.ts): a dozen round trips per batch, not per alert.
-  // SMS of one batch are claimed and admitted with one statement each (src/sms/send.ts).
+  // SMS of one batch are claimed and admitted with one statement each (src/sms/dispatch/send.ts).
   handle.groups = {
     "sms.send": async (items) => {
       const sends = items.flatMap(({ message, ctx }) =>

@@ -10,7 +10,7 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   /** The officer's password was set by an admin; POST /v1/auth/password first. */
   PASSWORD_CHANGE_REQUIRED: 403,
-  /** A partner forwarded an opt-out for a number it has not texted (src/sms/opt-outs.ts); nothing was recorded. */
+  /** A partner forwarded an opt-out for a number it has not texted (src/opt-outs/inbound.ts); nothing was recorded. */
   NOT_YOUR_RECIPIENT: 403,
   NOT_FOUND: 404,
   ALERT_NOT_FOUND: 404,

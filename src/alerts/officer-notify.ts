@@ -4,7 +4,7 @@ import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { type Publish, transact } from "../queue/outbox";
-import { queueSms } from "../sms/queue-sms";
+import { queueSms } from "../sms/dispatch/queue-sms";
 import { officerNotificationText, officerSummaryText } from "../sms/templates";
 
 /**

@@ -5,7 +5,7 @@ import type { Log } from "../log";
 import { isMainlandMobile } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
 import { transact } from "../queue/outbox";
-import { queueSms } from "../sms/queue-sms";
+import { queueSms } from "../sms/dispatch/queue-sms";
 import { victimWarningText } from "../sms/templates";
 import { OPEN_STAGES, riskRank } from "./repeats";
 

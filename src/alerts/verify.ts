@@ -8,7 +8,7 @@ import { AppError } from "../errors";
 import { createFeedbackEvents } from "../feedback/create";
 import { newId } from "../ids";
 import { type Publish, transact } from "../queue/outbox";
-import { queueSms } from "../sms/queue-sms";
+import { queueSms } from "../sms/dispatch/queue-sms";
 import { officerNotificationText } from "../sms/templates";
 import { recordAlertEvent } from "./events";
 import { canSeeAlert } from "./view";

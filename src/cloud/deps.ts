@@ -4,11 +4,11 @@ import { systemClock } from "../clock";
 import { type Config, ConfigError } from "../config";
 import { openDatabase } from "../db/client";
 import type { Deps } from "../deps";
+import { configuredSmsChannel } from "../deps";
 import { createLog, type Log } from "../log";
 import { createPii } from "../privacy/pii";
 import { SqsQueue } from "../queue/sqs-queue";
-import { configuredSmsChannel } from "../sms/configured-channel";
-import { SnsChannel } from "../sms/sns-channel";
+import { SnsChannel } from "../sms/channels/sns-channel";
 
 /**
  * A Lambda instance handles one event at a time, so a few connections are enough; many instances share

@@ -1,6 +1,6 @@
 import type { CloudWatchLogsEvent } from "aws-lambda";
 import type { Deps } from "../deps";
-import { applySnsDeliveryRecords, decodeLogsSubscriptionData } from "../sms/sns-delivery-log";
+import { applySnsDeliveryRecords, decodeLogsSubscriptionData } from "../sms/channels/sns-delivery-log";
 
 /**
  * The Lambda side of SNS delivery receipts: SNS writes a delivery-status record per SMS to CloudWatch

@@ -2,10 +2,10 @@ import { type Clock, systemClock } from "../clock";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Deps } from "../deps";
+import { configuredSmsChannel } from "../deps";
 import type { Log } from "../log";
 import { createPii } from "../privacy/pii";
 import { PgTableQueue } from "../queue/pg-queue";
-import { configuredSmsChannel } from "../sms/configured-channel";
 
 export interface LocalDepsOptions {
   config: Config;

@@ -8,7 +8,7 @@ import { newId } from "../ids";
 import type { PartnerPrincipal } from "../partners/auth";
 import { normalizePhone } from "../privacy/phone";
 import { type Publish, transact } from "../queue/outbox";
-import { queueSms } from "../sms/queue-sms";
+import { queueSms } from "../sms/dispatch/queue-sms";
 import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
 import { type Decision, decideReminder } from "./decide";

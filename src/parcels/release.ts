@@ -5,7 +5,7 @@ import { queryRows, type Tx } from "../db/client";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { transact } from "../queue/outbox";
-import { queueSms } from "../sms/queue-sms";
+import { queueSms } from "../sms/dispatch/queue-sms";
 import { withinSendingHours } from "./local-time";
 
 /** Rows per transaction, and transactions per run: a run stays short, the next tick carries on in order. */

@@ -1,6 +1,6 @@
 import { SegmentedMessage } from "sms-segments-calculator";
 import type { FieldError } from "../errors";
-import { countSegments } from "../sms/segments";
+import { countSegments } from "../sms/dispatch/segments";
 
 /**
  * What a reminder template must be before it can be saved (brief §5): a signature 【...】 first, the opt-out

@@ -7,7 +7,7 @@ import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
-import { SmsApiSchema } from "../sms/sms-api";
+import { SmsApiSchema } from "../sms/channels/http-gateway-api";
 import { hashApiKey, KEY_ID_LENGTH, keyIdOf, newApiKey } from "./keys";
 
 export const PARTNER_CHANNELS = ["partner_http", "sns", "attach"] as const;
@@ -21,7 +21,7 @@ export interface PartnerSettings {
   channel?: PartnerChannel;
   partsPerSecond?: number;
   dailyQuota?: number;
-  /** How to call the partner's SMS API (src/sms/sms-api.ts); required for `partner_http`. */
+  /** How to call the partner's SMS API (src/sms/channels/http-gateway-api.ts); required for `partner_http`. */
   smsApi?: Record<string, unknown> | null;
 }
 

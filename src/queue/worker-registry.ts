@@ -16,7 +16,7 @@ export interface TakeOver {
   workers: string[];
   /** Jobs they held, visible again. */
   jobs: number;
-  /** SMS whose send lease they held, free again (as outcome unknown: see src/sms/send.ts). */
+  /** SMS whose send lease they held, free again (as outcome unknown: see src/sms/dispatch/send.ts). */
   sms: number;
 }
 
@@ -130,7 +130,7 @@ export class WorkerRegistry {
  * The rest of a take-over statement: jobs held by `holders` become visible now; SMS they leased while still
  * queued lose the lease and are marked `outcome_unknown`, because the holder may have died after the
  * provider accepted the message and before recording it. The next sender then sends again only where that
- * cannot text the person twice (src/sms/send.ts: the channel de-duplicates by our id, or is asked first).
+ * cannot text the person twice (src/sms/dispatch/send.ts: the channel de-duplicates by our id, or is asked first).
  */
 function releaseHeldBy(holders: ReturnType<typeof sql>) {
   return sql`, holders as (${holders}),

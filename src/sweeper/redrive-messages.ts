@@ -7,9 +7,9 @@ import { transact } from "../queue/outbox";
 type RedriveDeps = Pick<Deps, "db" | "queue" | "config" | "clock">;
 
 /**
- * A queued SMS with a retry or hold event this recent may still have a delayed send job on its way: send.ts
- * backs off at most five minutes (retryDelayMs); a longer Retry-After is enforced by the shared limiter, so a
- * re-driven job would wait for it anyway. The same window spaces the sweeper's own re-drives of one message.
+ * A queued SMS with a retry or hold event this recent may still have a delayed send job on its way: the SMS
+ * engine backs off at most five minutes (retryDelayMs, src/sms/dispatch/failure-policy.ts); a longer
+ * Retry-After is enforced by the shared limiter, so a re-driven job would wait for it anyway. The same window spaces the sweeper's own re-drives of one message.
  */
 export const SMS_QUIET_MS = 5 * 60_000;
 
@@ -70,7 +70,7 @@ export async function redriveQueuedSms(deps: RedriveDeps, limit: number): Promis
     );
     publish(
       ...rows.map((r) => ({
-        // The lane's queue, as queue-sms.ts publishes it: a re-driven warning never waits behind bulk.
+        // The lane's queue, as src/sms/dispatch/queue-sms.ts publishes it: a re-driven warning never waits behind bulk.
         queue: r.lane === "urgent" ? ("sms-urgent" as const) : ("sms-bulk" as const),
         message: { type: "sms.send" as const, v: 1 as const, messageId: r.id },
       })),

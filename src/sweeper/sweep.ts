@@ -13,8 +13,8 @@ import {
   purgeParcelEvents,
 } from "../privacy/retention";
 import { type Publish, transact } from "../queue/outbox";
-import { expireStaleSms } from "../sms/expiry";
-import { queueSms, type SmsToQueue } from "../sms/queue-sms";
+import { queueSms, type SmsToQueue } from "../sms/dispatch/queue-sms";
+import { expireStaleSms } from "../sms/receipts/expiry";
 import { escalationNoticeText } from "../sms/templates";
 import { redriveOfficerNotices, redriveQueuedSms } from "./redrive-messages";
 
@@ -42,7 +42,7 @@ export interface SweepReport {
   pushesRedriven: number;
   feedbackCreated: number;
   feedbackRedriven: number;
-  /** Submitted SMS with no receipt after SMS_RECEIPT_TIMEOUT_HOURS (src/sms/expiry.ts). */
+  /** Submitted SMS with no receipt after SMS_RECEIPT_TIMEOUT_HOURS (src/sms/receipts/expiry.ts). */
   smsExpired: number;
   /** Queued SMS whose send job was lost, re-published (redrive-messages.ts). */
   smsRedriven: number;

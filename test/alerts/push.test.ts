@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { alerts, devOutbox, jobs, jurisdictionRules, officers, smsEvents, smsMessages } from "../../schema";
 import { messageHandler } from "../../src/consumers";
 import { runBatch } from "../../src/queue/batch";
-import { type SmsChannel, SmsSendError, type SmsSendRequest } from "../../src/sms/channel";
+import { type SmsChannel, SmsSendError, type SmsSendRequest } from "../../src/sms/channels/channel";
 import { QUEUE_NAMES, QUEUES, type QueueName } from "../../src/topology";
 import { createTestContext, type TestContext } from "../support/context";
 import { intake, outboxFor, smsFor } from "./support";

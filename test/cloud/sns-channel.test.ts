@@ -1,7 +1,7 @@
 import { delay, HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import { SmsSendError, type SmsSendRequest } from "../../src/sms/channel";
-import { SnsChannel, toSmsSendError } from "../../src/sms/sns-channel";
+import { SmsSendError, type SmsSendRequest } from "../../src/sms/channels/channel";
+import { SnsChannel, toSmsSendError } from "../../src/sms/channels/sns-channel";
 import { fakeSns, snsClient, snsError, useFakeAws } from "../support/fake-aws";
 
 const server = useFakeAws();

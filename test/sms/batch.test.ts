@@ -12,7 +12,7 @@ migrateOnceBeforeAll();
 
 /**
  * A queue batch of sms.send jobs is claimed, admitted and recorded with a statement per step for all of its
- * messages (src/sms/send.ts, sendSmsBatch). What a batch shares must never change what each message gets.
+ * messages (src/sms/dispatch/send.ts, sendSmsBatch). What a batch shares must never change what each message gets.
  */
 
 const START = "2026-11-28T02:00:00Z";
@@ -128,7 +128,7 @@ describe("a batch of SMS sends", () => {
 
   it("counts a partner's quota as sent, within one chunk, however many sends of a batch run at once", async () => {
     const { ctx, partner } = await setup();
-    // A quota of a million is taken in chunks of 100 parts (src/sms/engine.ts, QuotaLeases).
+    // A quota of a million is taken in chunks of 100 parts (src/sms/counters/quota-leases.ts, QuotaLeases).
     await ctx.deps.db.update(partners).set({ dailyQuota: 1_000_000 }).where(eq(partners.id, partner.id));
     await queueTestSms(
       ctx,

@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { SmsSendError } from "../../src/sms/channel";
-import { HttpTimeoutError, httpRequest } from "../../src/sms/http-request";
-import { HttpSmsChannel } from "../../src/sms/partner-http-channel";
-import { SmsApiSchema } from "../../src/sms/sms-api";
+import { SmsSendError } from "../../src/sms/channels/channel";
+import { SmsApiSchema } from "../../src/sms/channels/http-gateway-api";
+import { HttpSmsChannel } from "../../src/sms/channels/http-gateway-channel";
+import { HttpTimeoutError, httpRequest } from "../../src/sms/channels/http-request";
 
 /**
  * The gateway client over real sockets on 127.0.0.1 (no msw here): what the engine's decisions rest on is

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { busiestSecond } from "../../bench/busiest-second";
 import { queryRows } from "../../src/db/client";
-import { countSegments } from "../../src/sms/segments";
+import { countSegments } from "../../src/sms/dispatch/segments";
 import { createTestContext, TEST_KEYS } from "../support/context";
 import { aPartner } from "../support/partners";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateLimiter, type RateScope } from "../../src/sms/limiter";
+import { RateLimiter, type RateScope } from "../../src/sms/rate/limiter";
 import { freshDatabase } from "../support/db";
 
 /**

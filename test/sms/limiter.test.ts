@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client";
-import { RateLimiter, type RateScope } from "../../src/sms/limiter";
+import { RateLimiter, type RateScope } from "../../src/sms/rate/limiter";
 import { freshDatabase } from "../support/db";
 import { migrateOnceBeforeAll } from "../support/sms";
 

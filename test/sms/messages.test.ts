@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { smsMessages } from "../../schema";
-import { applyReceipt } from "../../src/sms/receipts";
+import { applyReceipt } from "../../src/sms/receipts/receipts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
 import { aPartner } from "../support/partners";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, optOuts } from "../../schema";
-import { isOptedOut } from "../../src/sms/opt-outs";
+import { isOptedOut } from "../../src/sms/counters/bulk-admission";
 import { createTestContext, type TestContext } from "../support/context";
 import { givenPartnerTexted } from "../support/opt-outs";
 import { aPartner } from "../support/partners";

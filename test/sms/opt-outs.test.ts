@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, optOuts } from "../../schema";
-import { optOutKeyword } from "../../src/sms/opt-outs";
+import { optOutKeyword } from "../../src/opt-outs/inbound";
 import { createTestContext, type TestContext } from "../support/context";
 import { givenPartnerTexted } from "../support/opt-outs";
 import { aPartner } from "../support/partners";

@@ -4,13 +4,13 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pendingReceipts, smsEvents, smsMessages } from "../../schema";
-import { expireStaleSms } from "../../src/sms/expiry";
-import { applyReceipt } from "../../src/sms/receipts";
 import {
   applySnsDeliveryRecords,
   decodeLogsSubscriptionData,
   parseSnsDeliveryRecord,
-} from "../../src/sms/sns-delivery-log";
+} from "../../src/sms/channels/sns-delivery-log";
+import { expireStaleSms } from "../../src/sms/receipts/expiry";
+import { applyReceipt } from "../../src/sms/receipts/receipts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { aPartner } from "../support/partners";

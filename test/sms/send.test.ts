@@ -4,8 +4,8 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { devOutbox } from "../../schema";
 import { queryRows } from "../../src/db/client";
-import { OutboxChannel } from "../../src/sms/outbox-channel";
-import { applyReceipt } from "../../src/sms/receipts";
+import { OutboxChannel } from "../../src/sms/channels/outbox-channel";
+import { applyReceipt } from "../../src/sms/receipts/receipts";
 import { createTestContext, type TestContext } from "../support/context";
 import {
   GATEWAY_URL,

@@ -4,7 +4,7 @@ import { handleSqsEvent } from "../../src/cloud/sqs-handler";
 import type { Deps } from "../../src/deps";
 import type { Message } from "../../src/queue/messages";
 import { SqsQueue } from "../../src/queue/sqs-queue";
-import { SnsChannel } from "../../src/sms/sns-channel";
+import { SnsChannel } from "../../src/sms/channels/sns-channel";
 import { sqsEvent, sqsRecord } from "./aws-events";
 import { createTestContext, type TestContext } from "./context";
 import { freshDatabase } from "./db";

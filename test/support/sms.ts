@@ -4,8 +4,8 @@ import { smsEvents, smsMessages } from "../../schema";
 import { queryRows } from "../../src/db/client";
 import { transact } from "../../src/queue/outbox";
 import { signPayload } from "../../src/signature";
-import { queueSms, type SmsToQueue } from "../../src/sms/queue-sms";
-import type { SmsApiInput } from "../../src/sms/sms-api";
+import type { SmsApiInput } from "../../src/sms/channels/http-gateway-api";
+import { queueSms, type SmsToQueue } from "../../src/sms/dispatch/queue-sms";
 import type { TestContext } from "./context";
 import { warmDatabase } from "./db";
 

@@ -125,7 +125,7 @@ describe("sweeper: queued SMS whose send job was lost", () => {
       .update(smsMessages)
       .set({ notBefore: new Date(clock.now().getTime() + 60 * MINUTE), holdReason: "per_number_cap" })
       .where(eq(smsMessages.id, held));
-    // What retryLater in send.ts records when it puts a job back with a backoff.
+    // What retryLater in src/sms/dispatch/failure-policy.ts records when it puts a job back with a backoff.
     await ctx.deps.db.insert(smsEvents).values({
       messageId: retrying,
       status: "queued",

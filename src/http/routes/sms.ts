@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
+import { addOptOut, listOptOuts, removeOptOut } from "../../opt-outs/admin";
+import { type InboundSource, recordInbound } from "../../opt-outs/inbound";
 import { bearerToken } from "../../partners/auth";
-import { addOptOut, type InboundSource, listOptOuts, recordInbound, removeOptOut } from "../../sms/opt-outs";
-import { partnerQuotas } from "../../sms/quotas";
+import { partnerQuotas } from "../../reports/partner-quotas";
 import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../../sms/webhook-auth";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";

@@ -1,7 +1,15 @@
 import { sql } from "drizzle-orm";
-import { type Executor, queryRows } from "../db/client";
+import { type Executor, queryRows } from "../../db/client";
 
 export type Lane = "urgent" | "bulk";
+
+/** A bulk SMS would wait longer than allowed for its rate slot; put it back on the queue for that long. */
+export class RateDeferred extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate slot more than the allowed wait away (about ${Math.round(retryAfterMs)} ms)`);
+    this.name = "RateDeferred";
+  }
+}
 
 /** One rate a send must respect: a channel's provider limit, a partner's parts per second. */
 export interface RateScope {

@@ -1,3 +1,8 @@
+/**
+ * messages/: the SMS we send, as the people entitled to them see them (GET /v1/messages/{id}). Who may see
+ * which message is a rule about alerts, stations and partners, so it lives here with the domain, not in the
+ * SMS engine that sends them.
+ */
 import { asc, eq } from "drizzle-orm";
 import { alerts, partners, smsEvents, smsMessages } from "../../schema";
 import { canSeeAlert } from "../alerts/view";

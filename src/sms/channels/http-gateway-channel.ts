@@ -1,8 +1,8 @@
-import { maskPhone } from "../privacy/phone";
-import { signPayload } from "../signature";
+import { maskPhone } from "../../privacy/phone";
+import { signPayload } from "../../signature";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
+import type { SmsApi } from "./http-gateway-api";
 import { type HttpAnswer, httpRequest } from "./http-request";
-import type { SmsApi } from "./sms-api";
 
 export interface HttpChannelOptions {
   /** Opens sealed secrets (`tokenEnc`, ...) stored in partners.smsApi. */
@@ -11,15 +11,16 @@ export interface HttpChannelOptions {
 }
 
 /**
- * An SMS gateway reached over HTTP, described entirely by configuration (src/sms/sms-api.ts): a partner's
+ * An SMS gateway reached over HTTP, described entirely by configuration (http-gateway-api.ts): a partner's
  * own API (partners.smsApi) or a domestic provider used as the police channel (SMS_CHANNEL=http). Adding a
  * gateway with a different request shape is a new configuration; only a different protocol needs a class.
  *
  * How an SMS is never sent twice by accident: our message id goes out as the provider's client reference.
  * An answer we cannot trust (a timeout after the request was sent, a gateway timeout, a 2xx we cannot read)
- * is reported as an unknown outcome, never as a plain transient failure. The engine (send.ts) then either
- * sends again — only if this API de-duplicates by client reference — or asks `lookup` first, or, with
- * neither, does not send again and waits for a receipt naming our id.
+ * is reported as an unknown outcome, never as a plain transient failure. The engine
+ * (src/sms/dispatch/failure-policy.ts) then either sends again — only if this API de-duplicates by client
+ * reference — or asks `lookup` first, or, with neither, does not send again and waits for a receipt naming
+ * our id.
  */
 export class HttpSmsChannel implements SmsChannel {
   readonly dedupesByMessageId: boolean;

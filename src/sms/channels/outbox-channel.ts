@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq, sql } from "drizzle-orm";
-import { devOutbox } from "../../schema";
-import type { Db } from "../db/client";
-import { newId } from "../ids";
-import { maskPhone } from "../privacy/phone";
+import { devOutbox } from "../../../schema";
+import type { Db } from "../../db/client";
+import { newId } from "../../ids";
+import { maskPhone } from "../../privacy/phone";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
 
 export interface SimulatedReceipt {

@@ -1,6 +1,6 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import type { SmsPurpose } from "../../schema";
-import { maskPhone } from "../privacy/phone";
+import type { SmsPurpose } from "../../../schema";
+import { maskPhone } from "../../privacy/phone";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
 
 export interface SnsChannelOptions {
@@ -87,7 +87,7 @@ const NOT_SENT = new Set([
  * classify (our own IAM or network set-up included) are transient: the engine retries them with backoff.
  * When SNS may have accepted the request (a timeout or a connection lost after sending, a gateway
  * timeout) the outcome is unknown: SNS has no client reference to look it up by, so the engine does not
- * send it again rather than risk texting a person twice (src/sms/send.ts).
+ * send it again rather than risk texting a person twice (src/sms/dispatch/failure-policy.ts).
  */
 export function toSmsSendError(error: unknown, to: string): SmsSendError {
   if (error instanceof SmsSendError) return error;

@@ -1,4 +1,9 @@
-import type { SmsPurpose } from "../../schema";
+/**
+ * channels/: the ways an SMS leaves. This port (SmsChannel) and its implementations: the dev outbox, SNS
+ * (with its delivery-status logs) and any HTTP SMS gateway described by configuration (a partner's own API
+ * or a domestic provider used as the police channel), with the settings that may differ per channel.
+ */
+import type { SmsPurpose } from "../../../schema";
 
 export interface SmsSendRequest {
   /** Our message id; channels pass it to providers that de-duplicate by a client reference. */
@@ -20,7 +25,8 @@ export interface SmsSendErrorOptions {
   retryAfterMs?: number;
   /**
    * The request may have reached the provider and been accepted (a timeout after the body was sent, a
-   * gateway timeout, an unreadable 2xx answer). Sending again could text the person twice; see send.ts.
+   * gateway timeout, an unreadable 2xx answer). Sending again could text the person twice; see
+   * src/sms/dispatch/failure-policy.ts.
    */
   unknownOutcome?: boolean;
 }
@@ -44,7 +50,7 @@ export class SmsSendError extends Error {
 
 /**
  * One interface for every way an SMS leaves: dev outbox, SNS, a partner's or a domestic gateway's HTTP API.
- * Adding a provider is a new class implementing this; the engine (send.ts) does not change.
+ * Adding a provider is a new class implementing this; the engine (src/sms/dispatch/) does not change.
  */
 export interface SmsChannel {
   readonly name: string;
@@ -62,3 +68,6 @@ export interface SmsChannel {
    */
   lookup?(messageId: string): Promise<SmsSendResult | null>;
 }
+
+/** Channel name of a partner's own gateway; police SMS and partners we send for use the configured channel. */
+export const partnerChannelName = (partnerId: string) => `partner:${partnerId}`;

@@ -1,11 +1,11 @@
 import { inArray } from "drizzle-orm";
-import { partners, type SmsPurpose, smsEvents, smsMessages } from "../../schema";
-import type { Tx } from "../db/client";
-import type { Deps } from "../deps";
-import { newId } from "../ids";
-import { maskPhone } from "../privacy/phone";
-import type { Publish } from "../queue/outbox";
-import { partnerChannelName } from "./engine";
+import { partners, type SmsPurpose, smsEvents, smsMessages } from "../../../schema";
+import type { Tx } from "../../db/client";
+import type { Deps } from "../../deps";
+import { newId } from "../../ids";
+import { maskPhone } from "../../privacy/phone";
+import type { Publish } from "../../queue/outbox";
+import { partnerChannelName } from "../channels/channel";
 import { countSegments } from "./segments";
 
 export interface SmsToQueue {

@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { partners } from "../../schema";
 import { nextShanghaiMidnight, shanghaiDate } from "../calendar";
 import type { Deps } from "../deps";
-import { quotaKey, usageOn } from "./daily";
-import { QUOTA_WARN_SHARE } from "./send";
+import { quotaKey, usageOn } from "../sms/counters/daily-usage";
+import { QUOTA_WARN_SHARE } from "../sms/counters/quota-leases";
 
 export type QuotaState = "ok" | "warning" | "exhausted";
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { queryRows } from "../db/client";
-import type { Deps } from "../deps";
+import { queryRows } from "../../db/client";
+import type { Deps } from "../../deps";
 import { reconcilePendingReceipts } from "./receipts";
 
 /**

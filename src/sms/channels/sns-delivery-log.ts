@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
-import type { Executor } from "../db/client";
-import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "./receipts";
+import type { Executor } from "../../db/client";
+import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "../receipts/receipts";
 
 /**
  * SNS writes one JSON record per SMS to CloudWatch Logs (`sns/<region>/<account>/DirectPublishToPhoneNumber`
@@ -9,8 +9,8 @@ import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "./recei
  *   { "notification": { "messageId": "…", "timestamp": "…" },
  *     "delivery": { "destination": "+86…", "providerResponse": "Message has been accepted by phone carrier", … },
  *     "status": "SUCCESS" | "FAILURE" }
- * `notification.messageId` is the MessageId Publish returned, which send.ts stored as the provider message
- * id. The destination is a full phone number: it is never kept or logged.
+ * `notification.messageId` is the MessageId Publish returned, which the engine stored as the provider message
+ * id (src/sms/dispatch/submits.ts). The destination is a full phone number: it is never kept or logged.
  */
 const SnsDeliveryRecord = z.object({
   notification: z.object({ messageId: z.string().min(1) }),

@@ -1,5 +1,10 @@
+/**
+ * receipts/: what became of an SMS after the provider took it. Delivery receipts from partners' webhooks,
+ * SNS delivery-status logs (src/sms/channels/sns-delivery-log.ts) and the dev outbox are applied here, also
+ * when they overtake our record of the send; a message whose receipt never came expires (expiry.ts).
+ */
 import { sql } from "drizzle-orm";
-import { type Executor, queryRows } from "../db/client";
+import { type Executor, queryRows } from "../../db/client";
 
 export interface DeliveryReceipt {
   /** The channel the message went out on (`outbox`, `sns`, `http`, `partner:<id>`). */
@@ -86,6 +91,27 @@ export async function applyPendingReceipts(
     }
     return applied;
   });
+}
+
+/**
+ * Of these just-recorded submits, the ids of those a receipt is already waiting for (by provider id or by our
+ * id): they call for applyPendingReceipts.
+ */
+export async function submitsWithPendingReceipts(
+  db: Executor,
+  submits: { id: string; channel: string; providerMessageId: string | null }[],
+): Promise<Set<string>> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select s.id
+        from jsonb_to_recordset(${JSON.stringify(submits)}::jsonb)
+          as s(id text, channel text, "providerMessageId" text)
+        where exists (
+          select 1 from pending_receipts p
+          where p.channel = s.channel and p.provider_message_id in (coalesce(s."providerMessageId", ''), 'ref:' || s.id)
+        )`,
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The status change and its event in one statement. An expired message still learns the truth. */

@@ -1,0 +1,53 @@
+import { Coalescer } from "../../db/coalesce";
+import type { Deps } from "../../deps";
+import { applyPendingReceipts, submitsWithPendingReceipts } from "../receipts/receipts";
+import { type Message, writeSubmits } from "./message-store";
+
+interface Submit {
+  id: string;
+  channel: string;
+  providerMessageId: string | null;
+  submittedAt: string;
+  detail: string | null;
+}
+
+const submitRecorders = new WeakMap<object, Coalescer<Submit, boolean>>();
+
+/**
+ * Records the submit and its event, and looks for receipts that came first. Submits coming back while
+ * another is being written go together in one statement (Coalescer): an SMS already at the provider waits
+ * a few milliseconds longer to be marked, never longer than one write.
+ */
+export async function recordSubmitted(
+  deps: Pick<Deps, "db" | "clock">,
+  message: Message,
+  providerMessageId: string | null,
+  detail: string | null,
+): Promise<void> {
+  let recorder = submitRecorders.get(deps.db);
+  if (!recorder) {
+    const db = deps.db;
+    recorder = new Coalescer((submits) => recordSubmits(db, submits));
+    submitRecorders.set(db, recorder);
+  }
+  const pending = await recorder.add({
+    id: message.id,
+    channel: message.channel,
+    providerMessageId,
+    submittedAt: deps.clock.now().toISOString(),
+    detail,
+  });
+  if (pending) await applyPendingReceipts(deps.db, message.channel, message.id, providerMessageId);
+}
+
+/**
+ * One statement records many submits, a second looks for receipts that came first. The look must be its own
+ * statement, after the update commits: a receipt stored while the update ran is invisible to the update's
+ * snapshot, and its own re-check (applyReceipt) may have run before the update committed. With the look
+ * after the commit, one of the two sides always sees the other.
+ */
+async function recordSubmits(db: Deps["db"], submits: Submit[]): Promise<boolean[]> {
+  await writeSubmits(db, submits);
+  const pending = await submitsWithPendingReceipts(db, submits);
+  return submits.map((s) => pending.has(s.id));
+}
