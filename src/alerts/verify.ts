@@ -9,8 +9,8 @@ import { createFeedbackEvents } from "../feedback/create";
 import { newId } from "../ids";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/queue-sms";
-import { officerNotificationText } from "../sms/templates";
 import { recordAlertEvent } from "./events";
+import { officerNotificationText } from "./sms-texts";
 import { canSeeAlert } from "./view";
 import { type Decision, decide, type WorkflowAction, type WorkflowState } from "./workflow";
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { alertEvents, alerts, feedbackEvents, officers, type RiskLevel, warnings } from "../../schema";
 import { recordAlertEvent } from "../alerts/events";
+import { escalationNoticeText } from "../alerts/sms-texts";
 import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
 import { createFeedbackEvents } from "../feedback/create";
@@ -15,7 +16,6 @@ import {
 import { type Publish, transact } from "../queue/outbox";
 import { expireStaleSms } from "../sms/expiry";
 import { queueSms, type SmsToQueue } from "../sms/queue-sms";
-import { escalationNoticeText } from "../sms/templates";
 import { redriveOfficerNotices, redriveQueuedSms } from "./redrive-messages";
 
 type SweepDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config" | "sms">;
