@@ -1,16 +1,46 @@
-import { eq } from "drizzle-orm";
-import { type alerts, feedbackEvents, feedSources, warnings } from "../../schema";
-import { recordAlertEvent } from "../alerts/events";
+import { and, eq, sql } from "drizzle-orm";
+import { alerts, feedbackEvents, feedSources, warnings } from "../../schema";
+import { recordFeedbackStep } from "../alerts/feedback-timeline";
 import type { Tx } from "../db/client";
+import type { Deps } from "../deps";
 import { newId } from "../ids";
-import type { Publish } from "../queue/outbox";
+import { type Publish, transact } from "../queue/outbox";
 
 type AlertRow = typeof alerts.$inferSelect;
+type CreateDeps = Pick<Deps, "db" | "queue" | "clock">;
 
 /**
- * Called in the transaction that records a final outcome: one feedback event per source that sent a
- * warning for this alert (unique per alert and source, so a retried outcome cannot create a second).
- * Sources with a callback URL get a delivery job; the others find the event on their pull cursor.
+ * Verified alerts with a source that has no feedback event, a bounded batch (scheduled by the sweeper): the
+ * outcome creates them in its own transaction, so this only finds what a bug or a hand-edited row left
+ * behind. createFeedbackEvents is unique per alert and source, so
+ * calling it again creates only what is missing. Rows are taken with FOR UPDATE SKIP LOCKED, so two sweeps
+ * at once split them.
+ */
+export async function createMissingFeedback(deps: CreateDeps, limit: number): Promise<number> {
+  const now = deps.clock.now();
+  return transact(deps, async (tx, publish) => {
+    const missing = await tx
+      .select()
+      .from(alerts)
+      .where(
+        and(
+          eq(alerts.stage, "verified"),
+          sql`exists (select 1 from ${warnings} where ${warnings.alertId} = ${alerts.id}
+                and not exists (select 1 from ${feedbackEvents} where ${feedbackEvents.alertId} = ${alerts.id}
+                                and ${feedbackEvents.sourceId} = ${warnings.sourceId}))`,
+        ),
+      )
+      .limit(limit)
+      .for("update", { skipLocked: true });
+    for (const alert of missing) await createFeedbackEvents(tx, publish, alert, now);
+    return missing.length;
+  });
+}
+
+/**
+ * One feedback event per source that sent a warning for this alert (unique per alert and source, so a
+ * repeated call cannot create a second), in the caller's transaction, with the alert row locked. Sources
+ * with a callback URL get a delivery job; the others find the event on their pull cursor.
  */
 export async function createFeedbackEvents(
   tx: Tx,
@@ -50,7 +80,7 @@ export async function createFeedbackEvents(
       .onConflictDoNothing()
       .returning({ id: feedbackEvents.id });
     if (!created) continue;
-    await recordAlertEvent(tx, {
+    await recordFeedbackStep(tx, {
       alertId: alert.id,
       kind: "feedback_queued",
       at: now,
