@@ -102,7 +102,7 @@ export type Decision =
       changed: true;
       state: WorkflowState;
       events: WorkflowEvent[];
-      /** The outcome closed the alert: create its feedback events in the same transaction. */
+      /** The outcome closed the alert: its transaction publishes feedback.create (feedback events follow). */
       closed: boolean;
       /** Wrong subject: the alert goes to this post, whose officers must be told. */
       transferredTo?: string;

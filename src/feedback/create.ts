@@ -4,15 +4,44 @@ import { recordFeedbackStep } from "../alerts/feedback-timeline";
 import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
 import { newId } from "../ids";
+import type { Log } from "../log";
+import type { MessageOf } from "../queue/messages";
 import { type Publish, transact } from "../queue/outbox";
 
 type AlertRow = typeof alerts.$inferSelect;
 type CreateDeps = Pick<Deps, "db" | "queue" | "clock">;
 
 /**
+ * The feedback.create consumer: the transaction that recorded a final outcome published this message
+ * (src/alerts/verify.ts), and the alert's feedback events are created here. The alert row is locked first,
+ * as everyone who locks an alert and its feedback events does (src/feedback/settle.ts). Idempotent: a
+ * redelivered message, or one that arrives after the sweeper's createMissingFeedback, creates nothing twice
+ * (createFeedbackEvents is unique per alert and source); an alert no longer `verified` was fed back, so its
+ * events exist already.
+ */
+export async function createFeedbackForOutcome(
+  deps: CreateDeps,
+  message: Pick<MessageOf<"feedback.create">, "alertId" | "traceId">,
+  log: Log,
+): Promise<void> {
+  const now = deps.clock.now();
+  await transact(deps, async (tx, publish) => {
+    const [alert] = await tx.select().from(alerts).where(eq(alerts.id, message.alertId)).for("update");
+    if (alert?.stage !== "verified") {
+      log.debug(
+        { alertId: message.alertId, stage: alert?.stage },
+        "alert not verified; no feedback to create",
+      );
+      return;
+    }
+    await createFeedbackEvents(tx, publish, alert, now, message.traceId);
+  });
+}
+
+/**
  * Verified alerts with a source that has no feedback event, a bounded batch (scheduled by the sweeper): the
- * outcome creates them in its own transaction, so this only finds what a bug or a hand-edited row left
- * behind. createFeedbackEvents is unique per alert and source, so
+ * outcome's feedback.create message creates them, so this finds what a lost message (an SQS send that
+ * failed after commit) or a bug left behind. createFeedbackEvents is unique per alert and source, so
  * calling it again creates only what is missing. Rows are taken with FOR UPDATE SKIP LOCKED, so two sweeps
  * at once split them.
  */
