@@ -6,7 +6,7 @@ import { type Publish, transact } from "../queue/outbox";
 import { queueSms, type SmsToQueue } from "../sms/queue-sms";
 import { recordAlertEvent } from "./events";
 import { escalationNoticeText } from "./sms-texts";
-import { escalate, OPEN_STAGES } from "./workflow";
+import { escalate, OPEN_STAGES } from "./workflow-system";
 
 type EscalateDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config" | "sms">;
 type AlertRow = typeof alerts.$inferSelect;

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { alerts } from "../../schema";
 import type { Tx } from "../db/client";
 import { recordAlertEvent } from "./events";
-import { type FeedbackState, feedBack } from "./workflow";
+import { type FeedbackState, feedBack } from "./workflow-system";
 
 /**
  * Locks the alert row and returns what the fed_back transition reads. Whoever locks both an alert and its

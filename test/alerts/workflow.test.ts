@@ -3,13 +3,11 @@ import { DEFAULT_DEADLINES } from "../../src/alerts/deadlines";
 import {
   type Decision,
   decide,
-  type EscalationState,
-  escalate,
   FINAL_OUTCOMES,
-  feedBack,
   type WorkflowAction,
   type WorkflowState,
 } from "../../src/alerts/workflow";
+import { type EscalationState, escalate, feedBack } from "../../src/alerts/workflow-system";
 import { AppError } from "../../src/errors";
 
 const RECEIVED = new Date("2026-11-28T02:00:00Z");
