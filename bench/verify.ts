@@ -1,8 +1,9 @@
 /**
  * `npm run bench:verify`: recording outcomes (快核) and getting them back to the source (快反).
  *  1. outcomes/s: recordOutcome (src/alerts/verify.ts, the use case behind POST /v1/alerts/{id}/outcome: read,
- *     decide, conditional update, timeline, audit, feedback event and its delivery job, one transaction) over
- *     OUTCOMES acknowledged alerts, CONCURRENCY at a time, no workers running. Baseline in the same run, same
+ *     decide, conditional update, timeline, audit and the feedback.create message in one transaction, then the
+ *     feedback event and its delivery job, handled by this process right after commit: src/local/prompt.ts)
+ *     over OUTCOMES acknowledged alerts, CONCURRENCY at a time, no workers running. Baseline in the same run, same
  *     concurrency, on as many other acknowledged alerts: a bare conditional UPDATE to `verified` per alert.
  *  2. callbacks/s: the feedback workers then deliver that backlog to a local receiver (node:http on 127.0.0.1
  *     answering 200); measured until every event is delivered.

@@ -2,6 +2,7 @@ import { notifyOfficer } from "./alerts/officer-notify";
 import { pushAlert, pushAlerts } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
+import { createFeedbackForOutcome } from "./feedback/create";
 import { deliverFeedback } from "./feedback/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
@@ -20,6 +21,8 @@ export function messageHandler(deps: Deps): MessageHandler {
         return notifyOfficer(deps, message, ctx.log);
       case "sms.send":
         return sendSms(deps, message.messageId, ctx.log);
+      case "feedback.create":
+        return createFeedbackForOutcome(deps, message, ctx.log);
       case "feedback.deliver":
         await deliverFeedback(deps, message, ctx.log);
         return;

@@ -44,8 +44,9 @@ export const QUEUES = {
   // batches in flight that a process can keep a 500 parts/s gateway busy (bench/sms.ts).
   "sms-bulk": { carries: ["sms.send"], batchSize: 50, concurrency: 4, maxReceives: 10, timeoutSeconds: 60 },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
+  // feedback.create is rare (one per closed alert) and quick, so it shares the queue with deliveries.
   feedback: {
-    carries: ["feedback.deliver"],
+    carries: ["feedback.create", "feedback.deliver"],
     batchSize: 10,
     concurrency: 2,
     maxReceives: 50,
@@ -63,6 +64,16 @@ export const QUEUES = {
     timeoutSeconds: 120,
   },
 } as const satisfies Record<string, QueueSpec>;
+
+/**
+ * Messages whose effect the request that published them should already show: the local runtime handles
+ * them in the publishing process as soon as the transaction commits (src/local/prompt.ts), so the officer
+ * who closes an alert sees its feedback queued in the answer, as when alerts created it in the outcome's own
+ * transaction. The job stays the guarantee: a worker of another process may take it first, and in the
+ * cloud the queue's consumer always does (the answer then shows the outcome alone). Their consumers are
+ * idempotent.
+ */
+export const PROMPT_MESSAGES = ["feedback.create"] as const satisfies readonly MessageType[];
 
 export type QueueName = keyof typeof QUEUES;
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

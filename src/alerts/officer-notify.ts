@@ -5,7 +5,7 @@ import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
-import { officerNotificationText, officerSummaryText } from "../sms/templates";
+import { officerNotificationText, officerSummaryText } from "./sms-texts";
 
 /**
  * Officer notifications are bundled: an alert for an officer becomes a pending notice, and an

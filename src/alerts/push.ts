@@ -6,10 +6,10 @@ import { numberKind } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
 import { transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
-import { victimWarningText } from "../sms/templates";
 import { nextDeadline } from "./deadlines";
 import { queueOfficerNotices } from "./officer-notify";
 import { chooseRoute, type Route } from "./routing";
+import { victimWarningText } from "./sms-texts";
 
 type PushDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "sms" | "config">;
 

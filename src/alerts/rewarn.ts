@@ -6,8 +6,8 @@ import { isMainlandMobile } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
 import { transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
-import { victimWarningText } from "../sms/templates";
 import { OPEN_STAGES, riskRank } from "./repeats";
+import { victimWarningText } from "./sms-texts";
 
 /**
  * The alert.rewarn consumer: a warning joined an alert whose subject has already been warned. The subject is

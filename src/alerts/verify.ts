@@ -5,12 +5,11 @@ import type { Principal } from "../auth/sessions";
 import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { createFeedbackEvents } from "../feedback/create";
 import { newId } from "../ids";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
-import { officerNotificationText } from "../sms/templates";
 import { recordAlertEvent } from "./events";
+import { officerNotificationText } from "./sms-texts";
 import { canSeeAlert } from "./view";
 import { type Decision, decide, type WorkflowAction, type WorkflowState } from "./workflow";
 
@@ -55,7 +54,7 @@ export function logContactAttempt(
   return act(deps, principal, alertId, { kind: "logAttempt", officerId: principal.officerId, ...input });
 }
 
-/** A final outcome closes the alert and queues its feedback; the others keep it open (see workflow.ts). */
+/** A final outcome closes the alert and asks for its feedback; the others keep it open (see workflow.ts). */
 export function recordOutcome(
   deps: VerifyDeps,
   principal: Principal,
@@ -77,7 +76,7 @@ export function assertMayAct(principal: Principal, alert: AlertRow | undefined):
 /**
  * Optimistic concurrency: read the alert, decide, then update only if (id, version, stage) are still what
  * was read. A concurrent winner bumped the version, so the loser's update matches no row and its whole
- * transaction (attempt, events, audit, feedback) rolls back: 409, never a mixed record.
+ * transaction (attempt, events, audit, the feedback message) rolls back: 409, never a mixed record.
  */
 async function act(
   deps: VerifyDeps,
@@ -131,7 +130,10 @@ async function act(
       },
       at: now,
     });
-    if (decision.closed) await createFeedbackEvents(tx, publish, updated, now);
+    // The feedback room creates the feedback events on this message (src/feedback/create.ts).
+    if (decision.closed) {
+      publish({ queue: "feedback", message: { type: "feedback.create", v: 1, alertId } });
+    }
     if (decision.transferredTo) await notifyNewPost(deps, tx, publish, updated);
     return { alert: updated, changed: true };
   });

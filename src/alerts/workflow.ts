@@ -11,6 +11,9 @@ import type { AlertEventKind } from "./events";
  *   received ─push─▶ pushed ─acknowledge─▶ acknowledged ─final outcome─▶ verified ─callback─▶ fed_back
  *                      ▲                     │   ▲
  *                      └── wrong_subject ────┘   └── attempts, unreachable (visit owed), refused_or_denied
+ *
+ * Two transitions are the system's, not an officer's, and live in ./workflow-system.ts: `escalate` (a
+ * missed deadline, any open stage) and `feedBack` (verified ─▶ fed_back, the last feedback event delivered).
  */
 
 /** Outcomes that close the alert and go back to the source. */
@@ -88,7 +91,7 @@ export type Decision =
       changed: true;
       state: WorkflowState;
       events: WorkflowEvent[];
-      /** The outcome closed the alert: create its feedback events in the same transaction. */
+      /** The outcome closed the alert: its transaction publishes feedback.create (feedback events follow). */
       closed: boolean;
       /** Wrong subject: the alert goes to this post, whose officers must be told. */
       transferredTo?: string;

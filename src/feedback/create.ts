@@ -1,16 +1,75 @@
-import { eq } from "drizzle-orm";
-import { type alerts, feedbackEvents, feedSources, warnings } from "../../schema";
-import { recordAlertEvent } from "../alerts/events";
+import { and, eq, sql } from "drizzle-orm";
+import { alerts, feedbackEvents, feedSources, warnings } from "../../schema";
+import { recordFeedbackStep } from "../alerts/feedback-timeline";
 import type { Tx } from "../db/client";
+import type { Deps } from "../deps";
 import { newId } from "../ids";
-import type { Publish } from "../queue/outbox";
+import type { Log } from "../log";
+import type { MessageOf } from "../queue/messages";
+import { type Publish, transact } from "../queue/outbox";
 
 type AlertRow = typeof alerts.$inferSelect;
+type CreateDeps = Pick<Deps, "db" | "queue" | "clock">;
 
 /**
- * Called in the transaction that records a final outcome: one feedback event per source that sent a
- * warning for this alert (unique per alert and source, so a retried outcome cannot create a second).
- * Sources with a callback URL get a delivery job; the others find the event on their pull cursor.
+ * The feedback.create consumer: the transaction that recorded a final outcome published this message
+ * (src/alerts/verify.ts), and the alert's feedback events are created here. The alert row is locked first,
+ * as everyone who locks an alert and its feedback events does (src/feedback/settle.ts). Idempotent: a
+ * redelivered message, or one that arrives after the sweeper's createMissingFeedback, creates nothing twice
+ * (createFeedbackEvents is unique per alert and source); an alert no longer `verified` was fed back, so its
+ * events exist already.
+ */
+export async function createFeedbackForOutcome(
+  deps: CreateDeps,
+  message: Pick<MessageOf<"feedback.create">, "alertId" | "traceId">,
+  log: Log,
+): Promise<void> {
+  const now = deps.clock.now();
+  await transact(deps, async (tx, publish) => {
+    const [alert] = await tx.select().from(alerts).where(eq(alerts.id, message.alertId)).for("update");
+    if (alert?.stage !== "verified") {
+      log.debug(
+        { alertId: message.alertId, stage: alert?.stage },
+        "alert not verified; no feedback to create",
+      );
+      return;
+    }
+    await createFeedbackEvents(tx, publish, alert, now, message.traceId);
+  });
+}
+
+/**
+ * Verified alerts with a source that has no feedback event, a bounded batch (scheduled by the sweeper): the
+ * outcome's feedback.create message creates them, so this finds what a lost message (an SQS send that
+ * failed after commit) or a bug left behind. createFeedbackEvents is unique per alert and source, so
+ * calling it again creates only what is missing. Rows are taken with FOR UPDATE SKIP LOCKED, so two sweeps
+ * at once split them.
+ */
+export async function createMissingFeedback(deps: CreateDeps, limit: number): Promise<number> {
+  const now = deps.clock.now();
+  return transact(deps, async (tx, publish) => {
+    const missing = await tx
+      .select()
+      .from(alerts)
+      .where(
+        and(
+          eq(alerts.stage, "verified"),
+          sql`exists (select 1 from ${warnings} where ${warnings.alertId} = ${alerts.id}
+                and not exists (select 1 from ${feedbackEvents} where ${feedbackEvents.alertId} = ${alerts.id}
+                                and ${feedbackEvents.sourceId} = ${warnings.sourceId}))`,
+        ),
+      )
+      .limit(limit)
+      .for("update", { skipLocked: true });
+    for (const alert of missing) await createFeedbackEvents(tx, publish, alert, now);
+    return missing.length;
+  });
+}
+
+/**
+ * One feedback event per source that sent a warning for this alert (unique per alert and source, so a
+ * repeated call cannot create a second), in the caller's transaction, with the alert row locked. Sources
+ * with a callback URL get a delivery job; the others find the event on their pull cursor.
  */
 export async function createFeedbackEvents(
   tx: Tx,
@@ -50,7 +109,7 @@ export async function createFeedbackEvents(
       .onConflictDoNothing()
       .returning({ id: feedbackEvents.id });
     if (!created) continue;
-    await recordAlertEvent(tx, {
+    await recordFeedbackStep(tx, {
       alertId: alert.id,
       kind: "feedback_queued",
       at: now,

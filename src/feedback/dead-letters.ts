@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { alerts, auditLog, feedbackEvents, feedSources } from "../../schema";
-import { recordAlertEvent } from "../alerts/events";
+import { recordFeedbackStep } from "../alerts/feedback-timeline";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
@@ -122,7 +122,7 @@ export async function redriveDeadLetter(
       previousError: event.lastError,
       status,
     };
-    await recordAlertEvent(tx, {
+    await recordFeedbackStep(tx, {
       alertId: event.alertId,
       kind: "feedback_redriven",
       at: now,

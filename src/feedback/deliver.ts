@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lte, or, sql } from "drizzle-orm";
 import { alertEvents, feedbackEvents, feedSources } from "../../schema";
-import { recordAlertEvent } from "../alerts/events";
+import { recordFeedbackStep } from "../alerts/feedback-timeline";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import type { MessageOf } from "../queue/messages";
@@ -196,7 +196,7 @@ async function deadLetter(deps: DeliverDeps, event: FeedbackEvent, error: string
       .where(and(eq(feedbackEvents.id, event.id), eq(feedbackEvents.status, "pending")))
       .returning({ id: feedbackEvents.id });
     if (!dead) return;
-    await recordAlertEvent(tx, {
+    await recordFeedbackStep(tx, {
       alertId: event.alertId,
       kind: "feedback_dead_lettered",
       at: now,

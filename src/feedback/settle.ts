@@ -1,11 +1,11 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import { alerts, feedbackEvents } from "../../schema";
-import { recordAlertEvent } from "../alerts/events";
+import { feedbackEvents } from "../../schema";
+import { lockAlertForFeedback, recordFeedbackDelivered } from "../alerts/fed-back";
 import type { Tx } from "../db/client";
 
 /**
  * Marks feedback events of one alert delivered (a callback was acknowledged, or the source pulled them)
- * and moves the alert to `fed_back` once none of its events is left undelivered.
+ * and moves the alert to `fed_back` once none of its events is left undelivered (src/alerts/fed-back.ts).
  *
  * The alert row is locked first: two events of one alert delivered at once would otherwise each count the
  * other as still pending (neither commit visible to the other) and the alert would never reach fed_back.
@@ -23,7 +23,7 @@ export async function markDelivered(
   },
 ): Promise<{ delivered: string[]; fedBack: boolean }> {
   if (input.eventIds.length === 0) return { delivered: [], fedBack: false };
-  await tx.select({ id: alerts.id }).from(alerts).where(eq(alerts.id, input.alertId)).for("update");
+  const alert = await lockAlertForFeedback(tx, input.alertId);
   const delivered = await tx
     .update(feedbackEvents)
     .set({ status: "delivered", deliveredAt: input.at, nextAttemptAt: null, lastError: null })
@@ -45,37 +45,12 @@ export async function markDelivered(
     .select({ n: sql<number>`count(*)::int` })
     .from(feedbackEvents)
     .where(and(eq(feedbackEvents.alertId, input.alertId), ne(feedbackEvents.status, "delivered")));
-  let fedBack = false;
-  if (open?.n === 0) {
-    const moved = await tx
-      .update(alerts)
-      .set({
-        stage: "fed_back",
-        fedBackAt: input.at,
-        deadlineKind: null,
-        deadlineAt: null,
-        version: sql`${alerts.version} + 1`,
-      })
-      // Written so it cannot match the partial index alerts_stuck_verified_idx: with statistics gathered
-      // while few alerts waited for feedback, the planner scans every verified alert in that index instead
-      // of taking the primary key (seen with EXPLAIN after a callback outage left 20,000 verified).
-      .where(and(eq(alerts.id, input.alertId), sql`(${alerts.stage} = 'verified') is true`))
-      .returning({ id: alerts.id });
-    fedBack = moved.length > 0;
-  }
-  for (const event of delivered) {
-    await recordAlertEvent(tx, {
-      alertId: input.alertId,
-      kind: "feedback_delivered",
-      at: input.at,
-      data: {
-        eventId: event.id,
-        sourceId: event.sourceId,
-        via: input.via,
-        attempts: event.attempts,
-        fedBack,
-      },
-    });
-  }
+  const fedBack = await recordFeedbackDelivered(tx, alert, {
+    alertId: input.alertId,
+    events: delivered,
+    allDelivered: open?.n === 0,
+    via: input.via,
+    at: input.at,
+  });
   return { delivered: delivered.map((d) => d.id), fedBack };
 }

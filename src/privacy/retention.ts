@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { purgeClosedAlertData } from "../alerts/purge";
 import { shanghaiDate } from "../calendar";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
@@ -22,35 +23,11 @@ function retentionCutoff(deps: RetentionDeps): string {
 /**
  * Alerts closed (a final outcome recorded) before the cutoff: the subject's number, its keyed hash, name
  * and address, on the alert and on every warning that fed it, and the officers' free-text notes. Open alerts
- * are never purged, however old: someone is still working on them.
+ * are never purged, however old: someone is still working on them. The alerts room writes its own rows
+ * (src/alerts/purge.ts); the policy here says when.
  */
-export async function purgeClosedAlerts(deps: RetentionDeps, limit: number): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
-    deps.db,
-    sql`with due as (
-          select id from alerts
-          where personal_data_purged_at is null and verified_at < ${retentionCutoff(deps)}::timestamptz
-            and stage in ('verified', 'fed_back')
-          order by verified_at
-          limit ${limit}
-          for update skip locked
-        ),
-        purged as (
-          update alerts a
-          set subject_phone_enc = null, subject_phone_hash = null, subject_name_enc = null, area_address = null,
-              outcome_note = null, personal_data_purged_at = ${deps.clock.now().toISOString()}::timestamptz
-          from due where a.id = due.id
-          returning a.id
-        ),
-        w as (
-          update warnings
-          set subject_phone_enc = null, subject_phone_hash = null, subject_name_enc = null, area_address = null
-          where alert_id in (select id from purged)
-        ),
-        c as (update contact_attempts set note = null where alert_id in (select id from purged))
-        select id from purged`,
-  );
-  return rows.length;
+export function purgeClosedAlerts(deps: RetentionDeps, limit: number): Promise<number> {
+  return purgeClosedAlertData(deps.db, { closedBefore: retentionCutoff(deps), at: deps.clock.now(), limit });
 }
 
 /**

@@ -13,6 +13,11 @@ export const MessageSchema = z.discriminatedUnion("type", [
   /** Flush an officer's pending notices into one SMS once their interval allows (src/alerts/officer-notify.ts). */
   z.object({ type: z.literal("officer.notify"), ...meta, officerId: z.string() }),
   z.object({ type: z.literal("sms.send"), ...meta, messageId: z.string() }),
+  /**
+   * A final outcome closed the alert: create its feedback events (src/feedback/create.ts). Published in the
+   * outcome's transaction, so alerts need not know the feedback room; creating them again creates nothing.
+   */
+  z.object({ type: z.literal("feedback.create"), ...meta, alertId: z.string() }),
   z.object({
     type: z.literal("feedback.deliver"),
     ...meta,

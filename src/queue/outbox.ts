@@ -20,7 +20,7 @@ export async function transact<T>(
     return value;
   });
   if (outgoing.length > 0) {
-    if (deps.queue.transactional) deps.queue.committed?.(outgoing);
+    if (deps.queue.transactional) await deps.queue.committed?.(outgoing);
     else await deps.queue.publish(outgoing);
   }
   return result;

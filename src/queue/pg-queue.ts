@@ -5,9 +5,18 @@ import type { Database, Executor } from "../db/client";
 import { queryRows } from "../db/client";
 import type { QueueName } from "../topology";
 import type { BatchResult, ReceivedRecord } from "./batch";
+import type { Message } from "./messages";
 import type { Outgoing, QueuePort } from "./port";
 
 const NOTIFY_CHANNEL = "af_jobs";
+
+type JobRow = { id: string | number; payload: unknown; receive_count: number };
+
+const toReceived = (r: JobRow): ReceivedRecord => ({
+  id: String(r.id),
+  body: typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload,
+  receiveCount: r.receive_count,
+});
 
 /**
  * PostgreSQL table queue. Publishing inserts jobs in the caller's transaction and issues NOTIFY, which
@@ -39,7 +48,7 @@ export class PgTableQueue implements QueuePort {
           select pg_notify(${NOTIFY_CHANNEL}, queue) from (select distinct queue from inserted) as q`,
     );
     // Without a caller's transaction the insert has already committed.
-    if (tx === this.database.db) this.committed(items);
+    if (tx === this.database.db) this.wake(items.map((item) => item.queue));
   }
 
   /** Wakes this process's workers of `queues` (jobs became visible: published, or taken over). */
@@ -47,8 +56,16 @@ export class PgTableQueue implements QueuePort {
     for (const queue of new Set(queues)) this.wakeups.emit(queue);
   }
 
-  committed(items: Outgoing[]): void {
-    for (const queue of new Set(items.map((i) => i.queue))) this.wakeups.emit(queue);
+  /**
+   * Set by the local runtime (src/local/prompt.ts): what this process does itself with the messages a
+   * transaction published (through transact, src/queue/outbox.ts) once it has committed, before waking
+   * its workers. Must not throw: the transaction has committed, whatever happens here.
+   */
+  afterCommit: ((items: Outgoing[]) => Promise<void>) | undefined;
+
+  async committed(items: Outgoing[]): Promise<void> {
+    await this.afterCommit?.(items);
+    this.wake(items.map((i) => i.queue));
   }
 
   /** Wake-ups for a queue from this process and, through LISTEN, from every other process. */
@@ -74,7 +91,7 @@ export class PgTableQueue implements QueuePort {
     visibilitySeconds: number,
     handled: string[] = [],
   ): Promise<ReceivedRecord[]> {
-    const rows = await queryRows<{ id: string | number; payload: unknown; receive_count: number }>(
+    const rows = await queryRows<JobRow>(
       this.database.db,
       sql`with handled as (
             delete from jobs where id = any(string_to_array(${handled.join(",")}, ',')::bigint[])
@@ -85,11 +102,29 @@ export class PgTableQueue implements QueuePort {
                        order by visible_at, id limit ${limit} for update skip locked)
           returning id, payload, receive_count`,
     );
-    return rows.map((r) => ({
-      id: String(r.id),
-      body: typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload,
-      receiveCount: r.receive_count,
-    }));
+    return rows.map(toReceived);
+  }
+
+  /**
+   * Claims, as `claim` does, visible jobs of `queue` that carry one of `messages` (as published, so the
+   * same JSON), no more jobs than messages: for a process that handles what it has just published itself.
+   */
+  async claimPublished(
+    queue: QueueName,
+    messages: Message[],
+    visibilitySeconds: number,
+  ): Promise<ReceivedRecord[]> {
+    if (messages.length === 0) return [];
+    const rows = await queryRows<JobRow>(
+      this.database.db,
+      sql`update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
+                          receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
+          where id in (select id from jobs where queue = ${queue} and visible_at <= now()
+                         and payload in (select value from jsonb_array_elements(${JSON.stringify(messages)}::jsonb))
+                       order by visible_at, id limit ${messages.length} for update skip locked)
+          returning id, payload, receive_count`,
+    );
+    return rows.map(toReceived);
   }
 
   async backlogged(queue: QueueName): Promise<boolean> {

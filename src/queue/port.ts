@@ -22,8 +22,8 @@ export interface QueuePort {
    */
   readonly holder?: string;
   publish(items: Outgoing[], tx?: Executor): Promise<void>;
-  /** Called after the transaction that published `items` committed. */
-  committed?(items: Outgoing[]): void;
+  /** Called (and awaited) after the transaction that published `items` committed; never throws. */
+  committed?(items: Outgoing[]): void | Promise<void>;
   /**
    * Whether messages are waiting on the queue to be received (delayed ones do not count; SQS's figure is
    * approximate). A message whose job waits in a backlog looks just like one whose job was lost.

@@ -1,5 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
-import { officerNotices, officers } from "../../schema";
+import { sql } from "drizzle-orm";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
 import { transact } from "../queue/outbox";
@@ -76,44 +75,5 @@ export async function redriveQueuedSms(deps: RedriveDeps, limit: number): Promis
       })),
     );
     return rows.length;
-  });
-}
-
-/**
- * (e) Officers with notices pending longer than their notify interval plus the grace, who were not notified
- * within that time either, and who can be reached (a notice for an officer off duty or disabled waits for
- * the next flush on purpose: see notifyOfficer). Their flush message was lost; `officer.notify` is
- * re-published. The consumer locks the officer and marks what it sends, so a duplicate flush sends nothing.
- * One bounded batch per run: nothing here changes the officer rows, so a second round would find the same
- * officers; the rest wait for the next sweep, which finds a flushed officer no longer pending.
- */
-export async function redriveOfficerNotices(deps: RedriveDeps, limit: number): Promise<number> {
-  const { OFFICER_NOTIFY_INTERVAL_SECONDS: interval, SWEEP_REDRIVE_GRACE_SECONDS: grace } = deps.config;
-  const stale = new Date(deps.clock.now().getTime() - (interval + grace) * 1000);
-  return transact(deps, async (tx, publish) => {
-    const due = await tx
-      .select({ id: officers.id })
-      .from(officers)
-      .where(
-        and(
-          isNotNull(officers.phoneEnc),
-          eq(officers.onDuty, true),
-          isNull(officers.disabledAt),
-          or(isNull(officers.lastNotifiedAt), lt(officers.lastNotifiedAt, stale)),
-          sql`exists (select 1 from ${officerNotices} where ${officerNotices.officerId} = ${officers.id}
-                and ${officerNotices.messageId} is null
-                and ${officerNotices.createdAt} < ${stale.toISOString()}::timestamptz)`,
-        ),
-      )
-      .orderBy(asc(officers.id))
-      .limit(limit)
-      .for("update", { skipLocked: true });
-    publish(
-      ...due.map((o) => ({
-        queue: "officer-notify" as const,
-        message: { type: "officer.notify" as const, v: 1 as const, officerId: o.id },
-      })),
-    );
-    return due.length;
   });
 }
