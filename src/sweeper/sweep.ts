@@ -10,8 +10,8 @@ import {
   purgeFinishedSms,
   purgeParcelEvents,
 } from "../privacy/retention";
+import { redriveQueuedSms } from "../sms/dispatch/redrive";
 import { expireStaleSms } from "../sms/receipts/expiry";
-import { redriveQueuedSms } from "./redrive-messages";
 
 type SweepDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config" | "sms">;
 
@@ -26,7 +26,7 @@ export interface SweepReport {
   feedbackRedriven: number;
   /** Submitted SMS with no receipt after SMS_RECEIPT_TIMEOUT_HOURS (src/sms/receipts/expiry.ts). */
   smsExpired: number;
-  /** Queued SMS whose send job was lost, re-published (redrive-messages.ts). */
+  /** Queued SMS whose send job was lost, re-published (src/sms/dispatch/redrive.ts). */
   smsRedriven: number;
   /** Officers whose pending notices' flush was lost, re-published (src/alerts/redrive.ts). */
   officerNoticesRedriven: number;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { queryRows } from "../db/client";
-import type { Deps } from "../deps";
-import { transact } from "../queue/outbox";
+import { queryRows } from "../../db/client";
+import type { Deps } from "../../deps";
+import { transact } from "../../queue/outbox";
 
 type RedriveDeps = Pick<Deps, "db" | "queue" | "config" | "clock">;
 
@@ -13,7 +13,7 @@ type RedriveDeps = Pick<Deps, "db" | "queue" | "config" | "clock">;
 export const SMS_QUIET_MS = 5 * 60_000;
 
 /**
- * (d) Queued SMS whose send job was lost: in the cloud runtime jobs go to SQS after commit, so a failed send
+ * Queued SMS whose send job was lost: in the cloud runtime jobs go to SQS after commit, so a failed send
  * after `pushAlert` committed leaves the alert `pushed` and its SMS `queued` with no job. Re-driven: a
  * message nobody is sending (lease null or expired), that is due (not_before, if set, passed more than the
  * grace ago, so a held message's own delayed job gets its turn first), older than the grace, and with no
