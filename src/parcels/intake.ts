@@ -6,7 +6,7 @@ import type { Deps } from "../deps";
 import type { FieldError } from "../errors";
 import { type IdempotencyRequest, idempotent } from "../idempotency";
 import { newId } from "../ids";
-import type { PartnerPrincipal } from "../partners/auth";
+import type { PartnerPrincipal } from "../partners/authenticate";
 import { normalizePhone } from "../privacy/phone";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/queue-sms";

@@ -1,13 +1,13 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import { bearerToken } from "../../partners/auth";
 import { partnerChannelName } from "../../sms/engine";
 import { applyReceipt } from "../../sms/receipts";
-import { authenticatePartnerWebhook } from "../../sms/webhook-auth";
+import { bearerToken } from "../auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
 import { parseBatchBody } from "../validation";
+import { authenticatePartnerWebhook } from "../webhook-auth";
 
 const ReceiptSchema = z
   .object({

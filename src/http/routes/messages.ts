@@ -3,10 +3,10 @@ import { createMiddleware } from "hono/factory";
 import { authenticate } from "../../auth/sessions";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import { authenticatePartner, bearerToken } from "../../partners/auth";
+import { authenticatePartner } from "../../partners/authenticate";
 import { API_KEY_PREFIX } from "../../partners/keys";
 import { getMessageView, type MessageViewer } from "../../sms/message-view";
-import { sessionToken } from "../auth";
+import { bearerToken, sessionToken } from "../auth";
 import type { AppEnv } from "../env";
 import { validationHook } from "../validation";
 

@@ -5,9 +5,9 @@ import { IDEMPOTENCY_KEY_PATTERN, requestDigest } from "../../idempotency";
 import { ParcelEventBatchSchema, ParcelEventInputSchema } from "../../parcels/event-input";
 import { receiveParcelEvents } from "../../parcels/intake";
 import { getParcelEvents } from "../../parcels/view";
-import { requirePartner } from "../../partners/auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
+import { requirePartner } from "../partner-auth";
 import { parseBatchBody, validationHook } from "../validation";
 
 const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });

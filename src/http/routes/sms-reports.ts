@@ -5,9 +5,9 @@ import { partners } from "../../../schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type SmsReportQuery, smsReport, smsReportCsv } from "../../parcels/report";
-import { requirePartner } from "../../partners/auth";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { requirePartner } from "../partner-auth";
 import { validationHook } from "../validation";
 
 const RowSchema = z

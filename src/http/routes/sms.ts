@@ -1,14 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import { bearerToken } from "../../partners/auth";
 import { addOptOut, type InboundSource, listOptOuts, recordInbound, removeOptOut } from "../../sms/opt-outs";
 import { partnerQuotas } from "../../sms/quotas";
-import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../../sms/webhook-auth";
-import { requireOfficer } from "../auth";
+import { bearerToken, requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
 import { parseBatchBody, validationHook } from "../validation";
+import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../webhook-auth";
 
 const InboundSchema = z.object({
   messages: z
