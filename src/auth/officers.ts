@@ -8,6 +8,7 @@ import { AppError } from "../errors";
 import { newId } from "../ids";
 import { maskPhone, normalizePhone } from "../privacy/phone";
 import { hashPassword } from "./passwords";
+import { assertAdmin } from "./roles";
 import { endSessionsOf, type Principal } from "./sessions";
 
 type OfficerRow = typeof officers.$inferSelect;
@@ -27,9 +28,7 @@ export interface CreateOfficerInput {
 }
 
 /** Officer administration is the admin's job, and only for their own station. */
-function assertAdmin(principal: Principal) {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins manage officers");
-}
+const ADMIN_REFUSAL = "only admins manage officers";
 
 /** 18 random bytes: 24 base64url characters, far beyond guessing even without the login throttle. */
 const generatePassword = () => randomBytes(18).toString("base64url");
@@ -50,7 +49,7 @@ export function officerView(deps: Pick<Deps, "pii">, o: OfficerRow) {
 }
 
 export async function createOfficer(deps: AdminDeps, principal: Principal, input: CreateOfficerInput) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const phone = input.phone === undefined ? undefined : normalizePhone(input.phone);
   if (input.phone !== undefined && !phone) {
     throw new AppError("VALIDATION_FAILED", "the officer is not valid", [
@@ -116,7 +115,7 @@ export async function createOfficer(deps: AdminDeps, principal: Principal, input
 }
 
 export async function listOfficers(deps: Pick<Deps, "db" | "pii">, principal: Principal) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const rows = await deps.db
     .select()
     .from(officers)
@@ -138,7 +137,7 @@ async function lockOfficer(tx: Tx, principal: Principal, officerId: string) {
 
 /** Disables the account and ends its sessions at once, so a leaver's open console stops working. */
 export async function disableOfficer(deps: AdminDeps, principal: Principal, officerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   if (officerId === principal.officerId) {
     throw new AppError("CONFLICT", "an admin cannot disable their own account; ask another admin");
   }
@@ -171,7 +170,7 @@ export async function disableOfficer(deps: AdminDeps, principal: Principal, offi
  * the officer must choose their own at the next login.
  */
 export async function resetOfficerPassword(deps: AdminDeps, principal: Principal, officerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const password = generatePassword();
   const passwordHash = await hashPassword(password, deps.config.PASSWORD_HASH_COST);
   await deps.db.transaction(async (tx) => {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { partnerApiKeys, partners } from "../../schema";
 import { auditFor } from "../audit/log";
+import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
@@ -26,9 +27,7 @@ export interface PartnerSettings {
 }
 
 /** Partner administration is the admin's job, for partners of the admin's own station. */
-function assertAdmin(principal: Principal) {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins manage partners");
-}
+const ADMIN_REFUSAL = "only admins manage partners";
 
 /** Fields of an SMS API's `auth` that are secrets: stored sealed as `<name>Enc`, never returned. */
 const SECRET_FIELDS = ["token", "value", "secret"] as const;
@@ -110,7 +109,7 @@ export async function createPartner(
   principal: Principal,
   input: Required<Pick<PartnerSettings, "name" | "channel">> & PartnerSettings,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   checkChannel(input.channel, input.smsApi);
   const id = newId("partner");
   const apiKey = newApiKey();
@@ -150,7 +149,7 @@ async function partnerOf(executor: Executor, principal: Principal, partnerId: st
 }
 
 export async function listPartners(deps: Pick<Deps, "db">, principal: Principal) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const rows = await deps.db
     .select()
     .from(partners)
@@ -160,7 +159,7 @@ export async function listPartners(deps: Pick<Deps, "db">, principal: Principal)
 }
 
 export async function getPartner(deps: Pick<Deps, "db">, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return partnerView(await partnerOf(deps.db, principal, partnerId));
 }
 
@@ -171,7 +170,7 @@ export async function configurePartner(
   partnerId: string,
   input: PartnerSettings,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const current = await partnerOf(tx, principal, partnerId);
     const channel = input.channel ?? current.channel;
@@ -204,7 +203,7 @@ export async function setPartnerDisabled(
   partnerId: string,
   disabled: boolean,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const current = await partnerOf(tx, principal, partnerId);
     if (Boolean(current.disabledAt) === disabled) return partnerView(current);
@@ -223,7 +222,7 @@ export async function setPartnerDisabled(
  * The key is returned this once.
  */
 export async function createPartnerKey(deps: AdminDeps, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const apiKey = newApiKey();
   const keyHash = hashApiKey(apiKey);
   const [row] = await deps.db.transaction(async (tx) => {
@@ -244,7 +243,7 @@ function keyView(k: typeof partnerApiKeys.$inferSelect) {
 }
 
 export async function listPartnerKeys(deps: Pick<Deps, "db">, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   await partnerOf(deps.db, principal, partnerId);
   const rows = await deps.db
     .select()
@@ -261,7 +260,7 @@ export async function revokePartnerKey(
   partnerId: string,
   keyId: string,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     await partnerOf(tx, principal, partnerId);
     const keys = await tx.select().from(partnerApiKeys).where(eq(partnerApiKeys.partnerId, partnerId));
@@ -280,7 +279,7 @@ export async function revokePartnerKey(
 
 /** A new webhook secret for the partner's delivery-receipt and inbound-SMS webhooks, returned this once. */
 export async function rotateWebhookSecret(deps: AdminDeps, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const webhookSecret = secret();
   await deps.db.transaction(async (tx) => {
     await partnerOf(tx, principal, partnerId);

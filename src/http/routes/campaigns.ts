@@ -1,15 +1,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
 import {
   addTemplate,
+  checkCampaignTemplate,
   createCampaign,
   getCampaign,
   listCampaigns,
   setTemplateDisabled,
   updateCampaign,
 } from "../../parcels/campaigns";
-import { checkTemplate, MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
+import { MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { changes, json, security } from "../openapi";
@@ -232,9 +232,7 @@ export function campaignRoutes(deps: Deps) {
     })
     .openapi(templateStateRoute("disable"), setTemplate(true))
     .openapi(templateStateRoute("enable"), setTemplate(false))
-    .openapi(checkTemplateRoute, async (c) => {
-      if (c.get("principal").role !== "admin")
-        throw new AppError("FORBIDDEN", "only admins manage campaigns");
-      return c.json(checkTemplate(c.req.valid("json").body), 200);
-    });
+    .openapi(checkTemplateRoute, async (c) =>
+      c.json(checkCampaignTemplate(c.get("principal"), c.req.valid("json").body), 200),
+    );
 }

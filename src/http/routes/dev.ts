@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { devOutbox, SMS_PURPOSES } from "../../../schema";
+import { assertAdmin } from "../../auth/roles";
 import { authenticate } from "../../auth/sessions";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
@@ -68,7 +69,7 @@ const outboxAccess = (deps: Pick<Deps, "db" | "clock" | "config">) =>
         "the development outbox answers this machine while the server listens on loopback; otherwise log in as an admin and send Authorization: Bearer <token>",
       );
     }
-    if (principal.role !== "admin") throw new AppError("FORBIDDEN", "admins only");
+    assertAdmin(principal);
     await next();
   });
 
