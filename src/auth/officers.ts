@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { officers, posts } from "../../schema";
 import { writeAudit } from "../audit/log";
-import type { Tx } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -124,16 +124,8 @@ export async function listOfficers(deps: Pick<Deps, "db" | "pii">, principal: Pr
   return rows.map((o) => officerView(deps, o));
 }
 
-/** An officer of the admin's station, locked for the change; another station's officer is not found. */
-async function lockOfficer(tx: Tx, principal: Principal, officerId: string) {
-  const [officer] = await tx
-    .select()
-    .from(officers)
-    .where(and(eq(officers.id, officerId), eq(officers.stationId, principal.stationId)))
-    .for("update");
-  if (!officer) throw new AppError("NOT_FOUND", "no such officer at your station");
-  return officer;
-}
+/** An officer of the admin's station (locked for a change); another station's officer is not found. */
+const officerOf = stationLookup(officers, "no such officer at your station");
 
 /** Disables the account and ends its sessions at once, so a leaver's open console stops working. */
 export async function disableOfficer(deps: AdminDeps, principal: Principal, officerId: string) {
@@ -142,7 +134,7 @@ export async function disableOfficer(deps: AdminDeps, principal: Principal, offi
     throw new AppError("CONFLICT", "an admin cannot disable their own account; ask another admin");
   }
   return deps.db.transaction(async (tx) => {
-    const officer = await lockOfficer(tx, principal, officerId);
+    const officer = await officerOf(tx, principal, officerId, { forUpdate: true });
     await endSessionsOf(tx, officerId);
     // Disabling twice keeps the first time: that is when access ended.
     if (officer.disabledAt) return officerView(deps, officer);
@@ -174,7 +166,7 @@ export async function resetOfficerPassword(deps: AdminDeps, principal: Principal
   const password = generatePassword();
   const passwordHash = await hashPassword(password, deps.config.PASSWORD_HASH_COST);
   await deps.db.transaction(async (tx) => {
-    const officer = await lockOfficer(tx, principal, officerId);
+    const officer = await officerOf(tx, principal, officerId, { forUpdate: true });
     await tx
       .update(officers)
       .set({ passwordHash, passwordChangeRequired: true })

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { feedSources } from "../../schema";
 import { auditFor } from "../audit/log";
 import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
-import type { Executor } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -59,14 +59,7 @@ const audit = auditFor("feed_source");
 
 const newSecret = () => randomBytes(32).toString("base64url");
 
-async function sourceOf(executor: Executor, principal: Principal, sourceId: string): Promise<FeedSourceRow> {
-  const [row] = await executor
-    .select()
-    .from(feedSources)
-    .where(and(eq(feedSources.id, sourceId), eq(feedSources.stationId, principal.stationId)));
-  if (!row) throw new AppError("NOT_FOUND", "no such feed source at this station");
-  return row;
-}
+const sourceOf = stationLookup(feedSources, "no such feed source at this station");
 
 export async function listFeedSources(deps: Pick<Deps, "db">, principal: Principal) {
   assertAdmin(principal, ADMIN_REFUSAL);

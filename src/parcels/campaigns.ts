@@ -4,6 +4,7 @@ import { auditFor } from "../audit/log";
 import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -74,14 +75,7 @@ export function checkCampaignTemplate(principal: Principal, body: string) {
   return checkTemplate(body);
 }
 
-async function campaignOf(executor: Executor, principal: Principal, id: string): Promise<CampaignRow> {
-  const [row] = await executor
-    .select()
-    .from(campaigns)
-    .where(and(eq(campaigns.id, id), eq(campaigns.stationId, principal.stationId)));
-  if (!row) throw new AppError("NOT_FOUND", "no such campaign at this station");
-  return row;
-}
+const campaignOf = stationLookup(campaigns, "no such campaign at this station");
 
 async function templatesOf(executor: Executor, campaignIds: string[]): Promise<TemplateRow[]> {
   if (campaignIds.length === 0) return [];

@@ -4,7 +4,7 @@ import { partnerApiKeys, partners } from "../../schema";
 import { auditFor } from "../audit/log";
 import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
-import type { Executor } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -139,14 +139,8 @@ export async function createPartner(
   return { partner: partnerView(row), apiKey, keyId: keyIdOf(hashApiKey(apiKey)), webhookSecret };
 }
 
-async function partnerOf(executor: Executor, principal: Principal, partnerId: string): Promise<PartnerRow> {
-  const [row] = await executor
-    .select()
-    .from(partners)
-    .where(and(eq(partners.id, partnerId), eq(partners.stationId, principal.stationId)));
-  if (!row) throw new AppError("NOT_FOUND", "no such partner at this station");
-  return row;
-}
+/** A partner of the caller's station, or 404. */
+export const partnerOf = stationLookup(partners, "no such partner at this station");
 
 export async function listPartners(deps: Pick<Deps, "db">, principal: Principal) {
   assertAdmin(principal, ADMIN_REFUSAL);

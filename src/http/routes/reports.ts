@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import { posts } from "../../../schema";
 import type { Principal } from "../../auth/sessions";
 import { isCalendarDate, shanghaiDate, shanghaiMidnight } from "../../calendar";
+import { stationLookup } from "../../db/station-scope";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { alertsReport, alertsReportCsv } from "../../reports/alerts";
@@ -122,6 +122,8 @@ const alertsReportRoute = createRoute({
   },
 });
 
+const postOf = stationLookup(posts, "no such post at this station");
+
 /** Which post the caller may report on: officers their own, always; others any post of their station. */
 async function scopePost(deps: Pick<Deps, "db">, principal: Principal, postId: string | undefined) {
   if (principal.role === "officer") {
@@ -134,12 +136,7 @@ async function scopePost(deps: Pick<Deps, "db">, principal: Principal, postId: s
     return principal.postId;
   }
   if (postId === undefined) return null;
-  const [post] = await deps.db
-    .select({ id: posts.id })
-    .from(posts)
-    .where(and(eq(posts.id, postId), eq(posts.stationId, principal.stationId)));
-  if (!post) throw new AppError("NOT_FOUND", "no such post at this station");
-  return post.id;
+  return (await postOf(deps.db, principal, postId)).id;
 }
 
 function range(now: Date, fromText: string | undefined, toText: string | undefined) {

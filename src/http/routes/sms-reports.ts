@@ -1,10 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { partners } from "../../../schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type SmsReportQuery, smsReport, smsReportCsv } from "../../parcels/report";
+import { partnerOf } from "../../partners/admin";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { requirePartner } from "../partner-auth";
@@ -111,13 +110,7 @@ export function smsReportRoutes(deps: Deps) {
       if (principal.role === "officer")
         throw new AppError("FORBIDDEN", "partner reports are for supervisors and admins");
       const { from, to, partnerId } = c.req.valid("query");
-      if (partnerId) {
-        const [partner] = await deps.db
-          .select({ id: partners.id })
-          .from(partners)
-          .where(and(eq(partners.id, partnerId), eq(partners.stationId, principal.stationId)));
-        if (!partner) throw new AppError("NOT_FOUND", "no such partner at this station");
-      }
+      if (partnerId) await partnerOf(deps.db, principal, partnerId);
       return answer(c, { stationId: principal.stationId, from, to, partnerId });
     })
     .openapi(partnerReportRoute, async (c) => {
