@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { z } from "zod";
 import { isDatabaseUnavailable } from "../db/unavailable";
 import { AppError, ERROR_STATUS, type FieldError } from "../errors";
 import type { Log } from "../log";
@@ -26,13 +25,6 @@ export function problem(
     status,
     { "content-type": "application/problem+json" },
   );
-}
-
-export function zodFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
-    message: issue.message,
-  }));
 }
 
 /** Seconds a caller is asked to wait when the database is unreachable: long enough not to hammer it. */

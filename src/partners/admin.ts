@@ -6,7 +6,7 @@ import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
-import { AppError } from "../errors";
+import { AppError, zodFieldErrors } from "../errors";
 import { newId } from "../ids";
 import { SmsApiSchema } from "../sms/sms-api";
 import { hashApiKey, KEY_ID_LENGTH, keyIdOf, newApiKey } from "./keys";
@@ -89,10 +89,7 @@ function sealedSmsApi(deps: Pick<Deps, "pii">, api: Record<string, unknown>): Re
     throw new AppError(
       "VALIDATION_FAILED",
       "the partner's SMS API is not valid",
-      parsed.error.issues.map((i) => ({
-        path: ["smsApi", ...i.path.map(String)].join("."),
-        message: i.message,
-      })),
+      zodFieldErrors(parsed.error, { prefix: "smsApi" }),
     );
   }
   return sealed;

@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
+import { AppError, zodFieldErrors } from "../../errors";
 import { listDeadLetters, redriveDeadLetter } from "../../feedback/dead-letters";
 import { PULL_MAX_LIMIT, pullFeedback } from "../../feedback/pull";
 import { authenticateFeed } from "../../feeds/sources";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { zodFieldErrors } from "../problem";
 import { validationHook } from "../validation";
 
 const FeedbackEventSchema = z
