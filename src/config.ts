@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type DeadlinePolicy, parseDeadlinePolicy } from "./alerts/deadlines";
 import { PRODUCTION_HASH_COST } from "./auth/passwords";
+import { describeZodError } from "./errors";
 import { parseCaps, parseSendingHours } from "./parcels/policy";
 import { SmsApiSchema } from "./sms/channels/http-gateway-api";
 import { perChannelNumber } from "./sms/channels/per-channel";
@@ -270,7 +271,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    const problems = describeZodError(parsed.error);
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const config = parsed.data;
@@ -315,7 +316,7 @@ export function envFromLinks(resource: Record<string, unknown>): Record<string, 
   );
   const parsed = LinksSchema.safeParse(links);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    const problems = describeZodError(parsed.error);
     throw new ConfigError(`invalid SST links: ${problems}`);
   }
   const { Database: db, PiiEncryptionKey, PiiHashKey } = parsed.data;

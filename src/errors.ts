@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /**
  * One error type for everything a caller can be told about. The HTTP layer maps codes to statuses in one
  * place (src/http/problem.ts); anything that is not an AppError is a bug and is answered with a plain 500.
@@ -33,6 +35,28 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export interface FieldError {
   path: string;
   message: string;
+}
+
+/**
+ * The one mapping from a zod error to field errors: each issue's path joined with dots, under `prefix` when
+ * the value validated sits inside a larger body; `whole` names an issue about the value itself (no path):
+ * "(body)" for a request body, "(root)" or "(event)" for one item of a batch.
+ */
+export function zodFieldErrors(
+  error: z.ZodError,
+  { prefix = "", whole = "(body)" }: { prefix?: string; whole?: string } = {},
+): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || whole,
+    message: issue.message,
+  }));
+}
+
+/** Field errors on one line ("PORT: expected a number; HOST: ..."), for a message that is not problem+json. */
+export function describeZodError(error: z.ZodError): string {
+  return zodFieldErrors(error, { whole: "" })
+    .map((e) => `${e.path}: ${e.message}`)
+    .join("; ");
 }
 
 export class AppError extends Error {

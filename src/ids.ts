@@ -41,3 +41,11 @@ export function newId(kind: IdKind, now = Date.now()): string {
   for (let i = 0; i < 16; i++) rand += ALPHABET[(random[i] as number) % 32];
   return `${ID_PREFIXES[kind]}_${time}${rand}`;
 }
+
+/**
+ * What an id of a kind looks like to a validator or the API document: its prefix. Only the prefix, on
+ * purpose: an id with the right prefix that names nothing is a 404, as it always was, not a 400.
+ */
+export function idPattern(kind: IdKind): RegExp {
+  return new RegExp(`^${ID_PREFIXES[kind]}_`);
+}

@@ -1,10 +1,9 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import pLimit, { type LimitFunction } from "p-limit";
-import type { z } from "zod";
 import { alertEvents, alerts, warnings } from "../../schema";
 import { queryRows } from "../db/client";
 import type { Deps } from "../deps";
-import type { FieldError } from "../errors";
+import { type FieldError, zodFieldErrors } from "../errors";
 import { newId } from "../ids";
 import { normalizePhone } from "../privacy/phone";
 import { transact } from "../queue/outbox";
@@ -41,10 +40,6 @@ interface Candidate {
   alertId: string;
 }
 
-function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
-}
-
 /**
  * 快接: validates each warning on its own, then stores the good ones with their push jobs in one
  * transaction. Duplicates (same source and externalId, earlier or in this batch) get the existing alert.
@@ -65,7 +60,11 @@ export async function ingestWarnings(
   items.forEach((item, index) => {
     const parsed = WarningInputSchema.safeParse(item);
     if (!parsed.success) {
-      results[index] = { index, status: "rejected", errors: fieldErrors(parsed.error) };
+      results[index] = {
+        index,
+        status: "rejected",
+        errors: zodFieldErrors(parsed.error, { whole: "(root)" }),
+      };
       return;
     }
     // Only this warning is refused: text PostgreSQL cannot store would otherwise fail the whole batch's insert.

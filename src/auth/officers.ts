@@ -2,12 +2,13 @@ import { randomBytes } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { officers, posts } from "../../schema";
 import { writeAudit } from "../audit/log";
-import type { Tx } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
 import { maskPhone, normalizePhone } from "../privacy/phone";
 import { hashPassword } from "./passwords";
+import { assertAdmin } from "./roles";
 import { endSessionsOf, type Principal } from "./sessions";
 
 type OfficerRow = typeof officers.$inferSelect;
@@ -27,9 +28,7 @@ export interface CreateOfficerInput {
 }
 
 /** Officer administration is the admin's job, and only for their own station. */
-function assertAdmin(principal: Principal) {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins manage officers");
-}
+const ADMIN_REFUSAL = "only admins manage officers";
 
 /** 18 random bytes: 24 base64url characters, far beyond guessing even without the login throttle. */
 const generatePassword = () => randomBytes(18).toString("base64url");
@@ -50,7 +49,7 @@ export function officerView(deps: Pick<Deps, "pii">, o: OfficerRow) {
 }
 
 export async function createOfficer(deps: AdminDeps, principal: Principal, input: CreateOfficerInput) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const phone = input.phone === undefined ? undefined : normalizePhone(input.phone);
   if (input.phone !== undefined && !phone) {
     throw new AppError("VALIDATION_FAILED", "the officer is not valid", [
@@ -116,7 +115,7 @@ export async function createOfficer(deps: AdminDeps, principal: Principal, input
 }
 
 export async function listOfficers(deps: Pick<Deps, "db" | "pii">, principal: Principal) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const rows = await deps.db
     .select()
     .from(officers)
@@ -125,25 +124,17 @@ export async function listOfficers(deps: Pick<Deps, "db" | "pii">, principal: Pr
   return rows.map((o) => officerView(deps, o));
 }
 
-/** An officer of the admin's station, locked for the change; another station's officer is not found. */
-async function lockOfficer(tx: Tx, principal: Principal, officerId: string) {
-  const [officer] = await tx
-    .select()
-    .from(officers)
-    .where(and(eq(officers.id, officerId), eq(officers.stationId, principal.stationId)))
-    .for("update");
-  if (!officer) throw new AppError("NOT_FOUND", "no such officer at your station");
-  return officer;
-}
+/** An officer of the admin's station (locked for a change); another station's officer is not found. */
+const officerOf = stationLookup(officers, "no such officer at your station");
 
 /** Disables the account and ends its sessions at once, so a leaver's open console stops working. */
 export async function disableOfficer(deps: AdminDeps, principal: Principal, officerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   if (officerId === principal.officerId) {
     throw new AppError("CONFLICT", "an admin cannot disable their own account; ask another admin");
   }
   return deps.db.transaction(async (tx) => {
-    const officer = await lockOfficer(tx, principal, officerId);
+    const officer = await officerOf(tx, principal, officerId, { forUpdate: true });
     await endSessionsOf(tx, officerId);
     // Disabling twice keeps the first time: that is when access ended.
     if (officer.disabledAt) return officerView(deps, officer);
@@ -171,11 +162,11 @@ export async function disableOfficer(deps: AdminDeps, principal: Principal, offi
  * the officer must choose their own at the next login.
  */
 export async function resetOfficerPassword(deps: AdminDeps, principal: Principal, officerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const password = generatePassword();
   const passwordHash = await hashPassword(password, deps.config.PASSWORD_HASH_COST);
   await deps.db.transaction(async (tx) => {
-    const officer = await lockOfficer(tx, principal, officerId);
+    const officer = await officerOf(tx, principal, officerId, { forUpdate: true });
     await tx
       .update(officers)
       .set({ passwordHash, passwordChangeRequired: true })

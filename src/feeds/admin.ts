@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { feedSources } from "../../schema";
 import { auditFor } from "../audit/log";
+import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
-import type { Executor } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -18,9 +19,7 @@ export interface FeedSourceSettings {
 }
 
 /** Feed sources are the admin's job, for sources of the admin's own station. */
-function assertAdmin(principal: Principal) {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins manage feed sources");
-}
+const ADMIN_REFUSAL = "only admins manage feed sources";
 
 /** What an admin sees of a source: never its secret, which is shown once, when created or rotated. */
 export function feedSourceView(s: FeedSourceRow) {
@@ -60,17 +59,10 @@ const audit = auditFor("feed_source");
 
 const newSecret = () => randomBytes(32).toString("base64url");
 
-async function sourceOf(executor: Executor, principal: Principal, sourceId: string): Promise<FeedSourceRow> {
-  const [row] = await executor
-    .select()
-    .from(feedSources)
-    .where(and(eq(feedSources.id, sourceId), eq(feedSources.stationId, principal.stationId)));
-  if (!row) throw new AppError("NOT_FOUND", "no such feed source at this station");
-  return row;
-}
+const sourceOf = stationLookup(feedSources, "no such feed source at this station");
 
 export async function listFeedSources(deps: Pick<Deps, "db">, principal: Principal) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const rows = await deps.db
     .select()
     .from(feedSources)
@@ -85,7 +77,7 @@ export async function createFeedSource(
   principal: Principal,
   input: { name: string; callbackUrl?: string | null },
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   checkCallbackUrl(deps, input.callbackUrl);
   const id = newId("feedSource");
   const secret = newSecret();
@@ -115,7 +107,7 @@ export async function configureFeedSource(
   sourceId: string,
   input: FeedSourceSettings,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   checkCallbackUrl(deps, input.callbackUrl);
   const changed = (["name", "callbackUrl"] as const).filter((k) => input[k] !== undefined);
   return deps.db.transaction(async (tx) => {
@@ -139,7 +131,7 @@ export async function configureFeedSource(
  * switch at once (its own header may carry both signatures while it deploys).
  */
 export async function rotateFeedSourceSecret(deps: AdminDeps, principal: Principal, sourceId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const secret = newSecret();
   await deps.db.transaction(async (tx) => {
     await sourceOf(tx, principal, sourceId);
@@ -159,7 +151,7 @@ export async function setFeedSourceDisabled(
   sourceId: string,
   disabled: boolean,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const current = await sourceOf(tx, principal, sourceId);
     if (Boolean(current.disabledAt) === disabled) return feedSourceView(current);

@@ -11,7 +11,7 @@ import { noStoreByDefault } from "./cache";
 import { jsonBodiesOnly } from "./content-type";
 import { docsPage } from "./docs";
 import type { AppEnv } from "./env";
-import { cookieReadsOnly } from "./openapi";
+import { apiDocument } from "./openapi";
 import { parameterGuard } from "./param-guard";
 import { handleError, problem } from "./problem";
 import { alertRoutes } from "./routes/alerts";
@@ -92,23 +92,7 @@ export function createApp(deps: Deps) {
   app.route("/console", consoleRoutes(deps));
   app.get("/", (c) => c.redirect("/console"));
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "session", {
-    type: "apiKey",
-    in: "cookie",
-    name: "af_session",
-    description: "The console's session: reads the JSON API (GET); changes need the bearer token.",
-  });
-  const documentConfig = {
-    openapi: "3.1.0",
-    info: {
-      title: "antifraud-alerts",
-      version: "0.1.0",
-      description:
-        "Telecom-fraud early warnings: receive, push, verify, feed back; and courier anti-fraud reminders.",
-    },
-  };
-  const document = () => cookieReadsOnly(app.getOpenAPI31Document(documentConfig));
+  const document = apiDocument(app);
   app.get("/openapi.json", (c) => c.json(document()));
   app.get("/docs", (c) => c.html(docsPage(document())));
   return app;

@@ -8,6 +8,11 @@ import type { AppEnv } from "./env";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The token of an `Authorization: Bearer <token>` header: a session token or a partner's API key. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
 /**
  * The session token of a request: `Authorization: Bearer` (API clients), or the console's cookie, which
  * the JSON API accepts for reading only. A browser attaches the cookie to a request another page starts —
@@ -20,8 +25,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * ends a session), and only from a request that does not say it came from another origin.
  */
 export function sessionToken(c: Context, options: { cookieForChanges?: boolean } = {}): string | undefined {
-  const header = c.req.header("authorization") ?? "";
-  const bearer = header.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const bearer = bearerToken(c.req.header("authorization"));
   if (bearer) return bearer;
   const cookie = getCookie(c, SESSION_COOKIE);
   if (!cookie || SAFE_METHODS.has(c.req.method)) return cookie;

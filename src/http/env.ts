@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/sessions";
 import type { Log } from "../log";
-import type { PartnerPrincipal } from "../partners/auth";
+import type { PartnerPrincipal } from "../partners/authenticate";
 
 /** What middleware puts on the Hono context. */
 export interface AppEnv {
@@ -8,7 +8,7 @@ export interface AppEnv {
     requestId: string;
     log: Log;
     principal: Principal;
-    /** Set by requirePartner (src/partners/auth.ts) on routes partners call with their API key. */
+    /** Set by requirePartner (src/http/partner-auth.ts) on routes partners call with their API key. */
     partner: PartnerPrincipal;
   };
 }

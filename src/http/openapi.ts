@@ -1,10 +1,6 @@
-import type { z } from "@hono/zod-openapi";
-
-/**
- * Routes for logged-in officers accept either the bearer token (API clients) or the session cookie (console).
- * The cookie only reads: `cookieReadsOnly` drops it from the document's unsafe operations (src/http/auth.ts).
- */
-export const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { SECURITY, TAGS } from "./route-parts";
 
 const UNSAFE = new Set(["post", "put", "patch", "delete"]);
 /** Operations that take the cookie for a change anyway (see sessionToken's `cookieForChanges`). */
@@ -23,18 +19,43 @@ export function cookieReadsOnly<D extends { paths?: unknown }>(document: D): D {
   return document;
 }
 
-/** A JSON response entry for createRoute. */
-export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
 /**
- * A PATCH body: every field optional, but at least one given. Without it `{}` (or no body at all, which the
- * validator reads as `{}`) reached the update as "nothing to set": a 500 on some resources, a silent no-op on
- * others. Now it is a 400 naming the body.
+ * Registers what the app's operations refer to (security schemes; schemas register themselves through
+ * `.openapi(name)`) and returns the builder of the document /openapi.json and /docs serve. Every operation
+ * says who may call it; the document-wide default is the bearer token, never the cookie.
  */
-export const changes = <T extends z.ZodObject>(schema: T) =>
-  schema.refine((value) => Object.values(value).some((v) => v !== undefined), {
-    message: "give at least one field to change",
+export function apiDocument(app: OpenAPIHono<AppEnv>) {
+  const registry = app.openAPIRegistry;
+  registry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An officer's session token (POST /v1/auth/login) or a partner's API key (pk_…)",
   });
+  registry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "af_session",
+    description: "The console's session: reads the JSON API (GET); changes need the bearer token.",
+  });
+  registry.registerComponent("securitySchemes", "signature", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Signature",
+    description:
+      "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\"> with the feed source's secret, the partner's webhook secret or SMS_INBOUND_SECRET; t must be within the tolerance window",
+  });
+  const config = {
+    openapi: "3.1.0",
+    info: {
+      title: "antifraud-alerts",
+      version: "0.1.0",
+      description:
+        "Telecom-fraud early warnings: receive, push, verify, feed back; and courier anti-fraud reminders.",
+    },
+    // Relative: the document describes the server that serves it, wherever that is deployed.
+    servers: [{ url: "/", description: "This server" }],
+    security: SECURITY.bearer,
+    tags: [...TAGS],
+  };
+  return () => cookieReadsOnly(app.getOpenAPI31Document(config));
+}

@@ -1,8 +1,7 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { ZodType } from "zod";
-import { AppError } from "../errors";
+import { AppError, zodFieldErrors } from "../errors";
 import type { AppEnv } from "./env";
-import { zodFieldErrors } from "./problem";
 
 /** Request validation failures become the same problem+json as every other 400, naming each wrong field. */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import { auditLog, optOuts } from "../../schema";
+import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
@@ -15,9 +16,7 @@ function managedBy(principal: Principal): SQL {
   return or(eq(optOuts.stationId, principal.stationId), isNull(optOuts.stationId)) as SQL;
 }
 
-function requireAdmin(principal: Principal): void {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "opt-outs are managed by admins");
-}
+const requireAdmin = (principal: Principal) => assertAdmin(principal, "opt-outs are managed by admins");
 
 function phoneOrError(input: string): string {
   const phone = normalizePhone(input);

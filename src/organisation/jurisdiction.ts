@@ -2,6 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { jurisdictionRules, posts } from "../../schema";
 import { chooseRoute, type Route } from "../alerts/routing";
 import { auditFor } from "../audit/log";
+import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
@@ -21,9 +22,7 @@ function assertMayRead(principal: Principal) {
   if (principal.role === "officer")
     throw new AppError("FORBIDDEN", "only supervisors and admins see routing");
 }
-function assertAdmin(principal: Principal) {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins change posts and routing");
-}
+const ADMIN_REFUSAL = "only admins change posts and routing";
 
 const postView = (p: PostRow) => ({
   id: p.id,
@@ -54,7 +53,7 @@ export async function listPosts(deps: AdminDeps, principal: Principal) {
 
 /** A new post of the admin's station; the station's one duty desk is made with the station, not here. */
 export async function createPost(deps: AdminDeps, principal: Principal, input: { name: string }) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const [created] = await tx
       .insert(posts)
@@ -72,7 +71,7 @@ export async function renamePost(
   postId: string,
   input: { name: string },
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const [renamed] = await tx
       .update(posts)
@@ -104,7 +103,7 @@ export async function createRule(
   principal: Principal,
   input: { kind: RuleKind; pattern: string; postId: string },
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const [post] = await tx
       .select({ id: posts.id })
@@ -137,7 +136,7 @@ export async function createRule(
 }
 
 export async function deleteRule(deps: AdminDeps, principal: Principal, ruleId: string): Promise<void> {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   await deps.db.transaction(async (tx) => {
     const [deleted] = await tx
       .delete(jurisdictionRules)

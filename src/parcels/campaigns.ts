@@ -1,8 +1,10 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { campaigns, campaignTemplates } from "../../schema";
 import { auditFor } from "../audit/log";
+import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -22,9 +24,7 @@ export interface CampaignSettings {
   priority: number;
 }
 
-function assertAdmin(principal: Principal) {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins manage campaigns");
-}
+const ADMIN_REFUSAL = "only admins manage campaigns";
 
 function assertReader(principal: Principal) {
   if (principal.role === "officer")
@@ -69,14 +69,13 @@ function campaignView(c: CampaignRow, templates: TemplateRow[]) {
 
 const audit = auditFor("campaign");
 
-async function campaignOf(executor: Executor, principal: Principal, id: string): Promise<CampaignRow> {
-  const [row] = await executor
-    .select()
-    .from(campaigns)
-    .where(and(eq(campaigns.id, id), eq(campaigns.stationId, principal.stationId)));
-  if (!row) throw new AppError("NOT_FOUND", "no such campaign at this station");
-  return row;
+/** A template text checked without saving it, as an admin writes one: its problems, characters and parts. */
+export function checkCampaignTemplate(principal: Principal, body: string) {
+  assertAdmin(principal, ADMIN_REFUSAL);
+  return checkTemplate(body);
 }
+
+const campaignOf = stationLookup(campaigns, "no such campaign at this station");
 
 async function templatesOf(executor: Executor, campaignIds: string[]): Promise<TemplateRow[]> {
   if (campaignIds.length === 0) return [];
@@ -88,7 +87,7 @@ async function templatesOf(executor: Executor, campaignIds: string[]): Promise<T
 }
 
 export async function createCampaign(deps: AdminDeps, principal: Principal, input: CampaignSettings) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   checkDates(input.startsOn, input.endsOn);
   const id = newId("campaign");
   return deps.db.transaction(async (tx) => {
@@ -134,7 +133,7 @@ export async function updateCampaign(
   id: string,
   input: Partial<CampaignSettings> & { disabled?: boolean },
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const current = await campaignOf(tx, principal, id);
     checkDates(input.startsOn ?? current.startsOn, input.endsOn ?? current.endsOn);
@@ -163,7 +162,7 @@ export async function updateCampaign(
  * a changed text is a new template, and the old one is disabled.
  */
 export async function addTemplate(deps: AdminDeps, principal: Principal, campaignId: string, body: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const check = checkTemplate(body);
   if (!check.valid) throw new AppError("VALIDATION_FAILED", "the template is not valid", check.problems);
   return deps.db.transaction(async (tx) => {
@@ -195,7 +194,7 @@ export async function setTemplateDisabled(
   templateId: string,
   disabled: boolean,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     await campaignOf(tx, principal, campaignId);
     const [current] = await tx

@@ -2,10 +2,10 @@ import { sql } from "drizzle-orm";
 import { reminderReservations } from "../../schema";
 import { queryRows, type Tx } from "../db/client";
 import type { Deps } from "../deps";
-import type { FieldError } from "../errors";
+import { type FieldError, zodFieldErrors } from "../errors";
 import { type IdempotencyRequest, idempotent } from "../idempotency";
 import { newId } from "../ids";
-import type { PartnerPrincipal } from "../partners/auth";
+import type { PartnerPrincipal } from "../partners/authenticate";
 import { normalizePhone } from "../privacy/phone";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
@@ -67,10 +67,7 @@ export async function receiveParcelEvents(
   items.forEach((item, index) => {
     const parsed = ParcelEventInputSchema.safeParse(item);
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({
-        path: i.path.join(".") || "(event)",
-        message: i.message,
-      }));
+      const errors = zodFieldErrors(parsed.error, { whole: "(event)" });
       results[index] = { index, status: "rejected", errors };
       return;
     }

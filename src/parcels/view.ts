@@ -2,7 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { parcelEvents, smsMessages } from "../../schema";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import type { PartnerPrincipal } from "../partners/auth";
+import type { PartnerPrincipal } from "../partners/authenticate";
 import { maskParcelPhone } from "./mask";
 
 /**

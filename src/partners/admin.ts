@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { partnerApiKeys, partners } from "../../schema";
 import { auditFor } from "../audit/log";
+import { assertAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
-import type { Executor } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
-import { AppError } from "../errors";
+import { AppError, zodFieldErrors } from "../errors";
 import { newId } from "../ids";
 import { SmsApiSchema } from "../sms/channels/http-gateway-api";
 import { hashApiKey, KEY_ID_LENGTH, keyIdOf, newApiKey } from "./keys";
@@ -26,9 +27,7 @@ export interface PartnerSettings {
 }
 
 /** Partner administration is the admin's job, for partners of the admin's own station. */
-function assertAdmin(principal: Principal) {
-  if (principal.role !== "admin") throw new AppError("FORBIDDEN", "only admins manage partners");
-}
+const ADMIN_REFUSAL = "only admins manage partners";
 
 /** Fields of an SMS API's `auth` that are secrets: stored sealed as `<name>Enc`, never returned. */
 const SECRET_FIELDS = ["token", "value", "secret"] as const;
@@ -90,10 +89,7 @@ function sealedSmsApi(deps: Pick<Deps, "pii">, api: Record<string, unknown>): Re
     throw new AppError(
       "VALIDATION_FAILED",
       "the partner's SMS API is not valid",
-      parsed.error.issues.map((i) => ({
-        path: ["smsApi", ...i.path.map(String)].join("."),
-        message: i.message,
-      })),
+      zodFieldErrors(parsed.error, { prefix: "smsApi" }),
     );
   }
   return sealed;
@@ -110,7 +106,7 @@ export async function createPartner(
   principal: Principal,
   input: Required<Pick<PartnerSettings, "name" | "channel">> & PartnerSettings,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   checkChannel(input.channel, input.smsApi);
   const id = newId("partner");
   const apiKey = newApiKey();
@@ -140,17 +136,11 @@ export async function createPartner(
   return { partner: partnerView(row), apiKey, keyId: keyIdOf(hashApiKey(apiKey)), webhookSecret };
 }
 
-async function partnerOf(executor: Executor, principal: Principal, partnerId: string): Promise<PartnerRow> {
-  const [row] = await executor
-    .select()
-    .from(partners)
-    .where(and(eq(partners.id, partnerId), eq(partners.stationId, principal.stationId)));
-  if (!row) throw new AppError("NOT_FOUND", "no such partner at this station");
-  return row;
-}
+/** A partner of the caller's station, or 404. */
+export const partnerOf = stationLookup(partners, "no such partner at this station");
 
 export async function listPartners(deps: Pick<Deps, "db">, principal: Principal) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const rows = await deps.db
     .select()
     .from(partners)
@@ -160,7 +150,7 @@ export async function listPartners(deps: Pick<Deps, "db">, principal: Principal)
 }
 
 export async function getPartner(deps: Pick<Deps, "db">, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return partnerView(await partnerOf(deps.db, principal, partnerId));
 }
 
@@ -171,7 +161,7 @@ export async function configurePartner(
   partnerId: string,
   input: PartnerSettings,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const current = await partnerOf(tx, principal, partnerId);
     const channel = input.channel ?? current.channel;
@@ -204,7 +194,7 @@ export async function setPartnerDisabled(
   partnerId: string,
   disabled: boolean,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const current = await partnerOf(tx, principal, partnerId);
     if (Boolean(current.disabledAt) === disabled) return partnerView(current);
@@ -223,7 +213,7 @@ export async function setPartnerDisabled(
  * The key is returned this once.
  */
 export async function createPartnerKey(deps: AdminDeps, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const apiKey = newApiKey();
   const keyHash = hashApiKey(apiKey);
   const [row] = await deps.db.transaction(async (tx) => {
@@ -244,7 +234,7 @@ function keyView(k: typeof partnerApiKeys.$inferSelect) {
 }
 
 export async function listPartnerKeys(deps: Pick<Deps, "db">, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   await partnerOf(deps.db, principal, partnerId);
   const rows = await deps.db
     .select()
@@ -261,7 +251,7 @@ export async function revokePartnerKey(
   partnerId: string,
   keyId: string,
 ) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     await partnerOf(tx, principal, partnerId);
     const keys = await tx.select().from(partnerApiKeys).where(eq(partnerApiKeys.partnerId, partnerId));
@@ -280,7 +270,7 @@ export async function revokePartnerKey(
 
 /** A new webhook secret for the partner's delivery-receipt and inbound-SMS webhooks, returned this once. */
 export async function rotateWebhookSecret(deps: AdminDeps, principal: Principal, partnerId: string) {
-  assertAdmin(principal);
+  assertAdmin(principal, ADMIN_REFUSAL);
   const webhookSecret = secret();
   await deps.db.transaction(async (tx) => {
     await partnerOf(tx, principal, partnerId);

@@ -9,32 +9,25 @@ import type { Deps } from "../../deps";
 import { timestampWithOffset } from "../../timestamps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { security } from "../openapi";
+import { errorResponses, idParam, json, jsonBody, SECURITY, tag } from "../route-parts";
+import { AlertSummarySchema, AlertViewSchema, fen } from "../schemas/alerts";
 import { validationHook } from "../validation";
 
-const params = z.object({ id: z.string().regex(/^alr_/, "an alert id starts with alr_") });
-const AlertViewSchema = z.object({}).passthrough().openapi("AlertView", {
-  description:
-    "The alert with its warnings, SMS, contact attempts, timeline (who did what when), stage times, outcome, amounts (fen), deadline and version. The subject phone is masked.",
+const params = idParam("alert");
+const alertResponse = (description: string) => json(AlertViewSchema, description);
+const NOT_LOGGED_IN = "Not logged in";
+const NOT_FOUND = "No such alert, or not one the caller may see";
+const refusals = errorResponses({
+  401: NOT_LOGGED_IN,
+  403: "Admins do not handle alerts",
+  404: NOT_FOUND,
 });
-const alertResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: AlertViewSchema } },
-});
-const refusals = {
-  401: { description: "Not logged in" },
-  403: { description: "Admins do not handle alerts" },
-  404: { description: "No such alert, or not one the caller may see" },
-};
 const transitionRefusals = {
   ...refusals,
-  409: {
-    description:
-      "INVALID_TRANSITION: the alert's stage does not allow this (nothing changed); CONFLICT: it changed since expectedVersion, or another officer changed it at the same moment",
-  },
+  ...errorResponses({
+    409: "INVALID_TRANSITION: the alert's stage does not allow this (nothing changed); CONFLICT: it changed since expectedVersion, or another officer changed it at the same moment",
+  }),
 };
-/** Fen are whole numbers; a safe integer keeps them exact in JSON and in bigint columns. */
-const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const expectedVersion = z
   .number()
   .int()
@@ -56,74 +49,45 @@ const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-const SubjectSchema = z.object({
-  phone: z.string().nullable().openapi({ description: "Masked (138****8000); null once purged" }),
-  name: z.string().nullable().openapi({ description: "Masked" }),
-  purgedAt: z.string().nullable().openapi({
-    description: "When the personal fields were deleted, PII_RETENTION_DAYS after the alert closed",
-  }),
-});
-const ListItemSchema = z.object({
-  id: z.string(),
-  stage: z.enum(ALERT_STAGES),
-  type: z.string(),
-  fraudType: z.string(),
-  riskLevel: z.enum(RISK_LEVELS),
-  subject: SubjectSchema,
-  area: z.object({ code: z.string().nullable(), address: z.string().nullable() }),
-  postId: z.string().nullable(),
-  receivedAt: z.string(),
-  acknowledgedBy: z.string().nullable(),
-  outcome: z.enum(OUTCOMES).nullable(),
-  visitRequired: z.boolean(),
-  deadline: z.object({ kind: z.string(), at: z.string() }).nullable(),
-  overdue: z.boolean(),
-  escalated: z.boolean(),
-  version: z.number().int(),
-});
-
 const listRoute = createRoute({
   method: "get",
   path: "/v1/alerts",
+  operationId: "listAlerts",
+  tags: tag("Alerts"),
   summary: "The caller's alerts, nearest deadline first (officers: their post; supervisors: the station)",
-  security,
+  security: SECURITY.officer,
   request: { query: ListQuerySchema },
   responses: {
-    200: {
-      description: "A page of alerts; pass nextCursor as cursor for the next",
-      content: {
-        "application/json": {
-          schema: z.object({ alerts: z.array(ListItemSchema), nextCursor: z.string().nullable() }),
-        },
-      },
-    },
-    400: { description: "A filter or the cursor is not valid" },
-    401: { description: "Not logged in" },
+    200: json(
+      z.object({ alerts: z.array(AlertSummarySchema), nextCursor: z.string().nullable() }),
+      "A page of alerts; pass nextCursor as cursor for the next",
+    ),
+    ...errorResponses({ 400: "A filter or the cursor is not valid", 401: NOT_LOGGED_IN }),
   },
 });
 
 const getAlertRoute = createRoute({
   method: "get",
   path: "/v1/alerts/{id}",
+  operationId: "getAlert",
+  tags: tag("Alerts"),
   summary: "An alert with its warnings, SMS, attempts, timeline and stage times (subject masked)",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: {
     200: alertResponse("The alert"),
-    401: { description: "Not logged in" },
-    404: { description: "No such alert, or not one the caller may see" },
+    ...errorResponses({ 400: "Not an alert id", 401: NOT_LOGGED_IN, 404: NOT_FOUND }),
   },
 });
 
 const acknowledgeRoute = createRoute({
   method: "post",
   path: "/v1/alerts/{id}/acknowledge",
+  operationId: "acknowledgeAlert",
+  tags: tag("Alerts"),
   summary: "Claim the alert (签收). Repeating it for an alert you already claimed changes nothing",
-  security,
-  request: {
-    params,
-    body: { required: false, content: { "application/json": { schema: z.object({ expectedVersion }) } } },
-  },
+  security: SECURITY.officer,
+  request: { params, body: jsonBody(z.object({ expectedVersion }), { required: false }) },
   responses: { 200: alertResponse("The acknowledged alert"), ...transitionRefusals },
 });
 
@@ -137,12 +101,14 @@ const AttemptSchema = z.object({
 const attemptRoute = createRoute({
   method: "post",
   path: "/v1/alerts/{id}/attempts",
+  operationId: "logContactAttempt",
+  tags: tag("Alerts"),
   summary: "Log a contact attempt; a missed call on a critical or high alert makes a visit owed",
-  security,
-  request: { params, body: { required: true, content: { "application/json": { schema: AttemptSchema } } } },
+  security: SECURITY.officer,
+  request: { params, body: jsonBody(AttemptSchema) },
   responses: {
     200: alertResponse("The alert with the attempt"),
-    400: { description: "Not a valid attempt" },
+    ...errorResponses({ 400: "Not a valid attempt" }),
     ...transitionRefusals,
   },
 });
@@ -193,14 +159,16 @@ export const OutcomeSchema = z
 const outcomeRoute = createRoute({
   method: "post",
   path: "/v1/alerts/{id}/outcome",
+  operationId: "recordOutcome",
+  tags: tag("Alerts"),
   summary: "Record the outcome: a final one closes the alert and feeds it back; the others keep it open",
   description:
     "Final: dissuaded, already_defrauded (amountLost required), aware_no_loss, not_fraud, duplicate. Open: unreachable (a visit becomes owed, with its own deadline), refused_or_denied (another attempt), wrong_subject (transferred to transferToPostId, unclaimed, its officers notified). Amounts in fen.",
-  security,
-  request: { params, body: { required: true, content: { "application/json": { schema: OutcomeSchema } } } },
+  security: SECURITY.officer,
+  request: { params, body: jsonBody(OutcomeSchema) },
   responses: {
     200: alertResponse("The alert with its outcome"),
-    400: { description: "Not a valid outcome" },
+    ...errorResponses({ 400: "Not a valid outcome" }),
     ...transitionRefusals,
   },
 });
@@ -208,29 +176,25 @@ const outcomeRoute = createRoute({
 const revealRoute = createRoute({
   method: "post",
   path: "/v1/alerts/{id}/reveal-phone",
+  operationId: "revealSubjectPhone",
+  tags: tag("Alerts"),
   summary: "The subject's full phone number; audited (who, when, why)",
-  security,
+  security: SECURITY.officer,
   request: {
     params,
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            reason: z.string().trim().min(2).max(500).openapi({ description: "Why the number is needed" }),
-          }),
-        },
-      },
-    },
+    body: jsonBody(
+      z.object({
+        reason: z.string().trim().min(2).max(500).openapi({ description: "Why the number is needed" }),
+      }),
+    ),
   },
   responses: {
-    200: {
-      description: "The number in E.164",
-      content: { "application/json": { schema: z.object({ phone: z.string() }) } },
-    },
-    400: { description: "No reason given" },
+    200: json(z.object({ phone: z.string() }), "The number in E.164"),
+    ...errorResponses({ 400: "No reason given" }),
     ...refusals,
-    410: { description: "The number was deleted after the retention period (PII_RETENTION_DAYS)" },
+    ...errorResponses({
+      410: "The number was deleted after the retention period (PII_RETENTION_DAYS)",
+    }),
   },
 });
 
@@ -238,10 +202,8 @@ export function alertRoutes(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Also matches /v1/alerts itself.
   app.use("/v1/alerts/*", requireOfficer(deps));
-  const view = (principal: AppEnv["Variables"]["principal"], id: string) =>
-    getAlertView(deps, principal, id) as Promise<Record<string, unknown>>;
   /** The alert as the action left it (the caller may no longer see it: a transfer). */
-  const after = (result: ActionResult) => alertView(deps, result.alert) as Promise<Record<string, unknown>>;
+  const after = (result: ActionResult) => alertView(deps, result.alert);
 
   return app
     .openapi(listRoute, async (c) => {
@@ -256,14 +218,14 @@ export function alertRoutes(deps: Deps) {
     })
     .openapi(getAlertRoute, async (c) => {
       const principal = c.get("principal");
-      const alert = await view(principal, c.req.valid("param").id);
+      const alert = await getAlertView(deps, principal, c.req.valid("param").id);
       c.get("log").info({ alertId: alert.id, officerId: principal.officerId }, "alert viewed");
       return c.json(alert, 200);
     })
     .openapi(acknowledgeRoute, async (c) => {
       const principal = c.get("principal");
       const { id } = c.req.valid("param");
-      const body = (c.req.valid("json") ?? {}) as { expectedVersion?: number };
+      const body = c.req.valid("json") ?? {};
       const result = await acknowledgeAlert(deps, principal, id, body);
       c.get("log").info(
         { alertId: id, officerId: principal.officerId, changed: result.changed },

@@ -3,12 +3,13 @@ import { listAudit } from "../../audit/log";
 import type { Deps } from "../../deps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { errorResponses, idSchema, json, SECURITY, tag, timestamp } from "../route-parts";
 import { validationHook } from "../validation";
 
 const AuditEntrySchema = z.object({
   id: z.number().int(),
-  at: z.string(),
-  officerId: z.string().nullable(),
+  at: timestamp,
+  officerId: idSchema("officer").nullable(),
   action: z.string(),
   targetType: z.string(),
   targetId: z.string(),
@@ -19,8 +20,10 @@ const AuditEntrySchema = z.object({
 const listAuditRoute = createRoute({
   method: "get",
   path: "/v1/audit",
+  operationId: "listAudit",
+  tags: tag("Audit"),
   summary: "The station's audit log, newest first: phone reveals, alert actions, officer administration",
-  security: [{ bearer: [] }, { session: [] }] as Record<string, string[]>[],
+  security: SECURITY.officer,
   request: {
     query: z.object({
       action: z.string().max(100).optional(),
@@ -31,17 +34,15 @@ const listAuditRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: "A page of entries; pass nextCursor as cursor for older ones",
-      content: {
-        "application/json": {
-          schema: z.object({ entries: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
-        },
-      },
-    },
-    400: { description: "A filter or the cursor is not valid" },
-    401: { description: "Not logged in" },
-    403: { description: "Officers read their alerts' timelines, not the audit log" },
+    200: json(
+      z.object({ entries: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
+      "A page of entries; pass nextCursor as cursor for older ones",
+    ),
+    ...errorResponses({
+      400: "A filter or the cursor is not valid",
+      401: "Not logged in",
+      403: "Officers read their alerts' timelines, not the audit log",
+    }),
   },
 });
 

@@ -7,81 +7,79 @@ import type { Deps } from "../../deps";
 import { requireOfficer, sessionToken } from "../auth";
 import { clientAddress } from "../client-address";
 import type { AppEnv } from "../env";
+import { errorResponses, json, jsonBody, SECURITY, tag, timestamp } from "../route-parts";
 import { validationHook } from "../validation";
 
 const loginRoute = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  operationId: "login",
+  tags: tag("Auth"),
   summary: "Log in as an officer",
   description:
     "Answers a bearer token for API clients and sets the same session as an HttpOnly, SameSite=Strict cookie `af_session` for the console. Failed logins are counted per username and per client address; past the limit, further tries are refused with 429 and Retry-After for a doubling time (seconds to minutes). A username's block does not apply to an address that has not been failing.",
+  security: SECURITY.none,
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
-        },
-      },
-    },
+    body: jsonBody(z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })),
   },
   responses: {
-    200: {
-      description: "A bearer token (also set as the session cookie)",
-      content: {
-        "application/json": {
-          schema: z.object({
-            token: z.string(),
-            expiresAt: z.string(),
-            passwordChangeRequired: z.boolean().openapi({
-              description: "True: the password was set by an admin; POST /v1/auth/password first",
-            }),
-          }),
-        },
-      },
-    },
-    401: { description: "Wrong username or password" },
-    429: { description: "Too many failed logins for this username or from this address; see Retry-After" },
+    200: json(
+      z.object({
+        token: z.string(),
+        expiresAt: timestamp,
+        passwordChangeRequired: z.boolean().openapi({
+          description: "True: the password was set by an admin; POST /v1/auth/password first",
+        }),
+      }),
+      "A bearer token (also set as the session cookie)",
+    ),
+    ...errorResponses({
+      400: "No username or password",
+      401: "Wrong username or password",
+      429: "Too many failed logins for this username or from this address; see Retry-After",
+    }),
   },
 });
 
 const passwordRoute = createRoute({
   method: "post",
   path: "/v1/auth/password",
+  operationId: "changeOwnPassword",
+  tags: tag("Auth"),
   summary: "Choose your own password",
   description:
     "Needs the current password. Required before anything else after an admin created the officer or reset the password (every other route answers 403 PASSWORD_CHANGE_REQUIRED until then). The officer's other sessions end; this one goes on. A wrong current password counts as a failed login.",
-  security: [{ bearer: [] }, { session: [] }] as Record<string, string[]>[],
+  security: SECURITY.officer,
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            currentPassword: z.string().min(1).max(256),
-            newPassword: z.string().min(MIN_PASSWORD_LENGTH).max(256),
-          }),
-        },
-      },
-    },
+    body: jsonBody(
+      z.object({
+        currentPassword: z.string().min(1).max(256),
+        newPassword: z.string().min(MIN_PASSWORD_LENGTH).max(256),
+      }),
+    ),
   },
   responses: {
     204: { description: "Changed" },
-    400: {
-      description: "The new password is too short, the same as the current one, or contains the username",
-    },
-    401: { description: "Not logged in" },
-    403: { description: "The current password is wrong" },
-    429: { description: "Too many failed tries for this username; see Retry-After" },
+    ...errorResponses({
+      400: "The new password is too short, the same as the current one, or contains the username",
+      401: "Not logged in",
+      403: "The current password is wrong",
+      429: "Too many failed tries for this username; see Retry-After",
+    }),
   },
 });
 
 const logoutRoute = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  operationId: "logout",
+  tags: tag("Auth"),
   summary: "End the session (bearer token or cookie) and clear the cookie",
-  security: [{ bearer: [] }, { session: [] }] as Record<string, string[]>[],
-  responses: { 204: { description: "Logged out (also when the session had already ended)" } },
+  security: SECURITY.officer,
+  responses: {
+    204: { description: "Logged out (also when the session had already ended)" },
+    ...errorResponses({ 401: "The session cookie came with a request from another origin" }),
+  },
 });
 
 export function authRoutes(deps: Deps) {

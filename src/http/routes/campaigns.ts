@@ -1,48 +1,57 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
 import {
   addTemplate,
+  checkCampaignTemplate,
   createCampaign,
   getCampaign,
   listCampaigns,
   setTemplateDisabled,
   updateCampaign,
 } from "../../parcels/campaigns";
-import { checkTemplate, MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
+import { MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { changes, json, security } from "../openapi";
+import { FieldErrorSchema } from "../problem";
+import {
+  changes,
+  errorResponses,
+  idParam,
+  idSchema,
+  json,
+  jsonBody,
+  SECURITY,
+  tag,
+  timestamp,
+} from "../route-parts";
 import { validationHook } from "../validation";
 
-const params = z.object({ id: z.string().regex(/^cmp_/, "a campaign id starts with cmp_") });
-const templateParams = params.extend({
-  templateId: z.string().regex(/^tpl_/, "a template id starts with tpl_"),
-});
+const params = idParam("campaign");
+const templateParams = params.extend({ templateId: idSchema("template") });
 
 const TemplateSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("template"),
     body: z.string(),
     characters: z.number().int(),
     segments: z.number().int().openapi({ description: "Billed SMS parts (UCS-2: 70 single, 67 per part)" }),
     parts: z.array(z.string()).openapi({ description: "Each part as a phone receives it" }),
     uses: z.number().int().openapi({ description: "Reminders that used it (rotation counter)" }),
-    disabledAt: z.string().nullable(),
-    createdAt: z.string(),
+    disabledAt: timestamp.nullable(),
+    createdAt: timestamp,
   })
   .openapi("CampaignTemplate");
 
 const CampaignSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("campaign"),
     name: z.string(),
     areaPrefixes: z.array(z.string()),
     startsOn: z.string(),
     endsOn: z.string(),
     priority: z.number().int(),
-    disabledAt: z.string().nullable(),
-    createdAt: z.string(),
+    disabledAt: timestamp.nullable(),
+    createdAt: timestamp,
     templates: z.array(TemplateSchema),
   })
   .openapi("Campaign");
@@ -70,41 +79,44 @@ const templateBody = z.object({
     }),
 });
 
-const errors = {
-  401: { description: "Not logged in" },
-  403: { description: "Only admins change campaigns (supervisors may read them)" },
-};
-const notFound = { 404: { description: "No such campaign (or template) at the station" } };
+const errors = errorResponses({
+  401: "Not logged in",
+  403: "Only admins change campaigns (supervisors may read them)",
+});
+const notFound = errorResponses({ 404: "No such campaign (or template) at the station" });
 
 const createCampaignRoute = createRoute({
   method: "post",
   path: "/v1/campaigns",
+  operationId: "createCampaign",
+  tags: tag("Campaigns"),
   summary: "Create a reminder campaign (add its templates next)",
-  security,
-  request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: z.object({ ...fields, priority: fields.priority.default(0) }) },
-      },
-    },
+  security: SECURITY.officer,
+  request: { body: jsonBody(z.object({ ...fields, priority: fields.priority.default(0) })) },
+  responses: {
+    201: json(CampaignSchema, "The campaign"),
+    ...errorResponses({ 400: "Not valid" }),
+    ...errors,
   },
-  responses: { 201: json(CampaignSchema, "The campaign"), 400: { description: "Not valid" }, ...errors },
 });
 
 const listCampaignsRoute = createRoute({
   method: "get",
   path: "/v1/campaigns",
+  operationId: "listCampaigns",
+  tags: tag("Campaigns"),
   summary: "The station's campaigns with their templates, highest priority first",
-  security,
+  security: SECURITY.officer,
   responses: { 200: json(z.object({ campaigns: z.array(CampaignSchema) }), "Campaigns"), ...errors },
 });
 
 const getCampaignRoute = createRoute({
   method: "get",
   path: "/v1/campaigns/{id}",
+  operationId: "getCampaign",
+  tags: tag("Campaigns"),
   summary: "One campaign with its templates",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: { 200: json(CampaignSchema, "The campaign"), ...errors, ...notFound },
 });
@@ -112,31 +124,28 @@ const getCampaignRoute = createRoute({
 const updateCampaignRoute = createRoute({
   method: "patch",
   path: "/v1/campaigns/{id}",
+  operationId: "updateCampaign",
+  tags: tag("Campaigns"),
   summary: "Change a campaign's name, areas, dates or priority, or disable it (disabled: true)",
-  security,
+  security: SECURITY.officer,
   request: {
     params,
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: changes(
-            z.object({
-              name: fields.name.optional(),
-              areaPrefixes: fields.areaPrefixes.optional(),
-              startsOn: fields.startsOn.optional(),
-              endsOn: fields.endsOn.optional(),
-              priority: fields.priority.optional(),
-              disabled: z.boolean().optional(),
-            }),
-          ),
-        },
-      },
-    },
+    body: jsonBody(
+      changes(
+        z.object({
+          name: fields.name.optional(),
+          areaPrefixes: fields.areaPrefixes.optional(),
+          startsOn: fields.startsOn.optional(),
+          endsOn: fields.endsOn.optional(),
+          priority: fields.priority.optional(),
+          disabled: z.boolean().optional(),
+        }),
+      ),
+    ),
   },
   responses: {
     200: json(CampaignSchema, "The campaign"),
-    400: { description: "Not valid" },
+    ...errorResponses({ 400: "Not valid" }),
     ...errors,
     ...notFound,
   },
@@ -145,13 +154,15 @@ const updateCampaignRoute = createRoute({
 const addTemplateRoute = createRoute({
   method: "post",
   path: "/v1/campaigns/{id}/templates",
+  operationId: "addCampaignTemplate",
+  tags: tag("Campaigns"),
   summary:
     "Add a template to the campaign's rotation (validated: signature, opt-out wording, no links, parts)",
-  security,
-  request: { params, body: { required: true, content: { "application/json": { schema: templateBody } } } },
+  security: SECURITY.officer,
+  request: { params, body: jsonBody(templateBody) },
   responses: {
     201: json(TemplateSchema, "The template with its parts"),
-    400: { description: "The template breaks a rule; each problem is named under errors (path body)" },
+    ...errorResponses({ 400: "The template breaks a rule; each problem is named under errors (path body)" }),
     ...errors,
     ...notFound,
   },
@@ -161,8 +172,10 @@ const templateStateRoute = (action: "disable" | "enable") =>
   createRoute({
     method: "post",
     path: `/v1/campaigns/{id}/templates/{templateId}/${action}`,
+    operationId: action === "disable" ? "disableCampaignTemplate" : "enableCampaignTemplate",
+    tags: tag("Campaigns"),
     summary: action === "disable" ? "Take a template out of rotation" : "Put a template back into rotation",
-    security,
+    security: SECURITY.officer,
     request: { params: templateParams },
     responses: { 200: json(TemplateSchema, "The template"), ...errors, ...notFound },
   });
@@ -170,14 +183,16 @@ const templateStateRoute = (action: "disable" | "enable") =>
 const checkTemplateRoute = createRoute({
   method: "post",
   path: "/v1/campaign-templates/check",
+  operationId: "checkCampaignTemplate",
+  tags: tag("Campaigns"),
   summary: "Check a template text without saving it: problems, characters and billed parts",
-  security,
-  request: { body: { required: true, content: { "application/json": { schema: templateBody } } } },
+  security: SECURITY.officer,
+  request: { body: jsonBody(templateBody) },
   responses: {
     200: json(
       z.object({
         valid: z.boolean(),
-        problems: z.array(z.object({ path: z.string(), message: z.string() })),
+        problems: z.array(FieldErrorSchema),
         characters: z.number().int(),
         encoding: z.string(),
         segments: z.number().int(),
@@ -232,9 +247,7 @@ export function campaignRoutes(deps: Deps) {
     })
     .openapi(templateStateRoute("disable"), setTemplate(true))
     .openapi(templateStateRoute("enable"), setTemplate(false))
-    .openapi(checkTemplateRoute, async (c) => {
-      if (c.get("principal").role !== "admin")
-        throw new AppError("FORBIDDEN", "only admins manage campaigns");
-      return c.json(checkTemplate(c.req.valid("json").body), 200);
-    });
+    .openapi(checkTemplateRoute, async (c) =>
+      c.json(checkCampaignTemplate(c.get("principal"), c.req.valid("json").body), 200),
+    );
 }

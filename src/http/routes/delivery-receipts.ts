@@ -1,19 +1,22 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import { bearerToken } from "../../partners/auth";
+import { idPattern } from "../../ids";
 import { partnerChannelName } from "../../sms/channels/channel";
 import { applyReceipt } from "../../sms/receipts/receipts";
-import { authenticatePartnerWebhook } from "../../sms/webhook-auth";
+import { bearerToken } from "../auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
+import { errorResponses, json, jsonBody, SECURITY, tag } from "../route-parts";
 import { parseBatchBody } from "../validation";
+import { authenticatePartnerWebhook } from "../webhook-auth";
 
 const ReceiptSchema = z
   .object({
     providerMessageId: z.string().min(1).max(200).optional(),
     /** Our message id, for gateways that report by the client reference we sent. */
-    clientReference: z.string().regex(/^msg_/).optional(),
+    // The prefix only, with zod's own message: this field never had one of its own.
+    clientReference: z.string().regex(idPattern("message")).optional(),
     status: z.enum(["delivered", "failed"]),
     detail: z.string().max(500).optional(),
   })
@@ -36,21 +39,23 @@ export function deliveryReceiptRoutes(deps: Deps) {
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/v1/partners/{partnerId}/delivery-receipts",
+    operationId: "postDeliveryReceipts",
+    tags: tag("SMS"),
     summary: "Delivery receipts (回执) for SMS sent through the partner's own SMS API",
     description:
       "Authenticate with Authorization: Bearer <API key>, or sign the raw body with the partner's webhook secret: X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">. 1 to 1,000 receipts, each naming the message by the id the partner's API returned (providerMessageId) or by our message id sent as client reference. Idempotent: a receipt for a message that already has its final status is answered `duplicate` and changes nothing; one that arrives before we recorded the send is kept (`pending`) and applied when we do.",
-    request: {
-      params: z.object({ partnerId: z.string() }),
-      body: { content: { "application/json": { schema: BatchSchema } } },
-    },
+    security: SECURITY.bearerOrSigned,
+    request: { params: z.object({ partnerId: z.string() }), body: jsonBody(BatchSchema) },
     responses: {
-      200: {
-        description: "One outcome per receipt, in order",
-        content: { "application/json": { schema: z.object({ results: z.array(ResultSchema) }) } },
-      },
-      400: { description: "Malformed JSON or a receipt without an id; nothing applied" },
-      401: { description: "Unknown partner, API key or signature" },
-      409: { description: "The partner does not send through its own SMS API" },
+      200: json(z.object({ results: z.array(ResultSchema) }), "One outcome per receipt, in order"),
+      ...errorResponses({
+        400: "Malformed JSON or a receipt without an id; nothing applied",
+        401: "Unknown partner, API key or signature",
+        404: "A valid API key of another partner",
+        409: "The partner does not send through its own SMS API",
+        413: "Body over 1 MiB",
+        415: "Not application/json",
+      }),
     },
   });
 

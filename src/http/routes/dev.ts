@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { devOutbox, SMS_PURPOSES } from "../../../schema";
+import { assertAdmin } from "../../auth/roles";
 import { authenticate } from "../../auth/sessions";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
@@ -9,16 +10,18 @@ import { sessionToken } from "../auth";
 import { socketAddress } from "../client-address";
 import type { AppEnv } from "../env";
 import { isLoopback } from "../loopback";
-import { security } from "../openapi";
+import { errorResponses, idSchema, json, SECURITY, tag, timestamp } from "../route-parts";
 import { validationHook } from "../validation";
 
 const outboxRoute = createRoute({
   method: "get",
   path: "/v1/dev/outbox",
+  operationId: "listDevOutbox",
+  tags: tag("Development"),
   summary: "What phones would have received (local mode only)",
   description:
     "SMS bodies carry victims' addresses: open only to a caller on this machine while the server listens on loopback (the local default); otherwise an admin's session.",
-  security,
+  security: SECURITY.officer,
   request: {
     query: z.object({
       alertId: z.string().optional(),
@@ -28,27 +31,28 @@ const outboxRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: "Newest first",
-      content: {
-        "application/json": {
-          schema: z.object({
-            messages: z.array(
-              z.object({
-                id: z.string(),
-                to: z.string(),
-                purpose: z.string(),
-                alertId: z.string().nullable(),
-                body: z.string(),
-                segments: z.number(),
-                status: z.string(),
-                createdAt: z.string(),
-              }),
-            ),
+    200: json(
+      z.object({
+        messages: z.array(
+          z.object({
+            id: idSchema("message"),
+            to: z.string(),
+            purpose: z.string(),
+            alertId: idSchema("alert").nullable(),
+            body: z.string(),
+            segments: z.number(),
+            status: z.string(),
+            createdAt: timestamp,
           }),
-        },
-      },
-    },
+        ),
+      }),
+      "Newest first",
+    ),
+    ...errorResponses({
+      400: "A filter is not valid",
+      401: "Not on this machine (or the server listens beyond loopback), and not logged in",
+      403: "Not an admin",
+    }),
   },
 });
 
@@ -68,7 +72,7 @@ const outboxAccess = (deps: Pick<Deps, "db" | "clock" | "config">) =>
         "the development outbox answers this machine while the server listens on loopback; otherwise log in as an admin and send Authorization: Bearer <token>",
       );
     }
-    if (principal.role !== "admin") throw new AppError("FORBIDDEN", "admins only");
+    assertAdmin(principal);
     await next();
   });
 

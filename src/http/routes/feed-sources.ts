@@ -9,18 +9,28 @@ import {
 } from "../../feeds/admin";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { changes, json, security } from "../openapi";
+import {
+  changes,
+  errorResponses,
+  idParam,
+  idSchema,
+  json,
+  jsonBody,
+  SECURITY,
+  tag,
+  timestamp,
+} from "../route-parts";
 import { validationHook } from "../validation";
 
-const params = z.object({ id: z.string().regex(/^src_/, "a feed source id starts with src_") });
+const params = idParam("feedSource");
 
 const FeedSourceSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("feedSource"),
     name: z.string(),
     callbackUrl: z.string().nullable(),
-    disabledAt: z.string().nullable(),
-    createdAt: z.string(),
+    disabledAt: timestamp.nullable(),
+    createdAt: timestamp,
   })
   .openapi("FeedSource");
 
@@ -32,11 +42,8 @@ const settings = {
   }),
 };
 
-const adminOnly = {
-  401: { description: "Not logged in" },
-  403: { description: "Only admins manage feed sources" },
-};
-const notFound = { 404: { description: "No such feed source at the admin's station" } };
+const adminOnly = errorResponses({ 401: "Not logged in", 403: "Only admins manage feed sources" });
+const notFound = errorResponses({ 404: "No such feed source at the admin's station" });
 const SecretSchema = z.string().openapi({
   description: 'The HMAC-SHA256 key for X-Signature (t=<unix seconds>,v1=<hex HMAC of "<t>.<raw body>">)',
 });
@@ -44,8 +51,10 @@ const SecretSchema = z.string().openapi({
 const listRoute = createRoute({
   method: "get",
   path: "/v1/feed-sources",
+  operationId: "listFeedSources",
+  tags: tag("Feed sources"),
   summary: "The station's feed sources (never their secrets)",
-  security,
+  security: SECURITY.officer,
   responses: {
     200: json(z.object({ feedSources: z.array(FeedSourceSchema) }), "Feed sources by name"),
     ...adminOnly,
@@ -55,24 +64,19 @@ const listRoute = createRoute({
 const createSourceRoute = createRoute({
   method: "post",
   path: "/v1/feed-sources",
+  operationId: "createFeedSource",
+  tags: tag("Feed sources"),
   summary: "Register an upstream anti-fraud platform; its signing secret is returned once",
-  security,
+  security: SECURITY.officer,
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({ name: settings.name, callbackUrl: settings.callbackUrl.optional() }),
-        },
-      },
-    },
+    body: jsonBody(z.object({ name: settings.name, callbackUrl: settings.callbackUrl.optional() })),
   },
   responses: {
     201: json(
       z.object({ source: FeedSourceSchema, secret: SecretSchema }),
       "The source, with its secret shown once",
     ),
-    400: { description: "Not a valid feed source" },
+    ...errorResponses({ 400: "Not a valid feed source" }),
     ...adminOnly,
   },
 });
@@ -80,27 +84,19 @@ const createSourceRoute = createRoute({
 const configureRoute = createRoute({
   method: "patch",
   path: "/v1/feed-sources/{id}",
+  operationId: "configureFeedSource",
+  tags: tag("Feed sources"),
   summary: "Rename a feed source or set its callback URL (null clears it)",
-  security,
+  security: SECURITY.officer,
   request: {
     params,
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: changes(
-            z.object({
-              name: settings.name.optional(),
-              callbackUrl: settings.callbackUrl.optional(),
-            }),
-          ),
-        },
-      },
-    },
+    body: jsonBody(
+      changes(z.object({ name: settings.name.optional(), callbackUrl: settings.callbackUrl.optional() })),
+    ),
   },
   responses: {
     200: json(FeedSourceSchema, "The feed source"),
-    400: { description: "Not valid" },
+    ...errorResponses({ 400: "Not valid" }),
     ...adminOnly,
     ...notFound,
   },
@@ -109,11 +105,16 @@ const configureRoute = createRoute({
 const rotateRoute = createRoute({
   method: "post",
   path: "/v1/feed-sources/{id}/rotate-secret",
+  operationId: "rotateFeedSourceSecret",
+  tags: tag("Feed sources"),
   summary: "A new signing secret, returned once; the old one is refused from the next request on",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: {
-    200: json(z.object({ sourceId: z.string(), secret: SecretSchema }), "The new secret, shown once"),
+    200: json(
+      z.object({ sourceId: idSchema("feedSource"), secret: SecretSchema }),
+      "The new secret, shown once",
+    ),
     ...adminOnly,
     ...notFound,
   },
@@ -122,8 +123,10 @@ const rotateRoute = createRoute({
 const disableRoute = createRoute({
   method: "post",
   path: "/v1/feed-sources/{id}/disable",
+  operationId: "disableFeedSource",
+  tags: tag("Feed sources"),
   summary: "Disable a feed source: its warnings are refused (401) at once",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: { 200: json(FeedSourceSchema, "The feed source"), ...adminOnly, ...notFound },
 });
@@ -131,8 +134,10 @@ const disableRoute = createRoute({
 const enableRoute = createRoute({
   method: "post",
   path: "/v1/feed-sources/{id}/enable",
+  operationId: "enableFeedSource",
+  tags: tag("Feed sources"),
   summary: "Enable a disabled feed source again",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: { 200: json(FeedSourceSchema, "The feed source"), ...adminOnly, ...notFound },
 });

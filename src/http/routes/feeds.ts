@@ -5,15 +5,17 @@ import type { Deps } from "../../deps";
 import { authenticateFeed } from "../../feeds/sources";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
+import { FieldErrorSchema } from "../problem";
+import { errorResponses, idSchema, json, jsonBody, SECURITY, tag } from "../route-parts";
 import { parseBatchBody } from "../validation";
 
 const IntakeResultSchema = z.object({
   index: z.number().int(),
   status: z.enum(["accepted", "duplicate", "rejected"]),
-  alertId: z.string().optional(),
+  alertId: idSchema("alert").optional(),
   /** Present (true) when an accepted warning joined an alert instead of opening one. */
   linked: z.literal(true).optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  errors: z.array(FieldErrorSchema).optional(),
 });
 
 export function feedRoutes(deps: Deps) {
@@ -24,25 +26,25 @@ export function feedRoutes(deps: Deps) {
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/v1/feeds/{sourceId}/warnings",
+    operationId: "postWarnings",
+    tags: tag("Feeds"),
     summary: "Post fraud warnings (快接)",
     description:
       '1 to 1,000 warnings, body at most 1 MiB, signed with X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">. Each warning is accepted, reported as a duplicate of an earlier one (same externalId), or rejected with its field errors. An accepted warning for a subject (same phone) who already has an open alert at the station received within the last 24 hours (REPEAT_LINK_HOURS), or who has an earlier warning in the same batch, joins that alert: its result carries that alertId and `linked: true`, and no second case is opened. A more urgent linked warning raises the alert\'s risk level and type; the subject is sent another warning SMS only if the last one is over 30 minutes old (REPEAT_WARNING_QUIET_MINUTES) or the risk level rose.',
+    security: SECURITY.signed,
     request: {
       params: z.object({ sourceId: z.string() }),
       headers: z.object({ "x-signature": z.string() }),
-      body: {
-        content: { "application/json": { schema: z.object({ warnings: z.array(WarningInputSchema) }) } },
-      },
+      body: jsonBody(z.object({ warnings: z.array(WarningInputSchema) })),
     },
     responses: {
-      202: {
-        description: "One result per warning, in order",
-        content: { "application/json": { schema: z.object({ results: z.array(IntakeResultSchema) }) } },
-      },
-      400: { description: "Malformed JSON, or an empty or oversized batch" },
-      401: { description: "Unknown source, bad signature or stale timestamp" },
-      413: { description: "Body over 1 MiB" },
-      415: { description: "Not application/json" },
+      202: json(z.object({ results: z.array(IntakeResultSchema) }), "One result per warning, in order"),
+      ...errorResponses({
+        400: "Malformed JSON, or an empty or oversized batch",
+        401: "Unknown source, bad signature or stale timestamp",
+        413: "Body over 1 MiB",
+        415: "Not application/json",
+      }),
     },
   });
 

@@ -11,30 +11,26 @@ import {
 } from "../../organisation/jurisdiction";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { json, security } from "../openapi";
+import { errorResponses, idSchema, json, jsonBody, SECURITY, tag, timestamp } from "../route-parts";
 import { validationHook } from "../validation";
 
-const refusals = {
-  400: { description: "Invalid input; problem+json names the field" },
-  401: { description: "Not logged in" },
-  403: { description: "Officers may not; changes are for admins" },
-};
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
+const refusals = errorResponses({
+  400: "Invalid input; problem+json names the field",
+  401: "Not logged in",
+  403: "Officers may not; changes are for admins",
 });
 
 const PostSchema = z
-  .object({ id: z.string(), name: z.string(), isDutyDesk: z.boolean(), createdAt: z.string() })
+  .object({ id: idSchema("post"), name: z.string(), isDutyDesk: z.boolean(), createdAt: timestamp })
   .openapi("Post");
 const PostInput = z.object({ name: z.string().trim().min(2).max(100) });
 const RuleSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("rule"),
     kind: z.enum(["area_prefix", "address_keyword"]),
     pattern: z.string(),
-    postId: z.string(),
-    createdAt: z.string(),
+    postId: idSchema("post"),
+    createdAt: timestamp,
   })
   .openapi("JurisdictionRule");
 const RuleInput = z
@@ -49,13 +45,16 @@ const RuleInput = z
       ctx.addIssue({ code: "custom", path: ["pattern"], message: "an area prefix is 2 to 12 digits" });
     }
   });
+// Posts' and rules' ids were never checked for their prefix here: an unknown id is a 404, whatever it looks like.
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 
 const listPostsRoute = createRoute({
   method: "get",
   path: "/v1/posts",
+  operationId: "listPosts",
+  tags: tag("Jurisdiction"),
   summary: "The station's posts (supervisors and admins)",
-  security,
+  security: SECURITY.officer,
   responses: {
     200: json(z.object({ posts: z.array(PostSchema) }), "Posts"),
     ...refusals,
@@ -64,28 +63,34 @@ const listPostsRoute = createRoute({
 const createPostRoute = createRoute({
   method: "post",
   path: "/v1/posts",
+  operationId: "createPost",
+  tags: tag("Jurisdiction"),
   summary: "Add a post to the admin's station (audited)",
-  security,
-  request: { body: body(PostInput) },
+  security: SECURITY.officer,
+  request: { body: jsonBody(PostInput) },
   responses: { 201: json(PostSchema, "The post"), ...refusals },
 });
 const renamePostRoute = createRoute({
   method: "patch",
   path: "/v1/posts/{id}",
+  operationId: "renamePost",
+  tags: tag("Jurisdiction"),
   summary: "Rename a post (audited)",
-  security,
-  request: { params: IdParam, body: body(PostInput) },
+  security: SECURITY.officer,
+  request: { params: IdParam, body: jsonBody(PostInput) },
   responses: {
     200: json(PostSchema, "The post"),
     ...refusals,
-    404: { description: "No such post at the admin's station" },
+    ...errorResponses({ 404: "No such post at the admin's station" }),
   },
 });
 const listRulesRoute = createRoute({
   method: "get",
   path: "/v1/jurisdiction-rules",
+  operationId: "listJurisdictionRules",
+  tags: tag("Jurisdiction"),
   summary: "The station's routing rules (supervisors and admins)",
-  security,
+  security: SECURITY.officer,
   responses: {
     200: json(z.object({ rules: z.array(RuleSchema) }), "Rules"),
     ...refusals,
@@ -94,27 +99,31 @@ const listRulesRoute = createRoute({
 const createRuleRoute = createRoute({
   method: "post",
   path: "/v1/jurisdiction-rules",
+  operationId: "createJurisdictionRule",
+  tags: tag("Jurisdiction"),
   summary: "Route an area-code prefix or an address keyword to a post (audited)",
   description:
     "The longest matching area prefix wins; failing that the longest address keyword in the address; failing that the duty desk. Applies to the next alert pushed.",
-  security,
-  request: { body: body(RuleInput) },
+  security: SECURITY.officer,
+  request: { body: jsonBody(RuleInput) },
   responses: {
     201: json(RuleSchema, "The rule"),
     ...refusals,
-    409: { description: "A rule with this kind and pattern exists" },
+    ...errorResponses({ 409: "A rule with this kind and pattern exists" }),
   },
 });
 const deleteRuleRoute = createRoute({
   method: "delete",
   path: "/v1/jurisdiction-rules/{id}",
+  operationId: "deleteJurisdictionRule",
+  tags: tag("Jurisdiction"),
   summary: "Remove a routing rule (audited)",
-  security,
+  security: SECURITY.officer,
   request: { params: IdParam },
   responses: {
     204: { description: "Removed" },
     ...refusals,
-    404: { description: "No such rule at the admin's station" },
+    ...errorResponses({ 404: "No such rule at the admin's station" }),
   },
 });
 const AreaInput = z.object({
@@ -129,12 +138,14 @@ const AreaInput = z.object({
 const tryRouteRoute = createRoute({
   method: "post",
   path: "/v1/jurisdiction-rules/test",
+  operationId: "tryJurisdictionRules",
+  tags: tag("Jurisdiction"),
   summary: "Where an alert for this area would be routed now, and by which rule",
-  security,
-  request: { body: body(AreaInput) },
+  security: SECURITY.officer,
+  request: { body: jsonBody(AreaInput) },
   responses: {
     200: json(
-      z.object({ postId: z.string(), postName: z.string(), routedBy: z.string() }),
+      z.object({ postId: idSchema("post"), postName: z.string(), routedBy: z.string() }),
       "The post and the rule id (or duty_desk) that decided",
     ),
     ...refusals,

@@ -4,19 +4,20 @@ import { authenticate } from "../../auth/sessions";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { getMessageView, type MessageViewer } from "../../messages/view";
-import { authenticatePartner, bearerToken } from "../../partners/auth";
+import { authenticatePartner } from "../../partners/authenticate";
 import { API_KEY_PREFIX } from "../../partners/keys";
-import { sessionToken } from "../auth";
+import { bearerToken, sessionToken } from "../auth";
 import type { AppEnv } from "../env";
+import { errorResponses, idParam, idSchema, json, SECURITY, tag, timestamp } from "../route-parts";
 import { validationHook } from "../validation";
 
-const HistorySchema = z.object({ status: z.string(), at: z.string(), detail: z.string().nullable() });
+const HistorySchema = z.object({ status: z.string(), at: timestamp, detail: z.string().nullable() });
 const MessageSchema = z.object({
-  id: z.string(),
+  id: idSchema("message"),
   lane: z.enum(["urgent", "bulk"]),
   purpose: z.string(),
-  alertId: z.string().nullable(),
-  partnerId: z.string().nullable(),
+  alertId: idSchema("alert").nullable(),
+  partnerId: idSchema("partner").nullable(),
   to: z.string().describe("masked, e.g. 138****8000"),
   body: z.string().nullable().describe("null once purged, PII_RETENTION_DAYS after the message was created"),
   segments: z.number().int(),
@@ -28,29 +29,33 @@ const MessageSchema = z.object({
     .describe(
       "why a queued message is held (per_number_cap, quota_exhausted, outcome_unknown) or was suppressed",
     ),
-  notBefore: z.string().nullable(),
+  notBefore: timestamp.nullable(),
   attempts: z.number().int(),
   lastError: z.string().nullable(),
   providerMessageId: z.string().nullable(),
-  createdAt: z.string(),
-  submittedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
+  createdAt: timestamp,
+  submittedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
   history: z.array(HistorySchema),
 });
 
 const getMessageRoute = createRoute({
   method: "get",
   path: "/v1/messages/{id}",
+  operationId: "getMessage",
+  tags: tag("SMS"),
   summary: "One SMS and its history: queued → submitted → delivered | failed | expired, or suppressed",
   description:
     "Officers (session token) see the SMS of alerts they may see, supervisors and admins also their station's reminders; a partner (Authorization: Bearer <API key>) sees its own reminders.",
-  security: [{ bearer: [] }],
-  request: { params: z.object({ id: z.string().regex(/^msg_/, "a message id starts with msg_") }) },
+  security: SECURITY.bearer,
+  request: { params: idParam("message") },
   responses: {
-    200: { description: "The message", content: { "application/json": { schema: MessageSchema } } },
-    400: { description: "Not a message id" },
-    401: { description: "No or unknown credentials" },
-    404: { description: "No such message, or not one the caller may see" },
+    200: json(MessageSchema, "The message"),
+    ...errorResponses({
+      400: "Not a message id",
+      401: "No or unknown credentials",
+      404: "No such message, or not one the caller may see",
+    }),
   },
 });
 

@@ -10,81 +10,71 @@ import {
 import type { Deps } from "../../deps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { security } from "../openapi";
+import { errorResponses, idParam, idSchema, json, jsonBody, SECURITY, tag, timestamp } from "../route-parts";
 import { validationHook } from "../validation";
 
-const params = z.object({ id: z.string().regex(/^off_/, "an officer id starts with off_") });
+const params = idParam("officer");
 
 const OfficerSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("officer"),
     username: z.string(),
     displayName: z.string(),
     role: z.enum(OFFICER_ROLES),
-    postId: z.string().nullable(),
+    postId: idSchema("post").nullable(),
     phone: z.string().nullable().openapi({ description: "Masked" }),
     onDuty: z.boolean(),
-    disabledAt: z.string().nullable(),
-    createdAt: z.string(),
+    disabledAt: timestamp.nullable(),
+    createdAt: timestamp,
   })
   .openapi("Officer");
 
-const adminOnly = {
-  401: { description: "Not logged in" },
-  403: { description: "Only admins manage officers" },
-};
+const adminOnly = errorResponses({ 401: "Not logged in", 403: "Only admins manage officers" });
+const notFound = errorResponses({ 404: "No such officer at the admin's station" });
 
 const createOfficerRoute = createRoute({
   method: "post",
   path: "/v1/officers",
+  operationId: "createOfficer",
+  tags: tag("Officers"),
   summary: "Create an officer at the admin's station",
   description:
     "Without a password, one is generated and returned once as initialPassword; it is never shown again. Either way the officer must choose their own at first login (POST /v1/auth/password).",
-  security,
+  security: SECURITY.officer,
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            username: z
-              .string()
-              .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, "3-64 lower-case letters, digits, '.', '_' or '-'"),
-            displayName: z.string().trim().min(1).max(100),
-            role: z.enum(OFFICER_ROLES),
-            postId: z.string().optional().openapi({ description: "Required for role officer" }),
-            phone: z.string().max(32).optional().openapi({ description: "For notification SMS" }),
-            password: z.string().min(MIN_PASSWORD_LENGTH).max(256).optional(),
-          }),
-        },
-      },
-    },
+    body: jsonBody(
+      z.object({
+        username: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, "3-64 lower-case letters, digits, '.', '_' or '-'"),
+        displayName: z.string().trim().min(1).max(100),
+        role: z.enum(OFFICER_ROLES),
+        postId: z.string().optional().openapi({ description: "Required for role officer" }),
+        phone: z.string().max(32).optional().openapi({ description: "For notification SMS" }),
+        password: z.string().min(MIN_PASSWORD_LENGTH).max(256).optional(),
+      }),
+    ),
   },
   responses: {
-    201: {
-      description: "The officer (and the generated password, once)",
-      content: {
-        "application/json": {
-          schema: z.object({ officer: OfficerSchema, initialPassword: z.string().optional() }),
-        },
-      },
-    },
-    400: { description: "Not a valid officer" },
+    201: json(
+      z.object({ officer: OfficerSchema, initialPassword: z.string().optional() }),
+      "The officer (and the generated password, once)",
+    ),
+    ...errorResponses({ 400: "Not a valid officer" }),
     ...adminOnly,
-    409: { description: "The username is taken" },
+    ...errorResponses({ 409: "The username is taken" }),
   },
 });
 
 const listOfficersRoute = createRoute({
   method: "get",
   path: "/v1/officers",
+  operationId: "listOfficers",
+  tags: tag("Officers"),
   summary: "The station's officers (phones masked, no password hashes)",
-  security,
+  security: SECURITY.officer,
   responses: {
-    200: {
-      description: "Officers by username",
-      content: { "application/json": { schema: z.object({ officers: z.array(OfficerSchema) }) } },
-    },
+    200: json(z.object({ officers: z.array(OfficerSchema) }), "Officers by username"),
     ...adminOnly,
   },
 });
@@ -92,31 +82,35 @@ const listOfficersRoute = createRoute({
 const disableRoute = createRoute({
   method: "post",
   path: "/v1/officers/{id}/disable",
+  operationId: "disableOfficer",
+  tags: tag("Officers"),
   summary: "Disable an officer and end their sessions",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: {
-    200: { description: "The disabled officer", content: { "application/json": { schema: OfficerSchema } } },
+    200: json(OfficerSchema, "The disabled officer"),
     ...adminOnly,
-    404: { description: "No such officer at the admin's station" },
-    409: { description: "Admins cannot disable themselves" },
+    ...notFound,
+    ...errorResponses({ 409: "Admins cannot disable themselves" }),
   },
 });
 
 const resetRoute = createRoute({
   method: "post",
   path: "/v1/officers/{id}/reset-password",
+  operationId: "resetOfficerPassword",
+  tags: tag("Officers"),
   summary:
     "Give an officer a new generated password (returned once) and end their sessions; they must choose their own at next login",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: {
-    200: {
-      description: "The new password, shown this once",
-      content: { "application/json": { schema: z.object({ officerId: z.string(), password: z.string() }) } },
-    },
+    200: json(
+      z.object({ officerId: idSchema("officer"), password: z.string() }),
+      "The new password, shown this once",
+    ),
     ...adminOnly,
-    404: { description: "No such officer at the admin's station" },
+    ...notFound,
   },
 });
 

@@ -5,12 +5,12 @@ import { IDEMPOTENCY_KEY_PATTERN, requestDigest } from "../../idempotency";
 import { ParcelEventBatchSchema, ParcelEventInputSchema } from "../../parcels/event-input";
 import { receiveParcelEvents } from "../../parcels/intake";
 import { getParcelEvents } from "../../parcels/view";
-import { requirePartner } from "../../partners/auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
+import { requirePartner } from "../partner-auth";
+import { FieldErrorSchema } from "../problem";
+import { errorResponses, idSchema, json, jsonBody, SECURITY, tag, timestamp } from "../route-parts";
 import { parseBatchBody, validationHook } from "../validation";
-
-const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
 
 const ResultSchema = z
   .object({
@@ -21,8 +21,7 @@ const ResultSchema = z
     }),
     deferredUntil: z.string().optional().openapi({ description: "deferred: when the reminder will go" }),
     text: z.string().optional().openapi({ description: "attached: the text to append to your pickup SMS" }),
-    messageId: z
-      .string()
+    messageId: idSchema("message")
       .optional()
       .openapi({ description: "scheduled: the SMS, see GET /v1/messages/{id}" }),
     errors: z.array(FieldErrorSchema).optional(),
@@ -31,7 +30,7 @@ const ResultSchema = z
 
 const EventViewSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("parcelEvent"),
     kind: z.string(),
     recipient: z.string().nullable().openapi({
       description:
@@ -39,48 +38,49 @@ const EventViewSchema = z
     }),
     area: z.object({ code: z.string().nullable() }),
     pickupPoint: z.string().nullable(),
-    occurredAt: z.string(),
-    receivedAt: z.string(),
+    occurredAt: timestamp,
+    receivedAt: timestamp,
     decision: z.enum(["scheduled", "deferred", "attached", "suppressed"]),
     reason: z.string().nullable(),
     explanation: z.string(),
-    campaignId: z.string().nullable(),
-    templateId: z.string().nullable(),
-    deferredUntil: z.string().nullable(),
+    campaignId: idSchema("campaign").nullable(),
+    templateId: idSchema("template").nullable(),
+    deferredUntil: timestamp.nullable(),
     text: z.string().nullable(),
-    messageId: z.string().nullable(),
+    messageId: idSchema("message").nullable(),
     sms: z
       .object({
         status: z.string().nullable(),
         holdReason: z.string().nullable(),
-        submittedAt: z.string().nullable(),
-        finishedAt: z.string().nullable(),
+        submittedAt: timestamp.nullable(),
+        finishedAt: timestamp.nullable(),
       })
       .nullable(),
   })
   .openapi("ParcelEventView");
 
-const partnerErrors = {
-  401: { description: "No API key, or one that is unknown, revoked or disabled" },
-  404: { description: "Not found for this partner (another partner's id or data answers 404 too)" },
-};
+const partnerErrors = errorResponses({
+  401: "No API key, or one that is unknown, revoked or disabled",
+  404: "Not found for this partner (another partner's id or data answers 404 too)",
+});
 
 const getWaybillRoute = createRoute({
   method: "get",
   path: "/v1/partners/{partnerId}/parcel-events/{waybillNo}",
+  operationId: "getWaybillEvents",
+  tags: tag("Parcels"),
   summary:
     "A waybill's events with each reminder decision and its reason (why did, or didn't, this person get an SMS)",
-  security: [{ bearer: [] }],
+  security: SECURITY.bearer,
   request: {
     params: z.object({ partnerId: z.string(), waybillNo: z.string().min(1).max(40) }),
   },
   responses: {
-    200: {
-      description: "Events in the order they happened",
-      content: {
-        "application/json": { schema: z.object({ waybillNo: z.string(), events: z.array(EventViewSchema) }) },
-      },
-    },
+    200: json(
+      z.object({ waybillNo: z.string(), events: z.array(EventViewSchema) }),
+      "Events in the order they happened",
+    ),
+    ...errorResponses({ 400: "Not a waybill number" }),
     ...partnerErrors,
   },
 });
@@ -93,6 +93,8 @@ export function parcelEventRoutes(deps: Deps) {
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/v1/partners/{partnerId}/parcel-events",
+    operationId: "postParcelEvents",
+    tags: tag("Parcels"),
     summary: "Report parcel events; each gets its anti-fraud reminder decision",
     description:
       "1 to 1,000 events, body at most 1 MiB, `Authorization: Bearer <apiKey>`. Results come in request order: " +
@@ -101,26 +103,23 @@ export function parcelEventRoutes(deps: Deps) {
       "capped_<period> — frequency caps counted across every partner —, no_campaign), `duplicate` (this waybill and " +
       "kind were reported before) or `rejected` (field errors). An `Idempotency-Key` header makes a retried request " +
       "answer with the stored response; the same key with a different body is a 422.",
-    security: [{ bearer: [] }],
+    security: SECURITY.bearer,
     request: {
       params: z.object({ partnerId: z.string() }),
       headers: z.object({ "idempotency-key": z.string().max(255).optional() }),
-      body: {
-        content: { "application/json": { schema: z.object({ events: z.array(ParcelEventInputSchema) }) } },
-      },
+      body: jsonBody(z.object({ events: z.array(ParcelEventInputSchema) })),
     },
     responses: {
-      200: {
-        description: "One result per event, in order",
-        content: { "application/json": { schema: z.object({ results: z.array(ResultSchema) }) } },
-      },
-      400: {
-        description: "Malformed JSON, no events array, an empty or oversized batch, a bad Idempotency-Key",
-      },
+      200: json(z.object({ results: z.array(ResultSchema) }), "One result per event, in order"),
+      ...errorResponses({
+        400: "Malformed JSON, no events array, an empty or oversized batch, a bad Idempotency-Key",
+      }),
       ...partnerErrors,
-      413: { description: "Body over 1 MiB" },
-      415: { description: "Not application/json" },
-      422: { description: "The Idempotency-Key was used before with a different body" },
+      ...errorResponses({
+        413: "Body over 1 MiB",
+        415: "Not application/json",
+        422: "The Idempotency-Key was used before with a different body",
+      }),
     },
   });
 

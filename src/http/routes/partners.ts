@@ -14,27 +14,37 @@ import {
 } from "../../partners/admin";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { changes, json, security } from "../openapi";
+import {
+  changes,
+  errorResponses,
+  idParam,
+  idSchema,
+  json,
+  jsonBody,
+  SECURITY,
+  tag,
+  timestamp,
+} from "../route-parts";
 import { validationHook } from "../validation";
 
-const params = z.object({ id: z.string().regex(/^par_/, "a partner id starts with par_") });
+const params = idParam("partner");
 
 const PartnerSchema = z
   .object({
-    id: z.string(),
+    id: idSchema("partner"),
     name: z.string(),
     channel: z.enum(PARTNER_CHANNELS),
     partsPerSecond: z.number().int(),
     dailyQuota: z.number().int(),
     smsApi: z.record(z.string(), z.unknown()).nullable().openapi({ description: "Secrets show as (set)" }),
     webhookSecretSet: z.boolean(),
-    disabledAt: z.string().nullable(),
-    createdAt: z.string(),
+    disabledAt: timestamp.nullable(),
+    createdAt: timestamp,
   })
   .openapi("Partner");
 
 const KeySchema = z
-  .object({ keyId: z.string(), createdAt: z.string(), revokedAt: z.string().nullable() })
+  .object({ keyId: z.string(), createdAt: timestamp, revokedAt: timestamp.nullable() })
   .openapi("PartnerApiKey");
 
 const settings = {
@@ -51,39 +61,33 @@ const settings = {
   }),
 };
 
-const adminOnly = {
-  401: { description: "Not logged in" },
-  403: { description: "Only admins manage partners" },
-};
-const notFound = { 404: { description: "No such partner at the admin's station" } };
+const adminOnly = errorResponses({ 401: "Not logged in", 403: "Only admins manage partners" });
+const notFound = errorResponses({ 404: "No such partner at the admin's station" });
 
 const createPartnerRoute = createRoute({
   method: "post",
   path: "/v1/partners",
+  operationId: "createPartner",
+  tags: tag("Partners"),
   summary: "Create a logistics partner; its first API key and webhook secret are returned once",
-  security,
+  security: SECURITY.officer,
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({
-            name: settings.name,
-            channel: settings.channel,
-            partsPerSecond: settings.partsPerSecond.optional(),
-            dailyQuota: settings.dailyQuota.optional(),
-            smsApi: settings.smsApi.optional(),
-          }),
-        },
-      },
-    },
+    body: jsonBody(
+      z.object({
+        name: settings.name,
+        channel: settings.channel,
+        partsPerSecond: settings.partsPerSecond.optional(),
+        dailyQuota: settings.dailyQuota.optional(),
+        smsApi: settings.smsApi.optional(),
+      }),
+    ),
   },
   responses: {
     201: json(
       z.object({ partner: PartnerSchema, apiKey: z.string(), keyId: z.string(), webhookSecret: z.string() }),
       "The partner, with credentials shown this once",
     ),
-    400: { description: "Not a valid partner" },
+    ...errorResponses({ 400: "Not a valid partner" }),
     ...adminOnly,
   },
 });
@@ -91,16 +95,20 @@ const createPartnerRoute = createRoute({
 const listPartnersRoute = createRoute({
   method: "get",
   path: "/v1/partners",
+  operationId: "listPartners",
+  tags: tag("Partners"),
   summary: "The station's partners",
-  security,
+  security: SECURITY.officer,
   responses: { 200: json(z.object({ partners: z.array(PartnerSchema) }), "Partners by name"), ...adminOnly },
 });
 
 const getPartnerRoute = createRoute({
   method: "get",
   path: "/v1/partners/{id}",
+  operationId: "getPartner",
+  tags: tag("Partners"),
   summary: "One partner",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: { 200: json(PartnerSchema, "The partner"), ...adminOnly, ...notFound },
 });
@@ -108,30 +116,27 @@ const getPartnerRoute = createRoute({
 const configureRoute = createRoute({
   method: "patch",
   path: "/v1/partners/{id}",
+  operationId: "configurePartner",
+  tags: tag("Partners"),
   summary: "Configure a partner: name, channel, parts per second, daily quota, SMS API",
-  security,
+  security: SECURITY.officer,
   request: {
     params,
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: changes(
-            z.object({
-              name: settings.name.optional(),
-              channel: settings.channel.optional(),
-              partsPerSecond: settings.partsPerSecond.optional(),
-              dailyQuota: settings.dailyQuota.optional(),
-              smsApi: settings.smsApi.optional(),
-            }),
-          ),
-        },
-      },
-    },
+    body: jsonBody(
+      changes(
+        z.object({
+          name: settings.name.optional(),
+          channel: settings.channel.optional(),
+          partsPerSecond: settings.partsPerSecond.optional(),
+          dailyQuota: settings.dailyQuota.optional(),
+          smsApi: settings.smsApi.optional(),
+        }),
+      ),
+    ),
   },
   responses: {
     200: json(PartnerSchema, "The partner"),
-    400: { description: "Not valid" },
+    ...errorResponses({ 400: "Not valid" }),
     ...adminOnly,
     ...notFound,
   },
@@ -140,8 +145,10 @@ const configureRoute = createRoute({
 const disableRoute = createRoute({
   method: "post",
   path: "/v1/partners/{id}/disable",
+  operationId: "disablePartner",
+  tags: tag("Partners"),
   summary: "Disable a partner: its keys stop working at once",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: { 200: json(PartnerSchema, "The partner"), ...adminOnly, ...notFound },
 });
@@ -149,8 +156,10 @@ const disableRoute = createRoute({
 const enableRoute = createRoute({
   method: "post",
   path: "/v1/partners/{id}/enable",
+  operationId: "enablePartner",
+  tags: tag("Partners"),
   summary: "Enable a disabled partner again",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: { 200: json(PartnerSchema, "The partner"), ...adminOnly, ...notFound },
 });
@@ -158,8 +167,10 @@ const enableRoute = createRoute({
 const createKeyRoute = createRoute({
   method: "post",
   path: "/v1/partners/{id}/keys",
+  operationId: "createPartnerKey",
+  tags: tag("Partners"),
   summary: "Add an API key (rotation: existing keys keep working until revoked); returned once",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: {
     201: json(
@@ -174,8 +185,10 @@ const createKeyRoute = createRoute({
 const listKeysRoute = createRoute({
   method: "get",
   path: "/v1/partners/{id}/keys",
+  operationId: "listPartnerKeys",
+  tags: tag("Partners"),
   summary: "A partner's API keys (ids and dates; keys themselves are not stored)",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: { 200: json(z.object({ keys: z.array(KeySchema) }), "Oldest first"), ...adminOnly, ...notFound },
 });
@@ -183,8 +196,10 @@ const listKeysRoute = createRoute({
 const revokeKeyRoute = createRoute({
   method: "post",
   path: "/v1/partners/{id}/keys/{keyId}/revoke",
+  operationId: "revokePartnerKey",
+  tags: tag("Partners"),
   summary: "Revoke an API key: requests with it are refused from now on",
-  security,
+  security: SECURITY.officer,
   request: { params: params.extend({ keyId: z.string().min(1).max(64) }) },
   responses: { 200: json(KeySchema, "The revoked key"), ...adminOnly, ...notFound },
 });
@@ -192,11 +207,16 @@ const revokeKeyRoute = createRoute({
 const webhookSecretRoute = createRoute({
   method: "post",
   path: "/v1/partners/{id}/webhook-secret",
+  operationId: "rotatePartnerWebhookSecret",
+  tags: tag("Partners"),
   summary: "A new secret for the partner's webhooks (delivery receipts, inbound SMS), returned once",
-  security,
+  security: SECURITY.officer,
   request: { params },
   responses: {
-    200: json(z.object({ partnerId: z.string(), webhookSecret: z.string() }), "The new secret, shown once"),
+    200: json(
+      z.object({ partnerId: idSchema("partner"), webhookSecret: z.string() }),
+      "The new secret, shown once",
+    ),
     ...adminOnly,
     ...notFound,
   },

@@ -1,14 +1,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import { posts } from "../../../schema";
 import type { Principal } from "../../auth/sessions";
 import { isCalendarDate, shanghaiDate, shanghaiMidnight } from "../../calendar";
+import { stationLookup } from "../../db/station-scope";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { alertsReport, alertsReportCsv } from "../../reports/alerts";
 import { isTimestamp } from "../../timestamps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { errorResponses, idSchema, SECURITY, tag, timestamp } from "../route-parts";
 import { validationHook } from "../validation";
 
 const DAY_MS = 86_400_000;
@@ -57,8 +58,8 @@ const AlertsReportSchema = z
   .object({
     from: z.string(),
     to: z.string(),
-    postId: z.string().nullable(),
-    generatedAt: z.string(),
+    postId: idSchema("post").nullable(),
+    generatedAt: timestamp,
     total: z.number().int(),
     counts: z.object({
       stage: CountsSchema,
@@ -88,6 +89,8 @@ const AlertsReportSchema = z
 const alertsReportRoute = createRoute({
   method: "get",
   path: "/v1/reports/alerts",
+  operationId: "getAlertsReport",
+  tags: tag("Reports"),
   summary: "Alert report: counts, stage times, deadline compliance, amounts protected and lost",
   description:
     "Alerts received in [from, to) — default the last 7 days, at most 366 — at the caller's station; supervisors " +
@@ -99,7 +102,7 @@ const alertsReportRoute = createRoute({
     "missed (late, or deadline passed without it) and their rate; alerts still inside their deadline are not " +
     "counted. Amounts are sums in fen. `Accept: text/csv` returns the same figures as CSV, one per row " +
     "(section,key,value).",
-  security: [{ bearer: [] }, { session: [] }] as Record<string, string[]>[],
+  security: SECURITY.officer,
   request: {
     query: z.object({
       from: instant("Start, inclusive (default: 7 days before `to`)"),
@@ -115,12 +118,16 @@ const alertsReportRoute = createRoute({
         "text/csv": { schema: z.string().openapi({ example: "section,key,value\r\nreport,total,12\r\n" }) },
       },
     },
-    400: { description: "from or to is not a date, to is not after from, or the range is over 366 days" },
-    401: { description: "Not logged in" },
-    403: { description: "An officer asked for a post other than their own" },
-    404: { description: "postId is not a post of the caller's station" },
+    ...errorResponses({
+      400: "from or to is not a date, to is not after from, or the range is over 366 days",
+      401: "Not logged in",
+      403: "An officer asked for a post other than their own",
+      404: "postId is not a post of the caller's station",
+    }),
   },
 });
+
+const postOf = stationLookup(posts, "no such post at this station");
 
 /** Which post the caller may report on: officers their own, always; others any post of their station. */
 async function scopePost(deps: Pick<Deps, "db">, principal: Principal, postId: string | undefined) {
@@ -134,12 +141,7 @@ async function scopePost(deps: Pick<Deps, "db">, principal: Principal, postId: s
     return principal.postId;
   }
   if (postId === undefined) return null;
-  const [post] = await deps.db
-    .select({ id: posts.id })
-    .from(posts)
-    .where(and(eq(posts.id, postId), eq(posts.stationId, principal.stationId)));
-  if (!post) throw new AppError("NOT_FOUND", "no such post at this station");
-  return post.id;
+  return (await postOf(deps.db, principal, postId)).id;
 }
 
 function range(now: Date, fromText: string | undefined, toText: string | undefined) {

@@ -1,19 +1,19 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { partners } from "../../../schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type SmsReportQuery, smsReport, smsReportCsv } from "../../parcels/report";
-import { requirePartner } from "../../partners/auth";
+import { partnerOf } from "../../partners/admin";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
+import { requirePartner } from "../partner-auth";
+import { errorResponses, idSchema, SECURITY, tag } from "../route-parts";
 import { validationHook } from "../validation";
 
 const RowSchema = z
   .object({
     day: z.string(),
-    partnerId: z.string(),
+    partnerId: idSchema("partner"),
     partnerName: z.string(),
     eventsReceived: z.number().int(),
     scheduled: z.number().int(),
@@ -55,32 +55,37 @@ const responses = {
     description: "The report",
     content: { "application/json": { schema: ReportSchema }, "text/csv": { schema: z.string() } },
   },
-  400: { description: "Not a valid range (at most 366 days)" },
-  401: { description: "Not authenticated" },
+  ...errorResponses({ 400: "Not a valid range (at most 366 days)", 401: "Not authenticated" }),
 };
 
 const stationReportRoute = createRoute({
   method: "get",
   path: "/v1/reports/sms",
+  operationId: "getStationSmsReport",
+  tags: tag("Reports"),
   summary: "Courier + SMS report for the station's partners (supervisors and admins)",
   description,
-  security: [{ bearer: [] }, { session: [] }] as Record<string, string[]>[],
+  security: SECURITY.officer,
   request: { query: z.object({ ...range, partnerId: z.string().optional() }) },
   responses: {
     ...responses,
-    403: { description: "Officers at posts do not see partner reports" },
-    404: { description: "partnerId is not a partner of the station" },
+    ...errorResponses({
+      403: "Officers at posts do not see partner reports",
+      404: "partnerId is not a partner of the station",
+    }),
   },
 });
 
 const partnerReportRoute = createRoute({
   method: "get",
   path: "/v1/partners/{partnerId}/reports/sms",
+  operationId: "getPartnerSmsReport",
+  tags: tag("Reports"),
   summary: "The same report for the calling partner only (API key)",
   description,
-  security: [{ bearer: [] }],
+  security: SECURITY.bearer,
   request: { params: z.object({ partnerId: z.string() }), query: z.object(range) },
-  responses: { ...responses, 404: { description: "Another partner's id" } },
+  responses: { ...responses, ...errorResponses({ 404: "Another partner's id" }) },
 });
 
 export function smsReportRoutes(deps: Deps) {
@@ -111,13 +116,7 @@ export function smsReportRoutes(deps: Deps) {
       if (principal.role === "officer")
         throw new AppError("FORBIDDEN", "partner reports are for supervisors and admins");
       const { from, to, partnerId } = c.req.valid("query");
-      if (partnerId) {
-        const [partner] = await deps.db
-          .select({ id: partners.id })
-          .from(partners)
-          .where(and(eq(partners.id, partnerId), eq(partners.stationId, principal.stationId)));
-        if (!partner) throw new AppError("NOT_FOUND", "no such partner at this station");
-      }
+      if (partnerId) await partnerOf(deps.db, principal, partnerId);
       return answer(c, { stationId: principal.stationId, from, to, partnerId });
     })
     .openapi(partnerReportRoute, async (c) => {

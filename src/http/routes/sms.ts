@@ -3,13 +3,16 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { addOptOut, listOptOuts, removeOptOut } from "../../opt-outs/admin";
 import { type InboundSource, recordInbound } from "../../opt-outs/inbound";
-import { bearerToken } from "../../partners/auth";
 import { partnerQuotas } from "../../reports/partner-quotas";
-import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../../sms/webhook-auth";
-import { requireOfficer } from "../auth";
+import { bearerToken, requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
+import { errorResponses, idSchema, json, jsonBody, SECURITY, tag, timestamp } from "../route-parts";
 import { parseBatchBody, validationHook } from "../validation";
+import { authenticatePartnerWebhook, authenticateProviderWebhook } from "../webhook-auth";
+
+const NOT_LOGGED_IN = "Not logged in";
+const NOT_ADMIN = "Not an admin";
 
 const InboundSchema = z.object({
   messages: z
@@ -23,14 +26,16 @@ const OptOutSchema = z.object({
   to: z.string().describe("masked"),
   source: z.enum(["inbound", "admin"]),
   keyword: z.string().nullable(),
-  createdAt: z.string(),
+  createdAt: timestamp,
 });
 
 const listRoute = createRoute({
   method: "get",
   path: "/v1/sms/opt-outs",
+  operationId: "listOptOuts",
+  tags: tag("SMS"),
   summary: "Numbers that opted out of reminders, recorded at the admin's station, newest first (admins)",
-  security: [{ bearer: [] }],
+  security: SECURITY.bearer,
   request: {
     query: z.object({
       phone: z.string().max(40).optional(),
@@ -39,94 +44,81 @@ const listRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: "A page; pass nextCursor as cursor for older ones",
-      content: {
-        "application/json": {
-          schema: z.object({ optOuts: z.array(OptOutSchema), nextCursor: z.string().nullable() }),
-        },
-      },
-    },
-    400: { description: "Bad phone or cursor" },
-    401: { description: "Not logged in" },
-    403: { description: "Not an admin" },
+    200: json(
+      z.object({ optOuts: z.array(OptOutSchema), nextCursor: z.string().nullable() }),
+      "A page; pass nextCursor as cursor for older ones",
+    ),
+    ...errorResponses({ 400: "Bad phone or cursor", 401: NOT_LOGGED_IN, 403: NOT_ADMIN }),
   },
 });
 
 const addRoute = createRoute({
   method: "post",
   path: "/v1/sms/opt-outs",
+  operationId: "addOptOut",
+  tags: tag("SMS"),
   summary: "Record an opt-out (admins); reminders to the number stop, warnings to potential victims do not",
-  security: [{ bearer: [] }],
+  security: SECURITY.bearer,
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z.object({ phone: z.string().min(1).max(40), reason: z.string().max(500).optional() }),
-        },
-      },
-    },
+    body: jsonBody(z.object({ phone: z.string().min(1).max(40), reason: z.string().max(500).optional() })),
   },
   responses: {
-    201: {
-      description: "Recorded (created: false when the number had already opted out)",
-      content: {
-        "application/json": { schema: z.object({ id: z.string(), to: z.string(), created: z.boolean() }) },
-      },
-    },
-    400: { description: "Not a valid phone number" },
-    401: { description: "Not logged in" },
-    403: { description: "Not an admin" },
+    201: json(
+      z.object({ id: z.string(), to: z.string(), created: z.boolean() }),
+      "Recorded (created: false when the number had already opted out)",
+    ),
+    ...errorResponses({ 400: "Not a valid phone number", 401: NOT_LOGGED_IN, 403: NOT_ADMIN }),
   },
 });
 
 const removeRoute = createRoute({
   method: "delete",
   path: "/v1/sms/opt-outs/{id}",
+  operationId: "removeOptOut",
+  tags: tag("SMS"),
   summary: "Remove an opt-out (admins): the person asked for reminders again",
-  security: [{ bearer: [] }],
+  security: SECURITY.bearer,
   request: {
     params: z.object({ id: z.string().min(1).max(100) }),
     query: z.object({ reason: z.string().max(500).optional() }),
   },
   responses: {
     204: { description: "Removed" },
-    401: { description: "Not logged in" },
-    403: { description: "Not an admin" },
-    404: { description: "No such opt-out at the admin's station" },
+    ...errorResponses({
+      400: "The id or the reason is too long",
+      401: NOT_LOGGED_IN,
+      403: NOT_ADMIN,
+      404: "No such opt-out at the admin's station",
+    }),
   },
 });
 
 const quotasRoute = createRoute({
   method: "get",
   path: "/v1/sms/quotas",
+  operationId: "getPartnerQuotas",
+  tags: tag("SMS"),
   summary: "Today's SMS use of the station's partners against their daily quotas (supervisors, admins)",
-  security: [{ bearer: [] }],
+  security: SECURITY.bearer,
   responses: {
-    200: {
-      description: "`warning` from 80%; `exhausted`: bulk is held until the next Asia/Shanghai day",
-      content: {
-        "application/json": {
-          schema: z.object({
-            day: z.string(),
-            resetsAt: z.string(),
-            partners: z.array(
-              z.object({
-                partnerId: z.string(),
-                name: z.string(),
-                partsPerSecond: z.number(),
-                dailyQuota: z.number(),
-                usedParts: z.number(),
-                state: z.enum(["ok", "warning", "exhausted"]),
-              }),
-            ),
+    200: json(
+      z.object({
+        day: z.string(),
+        resetsAt: timestamp,
+        partners: z.array(
+          z.object({
+            partnerId: idSchema("partner"),
+            name: z.string(),
+            partsPerSecond: z.number(),
+            dailyQuota: z.number(),
+            usedParts: z.number(),
+            state: z.enum(["ok", "warning", "exhausted"]),
           }),
-        },
-      },
-    },
-    401: { description: "Not logged in" },
-    403: { description: "Officers do not manage partners" },
+        ),
+      }),
+      "`warning` from 80%; `exhausted`: bulk is held until the next Asia/Shanghai day",
+    ),
+    ...errorResponses({ 401: NOT_LOGGED_IN, 403: "Officers do not manage partners" }),
   },
 });
 
@@ -136,38 +128,36 @@ export function smsRoutes(deps: Deps) {
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/v1/sms/inbound",
+    operationId: "postInboundSms",
+    tags: tag("SMS"),
     summary:
       "Replies from phones (上行短信), forwarded by a partner or our SMS provider; opt-out keywords recorded",
     description:
       "A partner sends X-Partner-Id and either Authorization: Bearer <API key> or an X-Signature made with its webhook secret; our provider signs with SMS_INBOUND_SECRET. R, T, TD, 退订 and STOP (any case, full- or half-width, with spaces and punctuation around) opt the sender out of reminders; other texts are acknowledged and dropped. A partner may opt out only numbers it has texted (a reminder sent for it or attached to its SMS): any other number refuses the batch with 403 NOT_YOUR_RECIPIENT naming messages[i].from, whether or not the number is known.",
+    security: SECURITY.bearerOrSigned,
     request: {
       headers: z.object({ "x-partner-id": z.string().optional(), "x-signature": z.string().optional() }),
-      body: { content: { "application/json": { schema: InboundSchema } } },
+      body: jsonBody(InboundSchema),
     },
     responses: {
-      200: {
-        description: "One result per message, in order; `from` masked",
-        content: {
-          "application/json": {
-            schema: z.object({
-              results: z.array(
-                z.object({
-                  index: z.number().int(),
-                  optOut: z.string().nullable(),
-                  from: z.string().nullable(),
-                  error: z.string().optional(),
-                }),
-              ),
+      200: json(
+        z.object({
+          results: z.array(
+            z.object({
+              index: z.number().int(),
+              optOut: z.string().nullable(),
+              from: z.string().nullable(),
+              error: z.string().optional(),
             }),
-          },
-        },
-      },
-      400: { description: "Malformed body" },
-      401: { description: "Unknown partner, API key or signature" },
-      403: {
-        description:
-          "NOT_YOUR_RECIPIENT: an opt-out for a number this partner has not texted; nothing in the batch was recorded",
-      },
+          ),
+        }),
+        "One result per message, in order; `from` masked",
+      ),
+      ...errorResponses({
+        400: "Malformed body",
+        401: "Unknown partner, API key or signature",
+        403: "NOT_YOUR_RECIPIENT: an opt-out for a number this partner has not texted; nothing in the batch was recorded",
+      }),
     },
   });
 

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { partners } from "../../../schema";
 import type { Deps } from "../../deps";
+import { describeZodError } from "../../errors";
 import { partnerChannelName, type SmsChannel } from "../channels/channel";
 import { type SmsApi, SmsApiSchema } from "../channels/http-gateway-api";
 import { HttpSmsChannel } from "../channels/http-gateway-channel";
@@ -89,7 +90,7 @@ export class SmsEngine {
         smsApiProblem: !row.smsApi
           ? "partner has no smsApi configured"
           : parsed && !parsed.success
-            ? `smsApi is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`
+            ? `smsApi is invalid: ${describeZodError(parsed.error)}`
             : undefined,
         disabled: Boolean(row.disabledAt),
       };

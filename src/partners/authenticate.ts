@@ -1,9 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { createMiddleware } from "hono/factory";
 import { partnerApiKeys, partners } from "../../schema";
 import type { Deps } from "../deps";
-import { AppError } from "../errors";
-import type { AppEnv } from "../http/env";
 import { hashApiKey } from "./keys";
 
 /** The partner a request authenticated as: what partner-facing use cases are scoped by. */
@@ -45,24 +42,3 @@ export async function authenticatePartner(
   const { demo: _demo, ...principal } = row;
   return principal;
 }
-
-export function bearerToken(header: string | undefined): string | undefined {
-  return header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-}
-
-/**
- * For routes under `/v1/partners/:partnerId/...` that partners call with `Authorization: Bearer <apiKey>`.
- * No key or a key that does not authenticate: 401. A valid key for another partner than the path names: 404,
- * the same answer as for a partner id that does not exist, so one partner cannot learn that others exist.
- */
-export const requirePartner = (deps: Pick<Deps, "db" | "config">) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    const apiKey = bearerToken(c.req.header("authorization"));
-    const partner = apiKey ? await authenticatePartner(deps, apiKey) : undefined;
-    if (!partner) throw new AppError("UNAUTHENTICATED", "send Authorization: Bearer <partner API key>");
-    if (c.req.param("partnerId") !== partner.partnerId) {
-      throw new AppError("NOT_FOUND", "no such partner");
-    }
-    c.set("partner", partner);
-    await next();
-  });

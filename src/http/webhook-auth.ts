@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { partners } from "../../schema";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { authenticatePartner } from "../partners/auth";
+import { authenticatePartner } from "../partners/authenticate";
 import { verifySignature } from "../signature";
 
 export interface WebhookCredentials {
