@@ -1,12 +1,12 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { alerts, posts } from "../../schema";
+import { assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
-import { AppError } from "../errors";
 
 /** Open alerts per post of the caller's station: how many, how many overdue, how many escalated. */
 export async function workloadByPost(deps: Pick<Deps, "db" | "clock">, principal: Principal) {
-  if (principal.role === "officer") throw new AppError("FORBIDDEN", "supervisors and admins only");
+  assertSupervisorOrAdmin(principal);
   const now = deps.clock.now();
   return deps.db
     .select({

@@ -1,9 +1,9 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { auditLog } from "../../schema";
+import { assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
 import type { Deps } from "../deps";
-import { AppError } from "../errors";
 import { decodeCursor, encodeCursor } from "../pagination";
 
 /**
@@ -69,9 +69,7 @@ export interface AuditQuery {
 
 /** Newest first, for supervisors and admins of the station; officers read their alerts' timelines instead. */
 export async function listAudit(deps: Pick<Deps, "db">, principal: Principal, query: AuditQuery) {
-  if (principal.role === "officer") {
-    throw new AppError("FORBIDDEN", "the audit log is for supervisors and admins");
-  }
+  assertSupervisorOrAdmin(principal, "the audit log is for supervisors and admins");
   const filters: SQL[] = [eq(auditLog.stationId, principal.stationId)];
   if (query.action) filters.push(eq(auditLog.action, query.action));
   if (query.officerId) filters.push(eq(auditLog.officerId, query.officerId));

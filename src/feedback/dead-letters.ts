@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { alerts, auditLog, feedbackEvents, feedSources } from "../../schema";
 import { recordFeedbackStep } from "../alerts/feedback-timeline";
+import { assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
@@ -8,11 +9,8 @@ import { decodeCursor, encodeCursor } from "../pagination";
 import { transact } from "../queue/outbox";
 
 /** Dead letters are the station's business: supervisors watch them, admins fix the receivers' URLs. */
-function assertMayManage(principal: Principal) {
-  if (principal.role === "officer") {
-    throw new AppError("FORBIDDEN", "dead-lettered feedback is for supervisors and admins");
-  }
-}
+const assertMayManage = (principal: Principal) =>
+  assertSupervisorOrAdmin(principal, "dead-lettered feedback is for supervisors and admins");
 
 export interface DeadLetter {
   eventId: string;

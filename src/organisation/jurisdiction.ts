@@ -2,7 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { jurisdictionRules, posts } from "../../schema";
 import { chooseRoute, type Route } from "../alerts/routing";
 import { auditFor } from "../audit/log";
-import { assertAdmin } from "../auth/roles";
+import { assertAdmin, assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
@@ -18,10 +18,8 @@ export type RuleKind = RuleRow["kind"];
  * change them; admins and supervisors read them. A change applies to the next alert pushed: the push stage
  * reads the rules in its own transaction, so nothing needs reloading.
  */
-function assertMayRead(principal: Principal) {
-  if (principal.role === "officer")
-    throw new AppError("FORBIDDEN", "only supervisors and admins see routing");
-}
+const assertMayRead = (principal: Principal) =>
+  assertSupervisorOrAdmin(principal, "only supervisors and admins see routing");
 const ADMIN_REFUSAL = "only admins change posts and routing";
 
 const postView = (p: PostRow) => ({

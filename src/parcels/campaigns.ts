@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { campaigns, campaignTemplates } from "../../schema";
 import { auditFor } from "../audit/log";
-import { assertAdmin } from "../auth/roles";
+import { assertAdmin, assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Executor } from "../db/client";
 import { stationLookup } from "../db/station-scope";
@@ -26,10 +26,8 @@ export interface CampaignSettings {
 
 const ADMIN_REFUSAL = "only admins manage campaigns";
 
-function assertReader(principal: Principal) {
-  if (principal.role === "officer")
-    throw new AppError("FORBIDDEN", "campaigns are for supervisors and admins");
-}
+const assertReader = (principal: Principal) =>
+  assertSupervisorOrAdmin(principal, "campaigns are for supervisors and admins");
 
 function checkDates(startsOn: string, endsOn: string) {
   if (endsOn < startsOn) {

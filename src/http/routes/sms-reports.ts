@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { assertSupervisorOrAdmin } from "../../auth/roles";
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
 import { type SmsReportQuery, smsReport, smsReportCsv } from "../../parcels/report";
 import { partnerOf } from "../../partners/admin";
 import { requireOfficer } from "../auth";
@@ -113,8 +113,7 @@ export function smsReportRoutes(deps: Deps) {
   return app
     .openapi(stationReportRoute, async (c) => {
       const principal = c.get("principal");
-      if (principal.role === "officer")
-        throw new AppError("FORBIDDEN", "partner reports are for supervisors and admins");
+      assertSupervisorOrAdmin(principal, "partner reports are for supervisors and admins");
       const { from, to, partnerId } = c.req.valid("query");
       if (partnerId) await partnerOf(deps.db, principal, partnerId);
       return answer(c, { stationId: principal.stationId, from, to, partnerId });

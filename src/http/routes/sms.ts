@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { assertSupervisorOrAdmin } from "../../auth/roles";
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
 import { addOptOut, listOptOuts, removeOptOut } from "../../opt-outs/admin";
 import { type InboundSource, recordInbound } from "../../opt-outs/inbound";
 import { partnerQuotas } from "../../reports/partner-quotas";
@@ -209,8 +209,7 @@ export function smsRoutes(deps: Deps) {
     })
     .openapi(quotasRoute, async (c) => {
       const principal = c.get("principal");
-      if (principal.role === "officer")
-        throw new AppError("FORBIDDEN", "quotas are for supervisors and admins");
+      assertSupervisorOrAdmin(principal, "quotas are for supervisors and admins");
       return c.json(await partnerQuotas(deps, principal.stationId), 200);
     });
 }
