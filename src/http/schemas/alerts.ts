@@ -44,16 +44,21 @@ const DeadlineSchema = z
 /** Sent back as `expectedVersion`, so a change made meanwhile is a 409, not a silent overwrite. */
 const version = z.number().int().openapi({ description: "Send it back as expectedVersion" });
 
+/** What an alert is, in the list and in the full view alike. */
+const alertHeading = {
+  id: idSchema("alert"),
+  stage: z.enum(ALERT_STAGES),
+  type: z.enum(WARNING_TYPES),
+  fraudType: z.enum(FRAUD_TYPES),
+  riskLevel: z.enum(RISK_LEVELS),
+  subject: SubjectSchema,
+  area: AreaSchema,
+};
+
 /** One line of the caller's alert list. */
 export const AlertSummarySchema = z
   .object({
-    id: idSchema("alert"),
-    stage: z.enum(ALERT_STAGES),
-    type: z.enum(WARNING_TYPES),
-    fraudType: z.enum(FRAUD_TYPES),
-    riskLevel: z.enum(RISK_LEVELS),
-    subject: SubjectSchema,
-    area: AreaSchema,
+    ...alertHeading,
     postId: idSchema("post").nullable(),
     receivedAt: timestamp,
     acknowledgedBy: idSchema("officer").nullable(),
@@ -109,13 +114,7 @@ const AlertMessageSchema = z.object({
 
 export const AlertViewSchema = z
   .object({
-    id: idSchema("alert"),
-    stage: z.enum(ALERT_STAGES),
-    type: z.enum(WARNING_TYPES),
-    fraudType: z.enum(FRAUD_TYPES),
-    riskLevel: z.enum(RISK_LEVELS),
-    subject: SubjectSchema,
-    area: AreaSchema,
+    ...alertHeading,
     amountAtRisk: fen.nullable().openapi({ description: "In fen (分)" }),
     postId: idSchema("post").nullable(),
     routedBy: z
