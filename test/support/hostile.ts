@@ -1,3 +1,6 @@
+import { sql } from "drizzle-orm";
+import { type Executor, queryRows } from "../../src/db/client";
+
 /**
  * Hostile values for the OpenAPI walk (test/http/hostile-input.test.ts): what an attacker or a broken client
  * sends, grouped by where it goes. Query and path values are already percent-encoded, since a lone surrogate
@@ -185,4 +188,39 @@ export function withField(body: unknown, path: string[], value: unknown): unknow
   }
   at[path[path.length - 1] as string] = value;
   return copy;
+}
+
+/** Tables a refused request may legitimately write: the login throttle counts failed attempts. */
+const MAY_CHANGE_WHEN_REFUSED = new Set(["login_throttle", "login_attempts"]);
+
+export type RowCounts = Record<string, number>;
+
+/** Counts every table's rows in one statement (the table list is read once), to show a refusal wrote nothing. */
+export function rowCounter(db: Executor): () => Promise<RowCounts> {
+  let tables: string[] | undefined;
+  return async () => {
+    tables ??= (
+      await queryRows<{ table_name: string }>(
+        db,
+        sql.raw(
+          "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1",
+        ),
+      )
+    )
+      .map((r) => r.table_name)
+      .filter((t) => !MAY_CHANGE_WHEN_REFUSED.has(t) && !t.startsWith("__"));
+    const rows = await queryRows<{ t: string; n: string | number }>(
+      db,
+      sql.raw(tables.map((t) => `select '${t}' as t, count(*) as n from "${t}"`).join(" union all ")),
+    );
+    return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+  };
+}
+
+/** The tables whose counts differ, as "table before→after". */
+export function changedRows(before: RowCounts, after: RowCounts): string {
+  return Object.keys(after)
+    .filter((t) => before[t] !== after[t])
+    .map((t) => `${t} ${before[t]}→${after[t]}`)
+    .join(", ");
 }
