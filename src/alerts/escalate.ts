@@ -26,7 +26,7 @@ type AlertRow = typeof alerts.$inferSelect;
  * last escalation has passed, without raising the level. A deadline beyond that (the officer moved the alert
  * on and missed the next step) is escalated as new. Rows escalated before this rule (deadline left in the
  * past) fall in the first case, so their reminders go on as before. The officer's next workflow step
- * recomputes deadline_at from the policy as always. The rule itself is `escalate` in ./workflow.ts; the
+ * recomputes deadline_at from the policy as always. The rule itself is `escalate` in ./workflow-system.ts; the
  * query below selects the same alerts it treats.
  *
  * Rows are taken with FOR UPDATE SKIP LOCKED, so two sweeps at once split them. SMS are keyed per

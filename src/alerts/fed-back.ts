@@ -21,7 +21,7 @@ export async function lockAlertForFeedback(tx: Tx, alertId: string): Promise<Fee
 /**
  * Feedback events of one alert were delivered (src/feedback/settle.ts): each goes on the timeline, and once
  * none of the alert's events is left undelivered the alert moves to `fed_back` (`feedBack` in
- * ./workflow.ts). `alert` is what lockAlertForFeedback returned, taken before the events were touched.
+ * ./workflow-system.ts). `alert` is what lockAlertForFeedback returned, taken before the events were touched.
  * Returns whether the alert was fed back.
  */
 export async function recordFeedbackDelivered(
