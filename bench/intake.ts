@@ -32,19 +32,10 @@ import { normalizePhone } from "../src/privacy/phone";
 import { createPii } from "../src/privacy/pii";
 import type { QueueName } from "../src/topology";
 import { aBenchWarning, type LoadResult, type LoadSpec, runLoad } from "./load";
-import {
-  dropDatabase,
-  fmt,
-  loadAverage,
-  machine,
-  machineCpu,
-  postgresCpuMs,
-  postgresVersion,
-  processCpuMs,
-  recreateDatabase,
-  summarize,
-  waitFor,
-} from "./support";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { loadAverage, machine, machineCpu, postgresCpuMs, processCpuMs } from "./support/machine";
+import { fmt, summarize } from "./support/stats";
+import { waitFor } from "./support/wait";
 
 const BATCH = 100;
 const WARNINGS = Number(process.env.BENCH_WARNINGS ?? 30_000);

@@ -39,18 +39,10 @@ import { queueSms, type SmsToQueue } from "../src/sms/dispatch/queue-sms";
 import { countSegments } from "../src/sms/dispatch/segments";
 import { RateLimiter } from "../src/sms/rate/limiter";
 import { busiestSecond } from "./busiest-second";
-import {
-  dropDatabase,
-  fmt,
-  loadAverage,
-  machine,
-  machineCpu,
-  postgresVersion,
-  recreateDatabase,
-  sleep,
-  summarize,
-  waitFor,
-} from "./support";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { loadAverage, machine, machineCpu } from "./support/machine";
+import { fmt, summarize } from "./support/stats";
+import { sleep, waitFor } from "./support/wait";
 
 const { values: args } = parseArgs({
   options: {
