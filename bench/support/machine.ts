@@ -40,6 +40,26 @@ export function loadAverage(): string {
     .join(" ");
 }
 
+/** CPU time (user + system, in ticks of 1/100 s) used so far by process `pid`, from /proc; throws if it has ended. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime, after pid and comm
+}
+
+/** CPU seconds used so far by the processes `pids`, together; one that has ended in the meantime counts nothing. */
+export function processesCpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      ticks += cpuTicks(pid);
+    } catch {
+      // a backend that ended between the query and the read
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 /**
  * CPU time (ms) used so far by the PostgreSQL backends serving database `name`, read from /proc: only when
  * PostgreSQL runs on this machine; undefined otherwise. With the process's own CPU time this gives CPU per
@@ -50,11 +70,7 @@ export async function postgresCpuMs(adminUrl: string, name: string): Promise<num
   try {
     const rows = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
     let ticks = 0;
-    for (const { pid } of rows) {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime, after pid and comm
-    }
+    for (const { pid } of rows) ticks += cpuTicks(pid);
     return (ticks / 100) * 1000; // USER_HZ is 100 on Linux
   } catch {
     return undefined;
