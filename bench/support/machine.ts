@@ -83,3 +83,23 @@ export function processCpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
+
+/**
+ * CPU the server side used between two calls: this process (API, workers, PGlite) and, when `adminUrl` is
+ * given and PostgreSQL runs here, the backends serving `database`.
+ */
+export function serverCpu(
+  adminUrl: string | undefined,
+  database: string,
+): () => Promise<{ nodeMs: number; pgMs: number | undefined }> {
+  const node0 = processCpuMs();
+  const pg0 = adminUrl ? postgresCpuMs(adminUrl, database) : Promise.resolve(undefined);
+  return async () => {
+    const nodeMs = processCpuMs() - node0;
+    const [before, after] = await Promise.all([
+      pg0,
+      adminUrl ? postgresCpuMs(adminUrl, database) : Promise.resolve(undefined),
+    ]);
+    return { nodeMs, pgMs: before !== undefined && after !== undefined ? after - before : undefined };
+  };
+}
