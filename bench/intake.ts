@@ -11,40 +11,24 @@
  * BENCH_CLIENT=child (default) runs the HTTP client in a child process; BENCH_CLIENT=inline in this process.
  * Knobs: BENCH_WARNINGS, BENCH_CONCURRENCY, BENCH_PACE_SECONDS, BENCH_DRAIN_SECONDS, BENCH_VARIANTS=0.
  */
-import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
-import { and, count, inArray, isNull, like, sql } from "drizzle-orm";
-import { Hono } from "hono";
-import { alerts, feedSources, jobs, stations, warnings } from "../schema";
+import { sql } from "drizzle-orm";
 import { loadConfig } from "../src/config";
-import { type Database, openDatabase, queryRows } from "../src/db/client";
-import { migrateDatabase } from "../src/db/migrate";
-import { newId } from "../src/ids";
+import { type Database, queryRows } from "../src/db/client";
 import { startLocalRuntime } from "../src/local/runtime";
 import { seedDemo } from "../src/local/seed";
 import { createLog } from "../src/log";
-import { normalizePhone } from "../src/privacy/phone";
-import { createPii } from "../src/privacy/pii";
-import type { QueueName } from "../src/topology";
-import { aBenchWarning, type LoadResult, type LoadSpec, runLoad } from "./load";
-import {
-  dropDatabase,
-  fmt,
-  loadAverage,
-  machine,
-  machineCpu,
-  postgresCpuMs,
-  postgresVersion,
-  processCpuMs,
-  recreateDatabase,
-  summarize,
-  waitFor,
-} from "./support";
+import type { LoadSpec } from "./load";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { bareHonoBaseline, bareInsertBaseline } from "./support/intake-baselines";
+import { countLike, pendingJobs, unpushed } from "./support/intake-queries";
+import { describeLoad, loadRunner } from "./support/load-client";
+import { loadAverage, machine, machineCpu, serverCpu } from "./support/machine";
+import { progress } from "./support/progress";
+import { fmt, summarize } from "./support/stats";
+import { waitFor } from "./support/wait";
 
 const BATCH = 100;
 const WARNINGS = Number(process.env.BENCH_WARNINGS ?? 30_000);
@@ -63,26 +47,8 @@ const kind = adminUrl ? "postgres" : "pglite";
 const scratch = mkdtempSync(join(tmpdir(), "af-bench-"));
 const wallStarted = performance.now();
 
-/** Progress on stderr, so a slow phase shows where it is; the figures go to stdout. */
-function step(what: string): void {
-  process.stderr.write(`[${((performance.now() - wallStarted) / 1000).toFixed(1)} s] ${what}\n`);
-}
-
-/** Runs the load in this process or in a fresh child, per BENCH_CLIENT. */
-async function load(spec: LoadSpec): Promise<LoadResult> {
-  if (CLIENT === "inline") return runLoad(spec);
-  const child = fork(fileURLToPath(new URL("./client.ts", import.meta.url)), [], {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return new Promise<LoadResult>((resolve, reject) => {
-    child.once("message", (result) => resolve(result as LoadResult));
-    child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`load client exited with ${code}`));
-    });
-    child.send(spec);
-  });
-}
+const step = progress(wallStarted);
+const load = loadRunner(CLIENT);
 
 const burst = (url: string, secret: string, prefix: string): LoadSpec => ({
   url,
@@ -96,38 +62,6 @@ const burst = (url: string, secret: string, prefix: string): LoadSpec => ({
   maxMs: 45_000,
 });
 
-function describeLoad(r: LoadResult): string {
-  const statuses = Object.entries(r.statuses)
-    .map(([s, n]) => `${s}×${n}`)
-    .join(" ");
-  const rt = summarize(r.requestMs);
-  return `${r.requests} requests (${statuses}), request p50 ${fmt(rt.p50, 1)} ms p99 ${fmt(rt.p99, 1)} ms`;
-}
-
-async function countLike(db: Database["db"], prefix: string): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(warnings)
-    .where(like(warnings.externalId, `${prefix}-%`));
-  return row?.n ?? 0;
-}
-
-async function unpushed(db: Database["db"], prefix: string): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(alerts)
-    .innerJoin(warnings, sql`${warnings.alertId} = ${alerts.id}`)
-    .where(and(like(warnings.externalId, `${prefix}-%`), isNull(alerts.pushedAt)));
-  return row?.n ?? 0;
-}
-
-/** Work the push path still owes: alert pushes and urgent SMS (other queues hold delayed jobs by design). */
-const PUSH_PATH: QueueName[] = ["alert-push", "sms-urgent"];
-async function pendingJobs(db: Database["db"]): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(jobs).where(inArray(jobs.queue, PUSH_PATH));
-  return row?.n ?? 0;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // The runtime under test
 
@@ -138,20 +72,6 @@ console.log(
 );
 console.log(`date      ${new Date().toISOString()}`);
 console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
-
-/** CPU the server side used (this process: API, workers, PGlite; plus PostgreSQL's backends) between two calls. */
-function serverCpu(): () => Promise<{ nodeMs: number; pgMs: number | undefined }> {
-  const node0 = processCpuMs();
-  const pg0 = adminUrl ? postgresCpuMs(adminUrl, "af_bench") : Promise.resolve(undefined);
-  return async () => {
-    const nodeMs = processCpuMs() - node0;
-    const [before, after] = await Promise.all([
-      pg0,
-      adminUrl ? postgresCpuMs(adminUrl, "af_bench") : Promise.resolve(undefined),
-    ]);
-    return { nodeMs, pgMs: before !== undefined && after !== undefined ? after - before : undefined };
-  };
-}
 
 interface Target {
   db: Database["db"];
@@ -207,7 +127,7 @@ const latencyAt =
   (seconds: number) =>
   async ({ db, feedUrl, secret }: Target) => {
     const cpu = machineCpu();
-    const server = serverCpu();
+    const server = serverCpu(adminUrl, "af_bench");
     const result = await load({
       url: feedUrl,
       secret,
@@ -258,7 +178,7 @@ const throughput =
   (drain: boolean) =>
   async ({ db, feedUrl, secret }: Target) => {
     const cpu = machineCpu();
-    const server = serverCpu();
+    const server = serverCpu(adminUrl, "af_bench");
     const result = await load(burst(feedUrl, secret, "tp"));
     const busyCores = cpu();
     const serverUsed = await server();
@@ -302,25 +222,12 @@ const burstApiOnly = VARIANTS
 // Baseline (b): a bare Hono handler that parses the same body and answers like the real one.
 
 step("baseline: bare Hono handler");
-const bare = new Hono();
-bare.post("/v1/feeds/:sourceId/warnings", async (c) => {
-  const value = JSON.parse(await c.req.text()) as { warnings: unknown[] };
-  return c.json(
-    { results: value.warnings.map((_, index) => ({ index, status: "accepted", alertId: `alr_${index}` })) },
-    202,
-  );
-});
-const bareServer = serve({ fetch: bare.fetch, port: 0, hostname: "127.0.0.1" });
-await new Promise<void>((resolve) => bareServer.once("listening", resolve));
-const barePort = (bareServer.address() as AddressInfo).port;
-const bareCpu = machineCpu();
-const bareResult = await load(
-  // Signed like the real requests (the bare handler ignores the signature), so the client does the same work.
-  burst(`http://127.0.0.1:${barePort}/v1/feeds/src_bare/warnings`, "bare-secret", "bare"),
-);
-const bareBusy = bareCpu();
-const bareRate = bareResult.accepted / (bareResult.elapsedMs / 1000);
-await new Promise<void>((resolve) => bareServer.close(() => resolve()));
+// Signed like the real requests (the bare handler ignores the signature), so the client does the same work.
+const {
+  result: bareResult,
+  busy: bareBusy,
+  rate: bareRate,
+} = await bareHonoBaseline(load, (url) => burst(url, "bare-secret", "bare"));
 
 // ---------------------------------------------------------------------------------------------------------
 // Baseline (a): bare batched INSERTs of the same rows (warning + alert + push job per warning), one
@@ -328,79 +235,17 @@ await new Promise<void>((resolve) => bareServer.close(() => resolve()));
 // application computes (normalised phone, ciphertext, hash, ids) is computed before the clock starts.
 
 step("baseline: bare batched INSERTs");
-const baseUrl = adminUrl ? await recreateDatabase(adminUrl, "af_bench_base") : undefined;
-const base = await openDatabase(baseUrl ? { url: baseUrl } : { dataDir: join(scratch, "base") });
-await migrateDatabase(base, baseUrl);
-const pii = createPii(Buffer.alloc(32, 1), Buffer.alloc(32, 2));
-await base.db.insert(stations).values({ id: "stn_base", name: "bench" });
-await base.db
-  .insert(feedSources)
-  .values({ id: "src_base", stationId: "stn_base", name: "bench", secretEnc: pii.encrypt("x") });
-const receivedAt = new Date();
-const batches = Array.from({ length: Math.ceil(WARNINGS / BATCH) }, (_, b) =>
-  Array.from({ length: BATCH }, (_, k) => {
-    const w = aBenchWarning("base", b * BATCH + k) as {
-      externalId: string;
-      type: "call";
-      fraudType: "other";
-      riskLevel: "high";
-      subject: { phone: string; name: string };
-      area: { code: string; address: string };
-      indicators: { kind: string; value: string }[];
-      detectedAt: string;
-      amountAtRisk: number;
-    };
-    const phone = normalizePhone(w.subject.phone) as string;
-    const common = {
-      type: w.type,
-      fraudType: w.fraudType,
-      riskLevel: w.riskLevel,
-      subjectPhoneEnc: pii.encrypt(phone),
-      subjectPhoneHash: pii.hash(phone),
-      subjectNameEnc: pii.encrypt(w.subject.name),
-      areaCode: w.area.code,
-      areaAddress: w.area.address,
-      amountAtRisk: w.amountAtRisk,
-      receivedAt,
-    };
-    const alertId = newId("alert");
-    return {
-      warning: {
-        ...common,
-        id: newId("warning"),
-        sourceId: "src_base",
-        externalId: w.externalId,
-        alertId,
-        indicators: w.indicators,
-        detectedAt: new Date(w.detectedAt),
-      },
-      alert: { ...common, id: alertId, stationId: "stn_base" },
-      job: { queue: "alert-push", payload: { type: "alert.push", v: 1, alertId }, visibleAt: sql`now()` },
-    };
-  }),
-);
-let nextBatch = 0;
-const insertCpu = machineCpu();
-const insertStarted = performance.now();
-await Promise.all(
-  Array.from({ length: CONCURRENCY }, async () => {
-    while (nextBatch < batches.length && performance.now() - insertStarted < 45_000) {
-      const rows = batches[nextBatch++] as (typeof batches)[number];
-      await base.db.transaction(async (tx) => {
-        await tx
-          .insert(warnings)
-          .values(rows.map((r) => r.warning))
-          .onConflictDoNothing({ target: [warnings.sourceId, warnings.externalId] });
-        await tx.insert(alerts).values(rows.map((r) => r.alert));
-        await tx.insert(jobs).values(rows.map((r) => r.job));
-      });
-    }
-  }),
-);
-const insertMs = performance.now() - insertStarted;
-const insertBusy = insertCpu();
-const insertRate = (await countLike(base.db, "base")) / (insertMs / 1000);
-await base.close();
+const {
+  ms: insertMs,
+  busy: insertBusy,
+  rate: insertRate,
+} = await bareInsertBaseline({
+  adminUrl,
+  scratch,
+  warnings: WARNINGS,
+  batch: BATCH,
+  concurrency: CONCURRENCY,
+});
 
 // ---------------------------------------------------------------------------------------------------------
 

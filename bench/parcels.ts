@@ -33,16 +33,9 @@ import { seedDemo } from "../src/local/seed";
 import { createLog } from "../src/log";
 import { hashApiKey, newApiKey } from "../src/partners/keys";
 import { type ParcelLoadResult, type ParcelRequest, parcelBatches, runParcelLoad } from "./parcels-load";
-import {
-  dropDatabase,
-  fmt,
-  loadAverage,
-  machine,
-  machineCpu,
-  postgresVersion,
-  recreateDatabase,
-  summarize,
-} from "./support";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { loadAverage, machine, machineCpu } from "./support/machine";
+import { fmt, summarize } from "./support/stats";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const BATCH = 500;

@@ -18,17 +18,10 @@ import type { MessageHandler } from "../src/queue/batch";
 import { PgTableQueue } from "../src/queue/pg-queue";
 import { QueueWorker } from "../src/queue/worker";
 import { QUEUES } from "../src/topology";
-import {
-  dropDatabase,
-  fmt,
-  loadAverage,
-  machine,
-  postgresVersion,
-  recreateDatabase,
-  sleep,
-  summarize,
-  waitFor,
-} from "./support";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { loadAverage, machine } from "./support/machine";
+import { fmt, summarize } from "./support/stats";
+import { sleep, waitFor } from "./support/wait";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);

@@ -12,7 +12,9 @@ import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
 import { purgeParcelEvents } from "../src/privacy/retention";
-import { dropDatabase, fmt, loadAverage, machine, postgresVersion, recreateDatabase } from "./support";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { loadAverage, machine } from "./support/machine";
+import { fmt } from "./support/stats";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const INSERT_ROWS = Number(process.env.BENCH_INSERT_ROWS ?? 100_000);

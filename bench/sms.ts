@@ -20,13 +20,8 @@
  * Needs DATABASE_URL (admin-capable: creates and drops af_bench_sms). Bounded: every wait has a timeout; all
  * traffic stays on 127.0.0.1 and the DATABASE_URL host.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import { sql } from "drizzle-orm";
 import { partners, stations } from "../schema";
 import { loadConfig } from "../src/config";
@@ -36,21 +31,15 @@ import { buildLocalDeps } from "../src/local/deps";
 import { createLog } from "../src/log";
 import { transact } from "../src/queue/outbox";
 import { queueSms, type SmsToQueue } from "../src/sms/dispatch/queue-sms";
-import { countSegments } from "../src/sms/dispatch/segments";
-import { RateLimiter } from "../src/sms/rate/limiter";
 import { busiestSecond } from "./busiest-second";
-import {
-  dropDatabase,
-  fmt,
-  loadAverage,
-  machine,
-  machineCpu,
-  postgresVersion,
-  recreateDatabase,
-  sleep,
-  summarize,
-  waitFor,
-} from "./support";
+import { childRuntimes } from "./support/child-runtimes";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { loadAverage, machine, machineCpu, processesCpuSeconds } from "./support/machine";
+import { progress } from "./support/progress";
+import { type Arrival, startSimulatedGateway } from "./support/sms-gateway";
+import { decisionProbe, urgentTrickle } from "./support/sms-probes";
+import { fmt, summarize } from "./support/stats";
+import { sleep, waitFor } from "./support/wait";
 
 const { values: args } = parseArgs({
   options: {
@@ -83,74 +72,12 @@ if (!adminUrl) {
   console.error("bench:sms needs DATABASE_URL (PostgreSQL): several processes share one limiter.");
   process.exit(1);
 }
-const started = performance.now();
-const step = (what: string) =>
-  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+const step = progress();
 
 // --- the simulated gateway ------------------------------------------------------------------------------
-interface Arrival {
-  at: number;
-  outId: string;
-  parts: number;
-  mobile: string;
-  worker: string;
-}
-const arrivals: Arrival[] = [];
-const arrivedAt = new Map<string, number>();
-/**
- * The gateway runs on a thread of its own: this thread also queues the flood and polls the database, and a
- * request waiting for it would be stamped late, several at once, as if they had arrived together. The
- * thread stamps each request when its body is in and posts it here; its clock is turned into this
- * thread's performance.now() through the two time origins.
- */
-const gatewayThread = new Worker(
-  `const { createServer } = require("node:http");
-  const { parentPort } = require("node:worker_threads");
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (chunk) => { raw += chunk; });
-    req.on("end", () => {
-      parentPort.postMessage({ at: performance.timeOrigin + performance.now(), raw });
-      const { outId } = JSON.parse(raw);
-      setTimeout(() => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ code: "OK", msgId: "gw-" + outId }));
-      }, 20 + Math.random() * 60);
-    });
-  });
-  server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));`,
-  { eval: true },
-);
-const gatewayPort = await new Promise<number>((resolve) => {
-  gatewayThread.on("message", (m: { port?: number; at?: number; raw?: string }) => {
-    if (m.port !== undefined) return resolve(m.port);
-    const at = (m.at as number) - performance.timeOrigin;
-    const body = JSON.parse(m.raw as string) as {
-      outId: string;
-      content: string;
-      mobile: string;
-      worker: string;
-    };
-    arrivals.push({
-      at,
-      outId: body.outId,
-      parts: countSegments(body.content),
-      mobile: body.mobile,
-      worker: body.worker,
-    });
-    arrivedAt.set(body.outId, at);
-  });
-});
-const gatewayUrl = `http://127.0.0.1:${gatewayPort}/send`;
-
-const smsApi = (worker: string) =>
-  JSON.stringify({
-    url: gatewayUrl,
-    fields: { to: "mobile", text: "content", clientReference: "outId" },
-    extra: { worker },
-    response: { messageIdPath: "msgId", codePath: "code", successCodes: ["OK"] },
-    timeoutMs: 5_000,
-  });
+const gateway = await startSimulatedGateway();
+const { arrivals, arrivedAt, smsApi } = gateway;
+const gatewayUrl = gateway.url;
 
 // --- database, seed, the bench's own handle ---------------------------------------------------------------
 const url = await recreateDatabase(adminUrl, DB_NAME);
@@ -189,140 +116,28 @@ await deps.db.insert(partners).values(
 );
 
 // --- the local runtimes -----------------------------------------------------------------------------------
-const children: ChildProcess[] = [];
-const stopChildren = async () => {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-          child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill("SIGTERM");
-        }),
-    ),
-  );
-};
-// However this process ends (an error, a timeout), its runtimes do not outlive it.
-process.once("exit", () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-});
-process.once("SIGINT", () => {
-  void stopChildren().finally(() => process.exit(130));
-});
-/** A port nothing listens on now, for a runtime's health check (the runtime is told to use it). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+const spawned = childRuntimes();
 
 const runtimes = SPLIT
   ? [...Array.from({ length: WORKERS }, () => "sms-bulk"), "sms-urgent"]
   : Array.from({ length: WORKERS }, () => "sms-urgent,sms-bulk");
 for (const [i, queues] of runtimes.entries()) {
-  const port = await freePort();
-  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the runtimes.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/local/main.ts"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      ...env,
-      WORKERS: queues,
-      PORT: String(port),
-      SMS_HTTP_API: smsApi(`w${i}`),
-    },
-    // Logs at info like production, written nowhere: their cost is in the figures, not on this terminal.
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  children.push(child);
-  await waitFor(
-    `runtime ${i} on port ${port}`,
-    async () => {
-      if (child.exitCode !== null) {
-        await stopChildren();
-        throw new Error(`runtime ${i} exited with ${child.exitCode}`);
-      }
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    60_000,
-    200,
-  );
+  await spawned.start(`runtime ${i}`, { ...env, WORKERS: queues, SMS_HTTP_API: smsApi(`w${i}`) });
 }
 await sleep(1_000); // workers start right after the server listens
 step(`runtimes up (${runtimes.join(" | ")}); gateway ${gatewayUrl}`);
 
 // --- probes: urgent trickle and limiter decisions ---------------------------------------------------------
-let urgentCounter = 0;
 const urgentQueuedAt = new Map<string, number>();
-function urgentTrickle(phase: string, until: () => boolean): Promise<string[]> {
-  const ids: string[] = [];
-  return (async () => {
-    const every = 1000 / URGENT_PER_SECOND;
-    let next = performance.now();
-    while (!until()) {
-      urgentCounter += 1;
-      const t0 = performance.now();
-      const [id] = await transact(urgentDeps, (tx, publish) =>
-        queueSms(urgentDeps, tx, publish, [
-          {
-            purpose: "victim_warning",
-            lane: "urgent",
-            to: `+86139${String(urgentCounter).padStart(8, "0")}`,
-            body: "【昌吉公安】您刚接听的来电疑似诈骗电话。自称客服、公检法要求转账或提供验证码的都是诈骗，请勿转账。",
-            dedupeKey: `bench-${phase}-${urgentCounter}`,
-          },
-        ]),
-      );
-      if (id) {
-        urgentQueuedAt.set(id, t0);
-        ids.push(id);
-      }
-      next += every;
-      await sleep(Math.max(0, next - performance.now()));
-    }
-    return ids;
-  })();
-}
-
-const probeLimiter = new RateLimiter(probeDatabase.db);
-const probeScopes = [
-  { key: "probe:global", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
-  { key: "probe:partner", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
-];
-function decisionProbe(until: () => boolean): Promise<{ decision: number[]; bare: number[] }> {
-  return (async () => {
-    const decision: number[] = [];
-    const bare: number[] = [];
-    while (!until()) {
-      let t = performance.now();
-      await probeLimiter.take(probeScopes, 1, "bulk");
-      decision.push(performance.now() - t);
-      t = performance.now();
-      await probeDatabase.db.execute(sql`select 1`);
-      bare.push(performance.now() - t);
-      await sleep(100);
-    }
-    return { decision, bare };
-  })();
-}
+const trickle = urgentTrickle(urgentDeps, URGENT_PER_SECOND, urgentQueuedAt);
+const probe = decisionProbe(probeDatabase);
 
 // --- phase 1: urgent alone --------------------------------------------------------------------------------
 step(`phase 1: ${URGENT_PER_SECOND} urgent/s alone for ${BASELINE_SECONDS} s`);
 const phase1End = performance.now() + BASELINE_SECONDS * 1000;
 const [quietIds, quietProbe] = await Promise.all([
-  urgentTrickle("quiet", () => performance.now() > phase1End),
-  decisionProbe(() => performance.now() > phase1End),
+  trickle("quiet", () => performance.now() > phase1End),
+  probe(() => performance.now() > phase1End),
 ]);
 await waitFor("baseline urgent SMS at the gateway", () => quietIds.every((id) => arrivedAt.has(id)), 30_000);
 
@@ -354,22 +169,10 @@ async function ownCpuSeconds(): Promise<{ bench: number; runtimes: number; postg
     deps.db,
     sql`select pid from pg_stat_activity where datname = ${DB_NAME}`,
   );
-  const seconds = (pids: number[]) => {
-    let ticks = 0;
-    for (const pid of pids) {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
-      } catch {
-        // a backend that ended between the query and the read
-      }
-    }
-    return ticks / 100;
-  };
   return {
-    bench: seconds([process.pid]),
-    runtimes: seconds(children.map((c) => c.pid as number)),
-    postgres: seconds(backends.map((b) => b.pid)),
+    bench: processesCpuSeconds([process.pid]),
+    runtimes: processesCpuSeconds(spawned.children.map((c) => c.pid as number)),
+    postgres: processesCpuSeconds(backends.map((b) => b.pid)),
   };
 }
 
@@ -378,8 +181,8 @@ const cpu = machineCpu();
 const ownCpuBefore = await ownCpuSeconds();
 const loadBefore = loadAverage();
 step(`phase 2: queueing ${fmt(COUNT)} bulk SMS, urgent trickle and probe running`);
-const loadedTrickle = urgentTrickle("load", () => bulkDone);
-const loadedProbe = decisionProbe(() => bulkDone);
+const loadedTrickle = trickle("load", () => bulkDone);
+const loadedProbe = probe(() => bulkDone);
 const enqueueStart = performance.now();
 // Shuffle the hot numbers in, so their caps bite during the run rather than at its start.
 const order = Array.from({ length: COUNT }, (_, i) => i);
@@ -502,8 +305,8 @@ const lines = [
 ];
 process.stdout.write(lines.join("\n"));
 
-await stopChildren();
+await spawned.stop();
 await Promise.all([database.close(), urgentDatabase.close(), probeDatabase.close()]);
-await gatewayThread.terminate();
+await gateway.close();
 if (!process.env.BENCH_KEEP_DB) await dropDatabase(adminUrl, DB_NAME);
 step("done");

@@ -32,17 +32,10 @@ import { buildLocalDeps } from "../src/local/deps";
 import { startWorkers } from "../src/local/workers";
 import { createLog } from "../src/log";
 import { signPayload } from "../src/signature";
-import {
-  dropDatabase,
-  fmt,
-  loadAverage,
-  machine,
-  postgresVersion,
-  recreateDatabase,
-  sleep,
-  summarize,
-  waitFor,
-} from "./support";
+import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { loadAverage, machine } from "./support/machine";
+import { fmt, summarize } from "./support/stats";
+import { sleep, waitFor } from "./support/wait";
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);

@@ -6,7 +6,17 @@ import { pushAlert } from "../../src/alerts/push";
 import { aSubjectPhone } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
-import { about, alertCount, alertsFor, drainQueues, intake, outboxFor, post, smsFor, smsTo } from "./support";
+import {
+  about,
+  alertCount,
+  alertsFor,
+  countsByRecipient,
+  drainQueues,
+  intake,
+  outboxFor,
+  post,
+  smsTo,
+} from "./support";
 
 /**
  * Races between transactions on separate connections: two batches, flushes or consumers at the same time.
@@ -17,7 +27,6 @@ import { about, alertCount, alertsFor, drainQueues, intake, outboxFor, post, sms
 type Results = {
   results: { index: number; status: string; alertId?: string; errors?: { path: string }[] }[];
 };
-type Deps = TestContext["deps"];
 
 async function countRows(ctx: TestContext) {
   const [w] = await ctx.deps.db.select({ n: count() }).from(warnings);
@@ -42,15 +51,6 @@ async function anOfficer(ctx: TestContext, id: string) {
     passwordHash: "not-used",
   });
   return { id, phone };
-}
-
-async function countsByRecipient(deps: Deps, alertId: string) {
-  const counts = new Map<string, number>();
-  for (const m of await smsFor(deps, alertId)) {
-    const key = `${m.purpose} ${m.to}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return counts;
 }
 
 describe("POST /v1/feeds/{sourceId}/warnings", () => {

@@ -1,105 +1,15 @@
-import { and, eq, sql } from "drizzle-orm";
 import { SegmentedMessage } from "sms-segments-calculator";
 import { describe, expect, it } from "vitest";
-import { alerts, devOutbox, jobs, jurisdictionRules, officers, smsEvents, smsMessages } from "../../schema";
-import { messageHandler } from "../../src/consumers";
-import { runBatch } from "../../src/queue/batch";
-import { type SmsChannel, SmsSendError, type SmsSendRequest } from "../../src/sms/channels/channel";
-import { QUEUE_NAMES, QUEUES, type QueueName } from "../../src/topology";
-import { createTestContext, type TestContext } from "../support/context";
-import { intake, outboxFor, smsFor } from "./support";
+import { jurisdictionRules } from "../../schema";
+import { createTestContext } from "../support/context";
+import { alertRow } from "../support/feedback";
+import { anOfficer, intake, outboxFor, SUBJECT, smsFor } from "./support";
 
-const SUBJECT = "+8613800138000";
 const SIGNATURE = /^【[^【】]{2,12}】/;
 const URL_LIKE = /https?:|www\.|[a-z0-9-]+\.(com|cn|net|org|top|xyz|vip|cc|me|app)\b/i;
 /** A number anyone could be asked to call or text back: 110, 96110, 12381, a mobile, a landline. */
 const CALLABLE_NUMBER = /\d{3,}/;
 const FULL_MOBILE = /1[3-9]\d{9}/;
-
-type Deps = TestContext["deps"];
-
-let officerCount = 0;
-/** An officer row; on duty at miaogong with a phone unless told otherwise. */
-async function anOfficer(
-  ctx: TestContext,
-  id: string,
-  overrides: { postId?: string; phone?: string | null; onDuty?: boolean; disabledAt?: Date | null } = {},
-) {
-  officerCount += 1;
-  const phone =
-    overrides.phone === undefined
-      ? `+861399900${String(2000 + officerCount).padStart(4, "0")}`
-      : overrides.phone;
-  await ctx.deps.db.insert(officers).values({
-    id,
-    stationId: ctx.fixture.ids.station,
-    postId: overrides.postId ?? ctx.fixture.ids.miaogong,
-    username: id,
-    displayName: id,
-    role: "officer",
-    phoneEnc: phone ? ctx.deps.pii.encrypt(phone) : null,
-    phoneHash: phone ? ctx.deps.pii.hash(phone) : null,
-    onDuty: overrides.onDuty ?? true,
-    disabledAt: overrides.disabledAt ?? null,
-    passwordHash: "not-used",
-  });
-  return { id, phone };
-}
-
-async function alertRow(deps: Deps, alertId: string) {
-  const [row] = await deps.db.select().from(alerts).where(eq(alerts.id, alertId));
-  if (!row) throw new Error(`no alert ${alertId}`);
-  return row;
-}
-
-/** ctx.drain, but consuming with the deps given (a different SMS channel) and optionally only some queues. */
-async function drainWith(deps: Deps, queues: readonly QueueName[] = QUEUE_NAMES): Promise<void> {
-  const handle = messageHandler(deps);
-  for (let round = 0; round < 50; round++) {
-    let claimedAny = false;
-    for (const queue of queues) {
-      const records = await deps.queue.claim(queue, QUEUES[queue].batchSize, 30);
-      if (records.length === 0) continue;
-      claimedAny = true;
-      const result = await runBatch(records, handle, deps.log);
-      await deps.queue.settle(records, result, QUEUES[queue].maxReceives);
-    }
-    if (!claimedAny) return;
-  }
-  throw new Error("queues did not drain");
-}
-
-/** Drains repeatedly until `done` holds: failed jobs come back after a randomised backoff of up to a few seconds. */
-async function drainUntil(deps: Deps, done: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error("condition not reached before the deadline");
-    await drainWith(deps);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function jobsIn(deps: Deps, queue: QueueName) {
-  return deps.db.select().from(jobs).where(eq(jobs.queue, queue));
-}
-
-/** An SMS channel for tests: fails as told, then hands over to the real dev outbox. */
-class ScriptedChannel implements SmsChannel {
-  readonly name = "outbox";
-  readonly calls: SmsSendRequest[] = [];
-
-  constructor(
-    private readonly next: SmsChannel,
-    private readonly failures: Error[],
-  ) {}
-
-  async send(request: SmsSendRequest) {
-    this.calls.push(request);
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    return this.next.send(request);
-  }
-}
 
 describe("alert push (快推)", () => {
   describe("routing", () => {
@@ -109,7 +19,7 @@ describe("alert push (快推)", () => {
 
       await ctx.drain();
 
-      const alert = await alertRow(ctx.deps, alertId);
+      const alert = await alertRow(ctx, alertId);
       expect(alert).toMatchObject({ stage: "pushed", postId: "pst_miaogong", routedBy: "rul_miaogong_code" });
       expect(alert.pushedAt).toBeInstanceOf(Date);
       expect(alert.pushedAt?.getTime()).toBeGreaterThanOrEqual(alert.receivedAt.getTime());
@@ -121,7 +31,7 @@ describe("alert push (快推)", () => {
 
       await ctx.drain();
 
-      expect(await alertRow(ctx.deps, alertId)).toMatchObject({
+      expect(await alertRow(ctx, alertId)).toMatchObject({
         stage: "pushed",
         postId: "pst_ergong",
         routedBy: "rul_ergong_kw",
@@ -151,11 +61,11 @@ describe("alert push (快推)", () => {
 
       await ctx.drain();
 
-      expect(await alertRow(ctx.deps, byCode)).toMatchObject({
+      expect(await alertRow(ctx, byCode)).toMatchObject({
         postId: "pst_miaogong",
         routedBy: "rul_miaogong_code",
       });
-      expect(await alertRow(ctx.deps, byKeyword)).toMatchObject({
+      expect(await alertRow(ctx, byKeyword)).toMatchObject({
         postId: "pst_ergong",
         routedBy: "rul_group",
       });
@@ -167,7 +77,7 @@ describe("alert push (快推)", () => {
 
       await ctx.drain();
 
-      expect(await alertRow(ctx.deps, alertId)).toMatchObject({ postId: "pst_duty", routedBy: "duty_desk" });
+      expect(await alertRow(ctx, alertId)).toMatchObject({ postId: "pst_duty", routedBy: "duty_desk" });
       const notified = (await smsFor(ctx.deps, alertId)).filter((m) => m.purpose === "officer_notification");
       expect(notified.map((m) => m.to)).toEqual([ctx.fixture.phones.duty]);
     });
@@ -196,11 +106,11 @@ describe("alert push (快推)", () => {
 
       await ctx.drain();
 
-      expect(await alertRow(ctx.deps, coded)).toMatchObject({
+      expect(await alertRow(ctx, coded)).toMatchObject({
         postId: "pst_miaogong",
         routedBy: "rul_miaogong_code",
       });
-      expect(await alertRow(ctx.deps, unmatched)).toMatchObject({
+      expect(await alertRow(ctx, unmatched)).toMatchObject({
         postId: "pst_duty",
         routedBy: "duty_desk",
       });
@@ -290,161 +200,6 @@ describe("alert push (快推)", () => {
       expect(sms?.body).not.toContain("王某");
       expect(sms?.body).not.toMatch(URL_LIKE);
       expect(sms?.segments).toBe(new SegmentedMessage(sms?.body as string).segmentsCount);
-    });
-  });
-
-  describe("idempotency", () => {
-    async function countsByRecipient(deps: Deps, alertId: string) {
-      const counts = new Map<string, number>();
-      for (const m of await smsFor(deps, alertId)) {
-        const key = `${m.purpose} ${m.to}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      return counts;
-    }
-
-    it("sends nothing again when the alert.push message is redelivered", async () => {
-      const ctx = await createTestContext();
-      const alertId = await intake(ctx, { subject: { phone: SUBJECT } });
-      await ctx.drain();
-      const before = await alertRow(ctx.deps, alertId);
-      const outboxBefore = await outboxFor(ctx.deps, alertId);
-
-      await ctx.deps.queue.publish([{ queue: "alert-push", message: { type: "alert.push", v: 1, alertId } }]);
-      await ctx.deps.queue.publish([{ queue: "alert-push", message: { type: "alert.push", v: 1, alertId } }]);
-      const handled = await ctx.drain();
-
-      expect(handled).toBe(2);
-      const counts = await countsByRecipient(ctx.deps, alertId);
-      expect([...counts.values()]).toEqual([1, 1]);
-      expect(counts.get(`victim_warning ${SUBJECT}`)).toBe(1);
-      expect(await outboxFor(ctx.deps, alertId)).toHaveLength(outboxBefore.length);
-      expect((await alertRow(ctx.deps, alertId)).pushedAt).toEqual(before.pushedAt);
-    });
-
-    it("sends nothing new when sms.send is redelivered after the message was submitted", async () => {
-      const ctx = await createTestContext();
-      const alertId = await intake(ctx);
-      await ctx.drain();
-      const [victim] = (await smsFor(ctx.deps, alertId)).filter((m) => m.purpose === "victim_warning");
-      const messageId = victim?.id as string;
-
-      await ctx.deps.queue.publish([{ queue: "sms-urgent", message: { type: "sms.send", v: 1, messageId } }]);
-      await ctx.drain();
-
-      const outbox = await ctx.deps.db.select().from(devOutbox).where(eq(devOutbox.messageId, messageId));
-      expect(outbox).toHaveLength(1);
-      const [after] = await ctx.deps.db.select().from(smsMessages).where(eq(smsMessages.id, messageId));
-      expect(after).toMatchObject({
-        status: "submitted",
-        attempts: 1,
-        providerMessageId: victim?.providerMessageId,
-      });
-      const events = await ctx.deps.db.select().from(smsEvents).where(eq(smsEvents.messageId, messageId));
-      expect(events.map((e) => e.status)).toEqual(["queued", "submitted"]);
-    });
-
-    it("retries, rather than drops, an sms.send that finds another sender's lease on the message", async () => {
-      const ctx = await createTestContext();
-      const alertId = await intake(ctx);
-      await drainWith(ctx.deps, ["alert-push"]);
-      // A sender that took the lease and then died (or is still sending): its lease has not lapsed yet.
-      await ctx.deps.db
-        .update(smsMessages)
-        .set({ leaseUntil: sql`now() + interval '1 hour'` })
-        .where(and(eq(smsMessages.alertId, alertId), eq(smsMessages.purpose, "victim_warning")));
-
-      await drainWith(ctx.deps, ["sms-urgent"]);
-
-      const [victim] = (await smsFor(ctx.deps, alertId)).filter((m) => m.purpose === "victim_warning");
-      expect(victim?.status).toBe("queued");
-      const pending = (await jobsIn(ctx.deps, "sms-urgent")).filter(
-        (j) => (j.payload as { messageId: string }).messageId === victim?.id,
-      );
-      expect(pending).toHaveLength(1);
-
-      // The lease lapses; the retried job sends the warning, once.
-      await ctx.deps.db
-        .update(smsMessages)
-        .set({ leaseUntil: sql`now() - interval '1 second'` })
-        .where(eq(smsMessages.id, victim?.id as string));
-      await drainUntil(ctx.deps, async () => (await outboxFor(ctx.deps, alertId)).length === 2);
-
-      const outbox = await ctx.deps.db
-        .select()
-        .from(devOutbox)
-        .where(eq(devOutbox.messageId, victim?.id as string));
-      expect(outbox).toHaveLength(1);
-      expect((await smsFor(ctx.deps, alertId)).every((m) => m.status === "submitted")).toBe(true);
-    });
-  });
-
-  describe("channel failures", () => {
-    it.each([
-      ["a transient SmsSendError", () => new SmsSendError("gateway busy", true)],
-      ["an unexpected error", () => new TypeError("fetch failed")],
-    ])("keeps the message queued after %s and sends it on retry, once", async (_name, failure) => {
-      const ctx = await createTestContext();
-      const channel = new ScriptedChannel(ctx.deps.sms, [failure()]);
-      const deps = { ...ctx.deps, sms: channel };
-      const alertId = await intake(ctx, { area: { code: "110101" } });
-      await drainWith(deps, ["alert-push"]);
-
-      await drainWith(deps, ["sms-urgent"]);
-
-      // Still queued, with the reason kept, nothing recorded as sent, and a send job waiting to retry it.
-      const failedId = channel.calls[0]?.messageId as string;
-      const failed = (await smsFor(ctx.deps, alertId)).find((m) => m.id === failedId);
-      expect(failed?.status).toBe("queued");
-      expect(failed?.lastError).toBeTruthy();
-      expect(await ctx.deps.db.select().from(devOutbox).where(eq(devOutbox.messageId, failedId))).toEqual([]);
-      const retry = (await jobsIn(ctx.deps, "sms-urgent")).filter(
-        (j) => (j.payload as { messageId: string }).messageId === failedId,
-      );
-      expect(retry).toHaveLength(1);
-
-      await drainUntil(deps, async () =>
-        (await smsFor(ctx.deps, alertId)).every((m) => m.status === "submitted"),
-      );
-
-      expect(
-        await ctx.deps.db.select().from(devOutbox).where(eq(devOutbox.messageId, failedId)),
-      ).toHaveLength(1);
-      expect(channel.calls.filter((c) => c.messageId === failedId)).toHaveLength(2);
-      expect(await jobsIn(ctx.deps, "sms-urgent")).toEqual([]);
-    });
-
-    it("marks the message failed with an event after a permanent failure, and never retries it", async () => {
-      const ctx = await createTestContext();
-      const channel = new ScriptedChannel(ctx.deps.sms, [new SmsSendError("number does not exist", false)]);
-      const deps = { ...ctx.deps, sms: channel };
-      const alertId = await intake(ctx, { area: { code: "110101" } });
-
-      await drainWith(deps);
-
-      const failedId = channel.calls[0]?.messageId as string;
-      const [failed] = await ctx.deps.db.select().from(smsMessages).where(eq(smsMessages.id, failedId));
-      expect(failed).toMatchObject({
-        status: "failed",
-        lastError: "number does not exist",
-        leaseUntil: null,
-      });
-      expect(failed?.finishedAt).toBeInstanceOf(Date);
-      const events = await ctx.deps.db.select().from(smsEvents).where(eq(smsEvents.messageId, failedId));
-      expect(events.map((e) => [e.status, e.detail])).toEqual([
-        ["queued", null],
-        ["failed", "number does not exist"],
-      ]);
-      expect(await jobsIn(ctx.deps, "sms-urgent")).toEqual([]);
-      expect(await ctx.deps.db.select().from(devOutbox).where(eq(devOutbox.messageId, failedId))).toEqual([]);
-
-      await ctx.deps.queue.publish([
-        { queue: "sms-urgent", message: { type: "sms.send", v: 1, messageId: failedId } },
-      ]);
-      await drainWith(deps);
-      expect(channel.calls.filter((c) => c.messageId === failedId)).toHaveLength(1);
-      // The other SMS of the alert went out regardless.
-      expect((await smsFor(ctx.deps, alertId)).filter((m) => m.status === "submitted")).toHaveLength(1);
     });
   });
 });

@@ -1,9 +1,9 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import { expect } from "vitest";
-import { alerts, devOutbox, smsMessages } from "../../schema";
+import { alerts, devOutbox, jobs, officers, smsMessages } from "../../schema";
 import { messageHandler } from "../../src/consumers";
 import { runBatch } from "../../src/queue/batch";
-import { QUEUES, type QueueName } from "../../src/topology";
+import { QUEUE_NAMES, QUEUES, type QueueName } from "../../src/topology";
 import { aSubjectPhone } from "../support/alerts";
 import type { TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
@@ -97,4 +97,80 @@ export async function smsFor(deps: Deps, alertId: string) {
 
 export async function outboxFor(deps: Deps, alertId: string) {
   return deps.db.select().from(devOutbox).where(eq(devOutbox.alertId, alertId));
+}
+
+/** How many SMS of each purpose each recipient got for an alert, keyed `purpose recipient`. */
+export async function countsByRecipient(deps: Deps, alertId: string) {
+  const counts = new Map<string, number>();
+  for (const m of await smsFor(deps, alertId)) {
+    const key = `${m.purpose} ${m.to}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** A subject's mobile (138 0013 8000) as SMS rows record it, in E.164. */
+export const SUBJECT = "+8613800138000";
+
+let officerCount = 0;
+/** An officer row; on duty at miaogong with a phone unless told otherwise. */
+export async function anOfficer(
+  ctx: TestContext,
+  id: string,
+  overrides: { postId?: string; phone?: string | null; onDuty?: boolean; disabledAt?: Date | null } = {},
+) {
+  officerCount += 1;
+  const phone =
+    overrides.phone === undefined
+      ? `+861399900${String(2000 + officerCount).padStart(4, "0")}`
+      : overrides.phone;
+  await ctx.deps.db.insert(officers).values({
+    id,
+    stationId: ctx.fixture.ids.station,
+    postId: overrides.postId ?? ctx.fixture.ids.miaogong,
+    username: id,
+    displayName: id,
+    role: "officer",
+    phoneEnc: phone ? ctx.deps.pii.encrypt(phone) : null,
+    phoneHash: phone ? ctx.deps.pii.hash(phone) : null,
+    onDuty: overrides.onDuty ?? true,
+    disabledAt: overrides.disabledAt ?? null,
+    passwordHash: "not-used",
+  });
+  return { id, phone };
+}
+
+/** ctx.drain, but consuming with the deps given (a different SMS channel) and optionally only some queues. */
+export async function drainWith(deps: Deps, queues: readonly QueueName[] = QUEUE_NAMES): Promise<void> {
+  const handle = messageHandler(deps);
+  for (let round = 0; round < 50; round++) {
+    let claimedAny = false;
+    for (const queue of queues) {
+      const records = await deps.queue.claim(queue, QUEUES[queue].batchSize, 30);
+      if (records.length === 0) continue;
+      claimedAny = true;
+      const result = await runBatch(records, handle, deps.log);
+      await deps.queue.settle(records, result, QUEUES[queue].maxReceives);
+    }
+    if (!claimedAny) return;
+  }
+  throw new Error("queues did not drain");
+}
+
+/** Drains repeatedly until `done` holds: failed jobs come back after a randomised backoff of up to a few seconds. */
+export async function drainUntil(
+  deps: Deps,
+  done: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error("condition not reached before the deadline");
+    await drainWith(deps);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function jobsIn(deps: Deps, queue: QueueName) {
+  return deps.db.select().from(jobs).where(eq(jobs.queue, queue));
 }

@@ -1,0 +1,30 @@
+import { and, count, inArray, isNull, like, sql } from "drizzle-orm";
+import { alerts, jobs, warnings } from "../../schema";
+import type { Database } from "../../src/db/client";
+import type { QueueName } from "../../src/topology";
+
+/** What bench:intake counts in the database: its own rows by externalId prefix, and the work still owed. */
+
+export async function countLike(db: Database["db"], prefix: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(warnings)
+    .where(like(warnings.externalId, `${prefix}-%`));
+  return row?.n ?? 0;
+}
+
+export async function unpushed(db: Database["db"], prefix: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(alerts)
+    .innerJoin(warnings, sql`${warnings.alertId} = ${alerts.id}`)
+    .where(and(like(warnings.externalId, `${prefix}-%`), isNull(alerts.pushedAt)));
+  return row?.n ?? 0;
+}
+
+/** Work the push path still owes: alert pushes and urgent SMS (other queues hold delayed jobs by design). */
+const PUSH_PATH: QueueName[] = ["alert-push", "sms-urgent"];
+export async function pendingJobs(db: Database["db"]): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(jobs).where(inArray(jobs.queue, PUSH_PATH));
+  return row?.n ?? 0;
+}
