@@ -77,7 +77,11 @@ describe("alert push (快推)", () => {
         attempts: 1,
         providerMessageId: victim?.providerMessageId,
       });
-      const events = await ctx.deps.db.select().from(smsEvents).where(eq(smsEvents.messageId, messageId));
+      const events = await ctx.deps.db
+        .select()
+        .from(smsEvents)
+        .where(eq(smsEvents.messageId, messageId))
+        .orderBy(smsEvents.id);
       expect(events.map((e) => e.status)).toEqual(["queued", "submitted"]);
     });
 
@@ -167,7 +171,11 @@ describe("alert push (快推)", () => {
         leaseUntil: null,
       });
       expect(failed?.finishedAt).toBeInstanceOf(Date);
-      const events = await ctx.deps.db.select().from(smsEvents).where(eq(smsEvents.messageId, failedId));
+      const events = await ctx.deps.db
+        .select()
+        .from(smsEvents)
+        .where(eq(smsEvents.messageId, failedId))
+        .orderBy(smsEvents.id);
       expect(events.map((e) => [e.status, e.detail])).toEqual([
         ["queued", null],
         ["failed", "number does not exist"],

@@ -272,7 +272,11 @@ describe("GET /v1/dev/outbox", () => {
       for (const { id } of messages) {
         const [message] = await ctx.deps.db.select().from(smsMessages).where(eq(smsMessages.id, id));
         expect(message?.finishedAt).toBeInstanceOf(Date);
-        const events = await ctx.deps.db.select().from(smsEvents).where(eq(smsEvents.messageId, id));
+        const events = await ctx.deps.db
+          .select()
+          .from(smsEvents)
+          .where(eq(smsEvents.messageId, id))
+          .orderBy(smsEvents.id);
         expect(events.map((e) => e.status)).toEqual(["queued", "submitted", "delivered"]);
       }
     });

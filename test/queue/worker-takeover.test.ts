@@ -154,7 +154,8 @@ describe("a worker process that died holding a victim warning", () => {
       const history = await ctx.deps.db
         .select({ status: smsEvents.status, detail: smsEvents.detail })
         .from(smsEvents)
-        .where(eq(smsEvents.messageId, messageId));
+        .where(eq(smsEvents.messageId, messageId))
+        .orderBy(smsEvents.id);
       expect(history.map((h) => h.status)).toEqual(["queued", "queued", "submitted"]);
       expect(history[1]?.detail).toMatch(/sender stopped/);
       expect(await ctx.deps.db.select().from(queueWorkers)).toEqual([]);
