@@ -1,9 +1,7 @@
 import type { Deps } from "../deps";
 import { type MessageHandler, runBatch } from "../queue/batch";
 import type { PgTableQueue } from "../queue/pg-queue";
-import { PROMPT_MESSAGES, QUEUES, type QueueName } from "../topology";
-
-const isPrompt = (type: string) => (PROMPT_MESSAGES as readonly string[]).includes(type);
+import { QUEUES, type QueueName } from "../topology";
 
 /**
  * Handles the prompt messages (PROMPT_MESSAGES in src/topology.ts) a transaction published, in this process,
@@ -13,13 +11,10 @@ const isPrompt = (type: string) => (PROMPT_MESSAGES as readonly string[]).includ
  */
 export function handlePromptly(deps: Deps & { queue: PgTableQueue }, handle: MessageHandler): void {
   deps.queue.afterCommit = async (items) => {
-    const prompt = items.filter((item) => isPrompt(item.message.type) && !item.delaySeconds);
-    for (const queue of new Set<QueueName>(prompt.map((item) => item.queue))) {
+    for (const queue of new Set<QueueName>(items.map((item) => item.queue))) {
       try {
-        const messages = prompt.filter((item) => item.queue === queue).map((item) => item.message);
         const records = await deps.queue.claimPublished(
-          queue,
-          messages,
+          items.filter((item) => item.queue === queue),
           deps.config.QUEUE_VISIBILITY_SECONDS,
         );
         if (records.length === 0) continue;

@@ -3,12 +3,15 @@ import { inArray, sql } from "drizzle-orm";
 import { deadJobs, jobs } from "../../schema";
 import type { Database, Executor } from "../db/client";
 import { queryRows } from "../db/client";
-import type { QueueName } from "../topology";
+import { PROMPT_MESSAGES, type QueueName } from "../topology";
 import type { BatchResult, ReceivedRecord } from "./batch";
-import type { Message } from "./messages";
 import type { Outgoing, QueuePort } from "./port";
 
 const NOTIFY_CHANNEL = "af_jobs";
+
+/** A message the publishing process handles itself right after commit (PROMPT_MESSAGES, src/topology.ts). */
+const isPromptNow = (item: Outgoing) =>
+  !item.delaySeconds && (PROMPT_MESSAGES as readonly string[]).includes(item.message.type);
 
 type JobRow = { id: string | number; payload: unknown; receive_count: number };
 
@@ -27,10 +30,33 @@ export class PgTableQueue implements QueuePort {
   private readonly wakeups = new EventEmitter().setMaxListeners(0);
   /** Set by WorkerRegistry once this process registered; claims then record it (jobs.claimed_by). */
   holder: string | undefined;
+  /** The job id of each prompt message this process published, for claimPublished. */
+  private readonly promptJobs = new WeakMap<Outgoing, string>();
 
   constructor(private readonly database: Database) {}
 
   async publish(items: Outgoing[], tx: Executor = this.database.db): Promise<void> {
+    if (items.length === 0) return;
+    const prompt = items.filter(isPromptNow);
+    await this.insert(prompt.length === 0 ? items : items.filter((item) => !isPromptNow(item)), tx);
+    // One statement each, so each job's id is known: the publishing process claims exactly these jobs after
+    // commit (claimPublished) without searching the queue. Few transactions publish one, and only one.
+    for (const item of prompt) {
+      const [row] = await queryRows<{ id: string | number }>(
+        tx,
+        sql`with inserted as (
+              insert into jobs (queue, payload) values (${item.queue}, ${JSON.stringify(item.message)}::jsonb)
+              returning id, queue
+            )
+            select id, pg_notify(${NOTIFY_CHANNEL}, queue) from inserted`,
+      );
+      if (row) this.promptJobs.set(item, String(row.id));
+    }
+    // Without a caller's transaction the insert has already committed.
+    if (tx === this.database.db) this.wake(items.map((item) => item.queue));
+  }
+
+  private async insert(items: Outgoing[], tx: Executor): Promise<void> {
     if (items.length === 0) return;
     // One statement whatever the number of jobs: the rows travel as one JSON parameter, so the text never
     // changes (the driver prepares it once per connection) and the insert and its NOTIFY are one round trip,
@@ -47,8 +73,6 @@ export class PgTableQueue implements QueuePort {
           )
           select pg_notify(${NOTIFY_CHANNEL}, queue) from (select distinct queue from inserted) as q`,
     );
-    // Without a caller's transaction the insert has already committed.
-    if (tx === this.database.db) this.wake(items.map((item) => item.queue));
   }
 
   /** Wakes this process's workers of `queues` (jobs became visible: published, or taken over). */
@@ -106,22 +130,18 @@ export class PgTableQueue implements QueuePort {
   }
 
   /**
-   * Claims, as `claim` does, visible jobs of `queue` that carry one of `messages` (as published, so the
-   * same JSON), no more jobs than messages: for a process that handles what it has just published itself.
+   * Claims, as `claim` does, the jobs this process published for `items` (prompt messages, by the ids
+   * publish noted), unless a worker took them first: for a process that handles what it has just published.
    */
-  async claimPublished(
-    queue: QueueName,
-    messages: Message[],
-    visibilitySeconds: number,
-  ): Promise<ReceivedRecord[]> {
-    if (messages.length === 0) return [];
+  async claimPublished(items: Outgoing[], visibilitySeconds: number): Promise<ReceivedRecord[]> {
+    const ids = items.flatMap((item) => this.promptJobs.get(item) ?? []);
+    if (ids.length === 0) return [];
     const rows = await queryRows<JobRow>(
       this.database.db,
       sql`update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
                           receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
-          where id in (select id from jobs where queue = ${queue} and visible_at <= now()
-                         and payload in (select value from jsonb_array_elements(${JSON.stringify(messages)}::jsonb))
-                       order by visible_at, id limit ${messages.length} for update skip locked)
+          where id in (select id from jobs where id = any(string_to_array(${ids.join(",")}, ',')::bigint[])
+                         and visible_at <= now() for update skip locked)
           returning id, payload, receive_count`,
     );
     return rows.map(toReceived);
