@@ -12,6 +12,7 @@ import {
 } from "../../src/alerts/workflow";
 import { AppError } from "../../src/errors";
 import { EXPECTED_ERRORS, stageIndex, stepArb, toAction } from "./workflow-arbitraries";
+import { aState } from "./workflow-support";
 
 /**
  * Random sequences of officer actions, checked against the workflow's invariants:
@@ -61,26 +62,15 @@ describe("the verify state machine, driven by random action sequences", () => {
         fc.constantFrom<AlertStage>("received", "pushed", "pushed", "pushed"),
         fc.array(stepArb, { minLength: 1, maxLength: 25 }),
         (riskLevel, stage, steps) => {
-          let state: WorkflowState = {
+          let state: WorkflowState = aState({
             stage,
             riskLevel,
             postId: stage === "received" ? null : "pst_a",
             receivedAt: start,
             assignedAt: start,
-            acknowledgedAt: null,
-            acknowledgedBy: null,
-            contacted: false,
-            visitOwedSince: null,
-            outcome: null,
-            outcomeNote: null,
-            amountProtected: null,
-            amountLost: null,
-            verifiedAt: null,
-            verifiedBy: null,
-            deadlineKind: "acknowledge",
             deadlineAt: new Date(start.getTime() + 60_000),
             version: 1,
-          };
+          });
           let now = start;
           let closings = 0;
           let closedState: WorkflowState | undefined;
