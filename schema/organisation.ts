@@ -1,10 +1,12 @@
 import {
+  type AnyPgColumn,
   bigserial,
   boolean,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -28,6 +30,11 @@ export const posts = pgTable(
     name: text("name").notNull(),
     /** The station's duty desk takes every alert no jurisdiction rule claims. */
     isDutyDesk: boolean("is_duty_desk").notNull().default(false),
+    /**
+     * Who is paged when the roster leaves nobody on duty here: a named supervisor. Unset, the station's duty
+     * desk is (src/organisation/on-duty.ts).
+     */
+    fallbackOfficerId: text("fallback_officer_id").references((): AnyPgColumn => officers.id),
     createdAt: createdAt(),
   },
   (t) => [index("posts_station_idx").on(t.stationId)],
@@ -84,6 +91,66 @@ export const officers = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("officers_username_uq").on(t.username), index("officers_post_idx").on(t.postId)],
+);
+
+/**
+ * A post's weekly roster: one row per shift, in Asia/Shanghai time. `dayOfWeek` is ISO (1 Monday … 7 Sunday),
+ * minutes count from midnight; a shift whose end is not after its start runs past midnight into the next day
+ * (20:00–08:00 is 1200–480). A post with no shift at all has no roster (src/organisation/roster.ts).
+ */
+export const rosterShifts = pgTable(
+  "roster_shifts",
+  {
+    id: text("id").primaryKey(),
+    stationId: text("station_id")
+      .notNull()
+      .references(() => stations.id),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id),
+    dayOfWeek: integer("day_of_week").notNull(),
+    startMinute: integer("start_minute").notNull(),
+    endMinute: integer("end_minute").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("roster_shifts_post_idx").on(t.postId)],
+);
+
+/** The officers who work a shift. */
+export const rosterAssignments = pgTable(
+  "roster_assignments",
+  {
+    shiftId: text("shift_id")
+      .notNull()
+      .references(() => rosterShifts.id, { onDelete: "cascade" }),
+    officerId: text("officer_id")
+      .notNull()
+      .references(() => officers.id),
+  },
+  (t) => [primaryKey({ columns: [t.shiftId, t.officerId] })],
+);
+
+/** Dated exceptions to a post's roster: `cover` puts an officer on duty there, `leave` takes one off. */
+export const rosterOverrides = pgTable(
+  "roster_overrides",
+  {
+    id: text("id").primaryKey(),
+    stationId: text("station_id")
+      .notNull()
+      .references(() => stations.id),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id),
+    officerId: text("officer_id")
+      .notNull()
+      .references(() => officers.id),
+    kind: text("kind", { enum: ["cover", "leave"] }).notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("roster_overrides_post_ends_idx").on(t.postId, t.endsAt)],
 );
 
 /** Sessions are stored by the hash of their token: a database read does not yield usable tokens. */

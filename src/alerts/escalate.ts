@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { alerts, officers } from "../../schema";
 import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
+import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms, type SmsToQueue } from "../sms/dispatch/queue-sms";
 import { recordAlertEvent } from "./events";
@@ -69,7 +70,7 @@ export async function escalateOverdue(
       .for("update", { skipLocked: true });
     if (due.length === 0) return { escalated: 0, reminded: 0 };
 
-    const recipients = await escalationRecipients(tx, due);
+    const recipients = await escalationRecipients(tx, due, now);
     let escalated = 0;
     let reminded = 0;
     for (const alert of due) {
@@ -93,32 +94,32 @@ export async function escalateOverdue(
   });
 }
 
-/** The on-duty officers of each alert's post and every supervisor of its station, each once, with a phone. */
-async function escalationRecipients(tx: Tx, due: AlertRow[]) {
+/**
+ * Those on duty at each alert's post (or its fallback, src/organisation/on-duty.ts) and every supervisor of
+ * its station, each once, with a phone.
+ */
+async function escalationRecipients(tx: Tx, due: AlertRow[], now: Date) {
   const postIds = [...new Set(due.map((a) => a.postId).filter((p): p is string => p !== null))];
   const stationIds = [...new Set(due.map((a) => a.stationId))];
-  const conditions: SQL[] = [
-    and(inArray(officers.stationId, stationIds), eq(officers.role, "supervisor")) as SQL,
-  ];
-  if (postIds.length > 0)
-    conditions.push(and(inArray(officers.postId, postIds), eq(officers.onDuty, true)) as SQL);
-  const rows = await tx
-    .select({
-      id: officers.id,
-      stationId: officers.stationId,
-      postId: officers.postId,
-      role: officers.role,
-      onDuty: officers.onDuty,
-      phoneEnc: officers.phoneEnc,
-    })
-    .from(officers)
-    .where(and(isNull(officers.disabledAt), isNotNull(officers.phoneEnc), or(...conditions)));
-  return (alert: AlertRow) =>
-    rows.filter(
-      (o) =>
-        o.stationId === alert.stationId &&
-        (o.role === "supervisor" || (o.onDuty && alert.postId !== null && o.postId === alert.postId)),
-    );
+  const [supervisors, onDuty] = await Promise.all([
+    tx
+      .select({ id: officers.id, stationId: officers.stationId, phoneEnc: officers.phoneEnc })
+      .from(officers)
+      .where(
+        and(
+          isNull(officers.disabledAt),
+          isNotNull(officers.phoneEnc),
+          inArray(officers.stationId, stationIds),
+          eq(officers.role, "supervisor"),
+        ),
+      ),
+    dutyAt(tx, postIds, now, { reachable: true }),
+  ]);
+  return (alert: AlertRow) => {
+    const to = new Map(recipientsOf(onDuty, alert.postId).map((o) => [o.id, { phoneEnc: o.phoneEnc }]));
+    for (const s of supervisors) if (s.stationId === alert.stationId) to.set(s.id, { phoneEnc: s.phoneEnc });
+    return [...to.values()];
+  };
 }
 
 async function notify(

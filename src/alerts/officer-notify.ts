@@ -3,6 +3,7 @@ import { alerts, officerNotices, officers } from "../../schema";
 import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { stillPaged } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
 import { officerNotificationText, officerSummaryText } from "./sms-texts";
@@ -75,7 +76,6 @@ export async function notifyOfficer(
     const [officer] = await tx
       .select({
         phoneEnc: officers.phoneEnc,
-        onDuty: officers.onDuty,
         disabledAt: officers.disabledAt,
         lastNotifiedAt: officers.lastNotifiedAt,
       })
@@ -103,8 +103,9 @@ export async function notifyOfficer(
       log.debug({ officerId }, "nothing pending for the officer");
       return;
     }
-    // Off duty or disabled since the alert came: no SMS now; the notices wait for the next flush.
-    if (!officer.phoneEnc || !officer.onDuty || officer.disabledAt) {
+    // Off duty (src/organisation/on-duty.ts) or disabled since the alert came: no SMS now; the notices wait.
+    const onDuty = await stillPaged(tx, [officerId], deps.clock.now());
+    if (!officer.phoneEnc || !onDuty.has(officerId) || officer.disabledAt) {
       log.info({ officerId, pending: pending.length }, "officer not reachable now; notices kept");
       return;
     }

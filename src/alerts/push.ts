@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
-import { alertEvents, alerts, jurisdictionRules, officers, posts } from "../../schema";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { alertEvents, alerts, jurisdictionRules, posts } from "../../schema";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { numberKind } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
 import { transact } from "../queue/outbox";
@@ -83,21 +84,12 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
     }
 
     const postIds = [...new Set([...routes.values()].map((r) => r.postId))];
-    const onDuty = await tx
-      .select({ id: officers.id, postId: officers.postId, lastNotifiedAt: officers.lastNotifiedAt })
-      .from(officers)
-      .where(
-        and(
-          inArray(officers.postId, postIds),
-          eq(officers.onDuty, true),
-          isNull(officers.disabledAt),
-          isNotNull(officers.phoneEnc),
-        ),
-      );
-    const officersAt = (postId: string) =>
-      onDuty.filter((o) => o.postId === postId).map((o) => ({ id: o.id, lastNotifiedAt: o.lastNotifiedAt }));
-
     const now = deps.clock.now();
+    // Those on duty at the post now by its roster, or its fallback when nobody is (src/organisation/on-duty.ts).
+    const onDuty = await dutyAt(tx, postIds, now, { reachable: true });
+    const officersAt = (postId: string) =>
+      recipientsOf(onDuty, postId).map((o) => ({ id: o.id, lastNotifiedAt: o.lastNotifiedAt }));
+
     const pushed = toPush.map(({ alert, request }) => {
       const route = routes.get(alert.id) as Route;
       const deadline = nextDeadline(deps.config.deadlines, {

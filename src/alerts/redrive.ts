@@ -1,6 +1,7 @@
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { alertEvents, alerts, officerNotices, officers } from "../../schema";
 import type { Deps } from "../deps";
+import { stillPaged } from "../organisation/on-duty";
 import { transact } from "../queue/outbox";
 import { recordAlertEvent } from "./events";
 
@@ -61,7 +62,6 @@ export async function redriveOfficerNotices(deps: RedriveDeps, limit: number): P
       .where(
         and(
           isNotNull(officers.phoneEnc),
-          eq(officers.onDuty, true),
           isNull(officers.disabledAt),
           or(isNull(officers.lastNotifiedAt), lt(officers.lastNotifiedAt, stale)),
           sql`exists (select 1 from ${officerNotices} where ${officerNotices.officerId} = ${officers.id}
@@ -72,12 +72,20 @@ export async function redriveOfficerNotices(deps: RedriveDeps, limit: number): P
       .orderBy(asc(officers.id))
       .limit(limit)
       .for("update", { skipLocked: true });
-    publish(
-      ...due.map((o) => ({
-        queue: "officer-notify" as const,
-        message: { type: "officer.notify" as const, v: 1 as const, officerId: o.id },
-      })),
+    // Off duty now (roster, leave, own switch): the notices wait, as the flush itself would keep them.
+    const paged = await stillPaged(
+      tx,
+      due.map((o) => o.id),
+      deps.clock.now(),
     );
-    return due.length;
+    publish(
+      ...due
+        .filter((o) => paged.has(o.id))
+        .map((o) => ({
+          queue: "officer-notify" as const,
+          message: { type: "officer.notify" as const, v: 1 as const, officerId: o.id },
+        })),
+    );
+    return paged.size;
   });
 }

@@ -1,11 +1,12 @@
-import { and, asc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
-import { alertEvents, alerts, contactAttempts, officers, posts } from "../../schema";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { alertEvents, alerts, contactAttempts, posts } from "../../schema";
 import { writeAudit } from "../audit/log";
 import type { Principal } from "../auth/sessions";
 import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
+import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
 import { recordAlertEvent } from "./events";
@@ -237,17 +238,10 @@ export async function loadState(tx: Tx, row: AlertRow): Promise<WorkflowState> {
 /** The new post's on-duty officers hear about a transferred alert as they would about a new one. */
 async function notifyNewPost(deps: VerifyDeps, tx: Tx, publish: Publish, alert: AlertRow) {
   if (!alert.postId) return;
-  const onDuty = await tx
-    .select({ phoneEnc: officers.phoneEnc })
-    .from(officers)
-    .where(
-      and(
-        eq(officers.postId, alert.postId),
-        eq(officers.onDuty, true),
-        isNull(officers.disabledAt),
-        isNotNull(officers.phoneEnc),
-      ),
-    );
+  const onDuty = recipientsOf(
+    await dutyAt(tx, [alert.postId], deps.clock.now(), { reachable: true }),
+    alert.postId,
+  );
   await queueSms(
     deps,
     tx,
