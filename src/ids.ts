@@ -19,6 +19,8 @@ export const ID_PREFIXES = {
   campaign: "cmp",
   template: "tpl",
   worker: "wkr",
+  rosterShift: "rsh",
+  rosterOverride: "rov",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

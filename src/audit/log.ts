@@ -14,6 +14,7 @@ export type AuditTarget =
   | "alert"
   | "officer"
   | "post"
+  | "roster_override"
   | "jurisdiction_rule"
   | "feed_source"
   | "partner"

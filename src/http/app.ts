@@ -29,6 +29,7 @@ import { officerRoutes } from "./routes/officers";
 import { parcelEventRoutes } from "./routes/parcel-events";
 import { partnerRoutes } from "./routes/partners";
 import { reportRoutes } from "./routes/reports";
+import { rosterRoutes } from "./routes/roster";
 import { smsRoutes } from "./routes/sms";
 import { smsReportRoutes } from "./routes/sms-reports";
 
@@ -79,6 +80,7 @@ export function createApp(deps: Deps) {
   app.route("/", auditRoutes(deps));
   app.route("/", officerRoutes(deps));
   app.route("/", jurisdictionRoutes(deps));
+  app.route("/", rosterRoutes(deps));
   app.route("/", partnerRoutes(deps));
   app.route("/", feedSourceRoutes(deps));
   app.route("/", parcelEventRoutes(deps));

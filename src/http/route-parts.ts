@@ -76,6 +76,10 @@ export const TAGS = [
   { name: "Audit", description: "Who did what to which record" },
   { name: "Officers", description: "The station's officers (admins)" },
   { name: "Jurisdiction", description: "Posts and the rules that route alerts to them" },
+  {
+    name: "Rosters",
+    description: "Who is on duty at each post: weekly shifts, overrides, the officer's own switch",
+  },
   { name: "Feed sources", description: "The upstream platforms a station receives warnings from (admins)" },
   { name: "Feedback", description: "Callbacks to feed sources that were given up on" },
   { name: "Partners", description: "Logistics partners and their credentials (admins)" },
