@@ -80,6 +80,14 @@ const zh = {
   skipToContent: "跳到正文",
   forbidden: "无权访问",
   notFound: "未找到该预警",
+  dutyTitle: "值班状态",
+  dutyOnNow: "您当前在岗，会收到预警短信。",
+  dutyNotNow: "您当前不在岗，不会收到预警短信。",
+  dutyMarkOff: "标记离岗",
+  dutyMarkOn: "标记在岗",
+  dutyMarkedOn: "已标记在岗（在您的排班或替班时间内生效）",
+  dutyMarkedOff: "已标记离岗",
+  dutyOnlyOne: "您是本岗位当前唯一在岗的民警，不能标记离岗；请联系管理员安排替班或请假。",
   error: "出错了",
 } as const;
 
@@ -163,6 +171,15 @@ const en: Messages = {
   skipToContent: "Skip to content",
   forbidden: "Not allowed",
   notFound: "No such alert",
+  dutyTitle: "Duty",
+  dutyOnNow: "You are on duty now and receive alert SMS.",
+  dutyNotNow: "You are not on duty now and receive no alert SMS.",
+  dutyMarkOff: "Mark myself off duty",
+  dutyMarkOn: "Mark myself on duty",
+  dutyMarkedOn: "Marked on duty (counts within your shifts and covers)",
+  dutyMarkedOff: "Marked off duty",
+  dutyOnlyOne:
+    "You are the only officer on duty at your post now: ask an admin for a cover or leave instead.",
   error: "Something went wrong",
 };
 

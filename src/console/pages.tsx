@@ -1,6 +1,8 @@
 import { CONTACT_CHANNELS, OUTCOMES } from "../../schema";
 import type { listAlerts } from "../alerts/list";
 import type { AlertView } from "../alerts/view";
+import type { DutyStatus } from "../organisation/duty-self";
+import { DutyForm } from "./duty";
 import { Layout, type PageContext, time, yuan } from "./layout";
 
 type QueueItem = Awaited<ReturnType<typeof listAlerts>>["alerts"][number];
@@ -101,10 +103,16 @@ export function QueueList(props: { ctx: PageContext; alerts: QueueItem[] }) {
   );
 }
 
-export function QueuePage(props: { ctx: PageContext; alerts: QueueItem[] }) {
+export function QueuePage(props: {
+  ctx: PageContext;
+  alerts: QueueItem[];
+  duty?: DutyStatus;
+  dutyNotice?: string;
+}) {
   const { t } = props.ctx.i18n;
   return (
     <Layout ctx={props.ctx} title={t.myQueue}>
+      {props.duty && <DutyForm ctx={props.ctx} duty={props.duty} notice={props.dutyNotice} />}
       <h2>{t.myQueue}</h2>
       <noscript>
         <p>

@@ -16,8 +16,10 @@ import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { listDeadLetters, redriveDeadLetter } from "../feedback/dead-letters";
 import { clientAddress } from "../http/client-address";
+import { ownDutyStatus } from "../organisation/duty-self";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import { csrfToken, validCsrf } from "./csrf";
+import { markOwnDutyFromConsole } from "./duty";
 import { i18n, type Lang } from "./i18n";
 import type { PageContext } from "./layout";
 import { AlertPage, LoginPage, MessagePage, PasswordPage, QueueList, QueuePage } from "./pages";
@@ -200,9 +202,18 @@ export function consoleRoutes(deps: Deps) {
     return alerts.filter((a) => OPEN_STAGES.has(a.stage));
   };
 
-  app.get("/", async (c) =>
-    c.html(<QueuePage ctx={pageContext(c)} alerts={await openAlerts(c.get("principal"))} />),
-  );
+  app.get("/", async (c) => {
+    const principal = c.get("principal");
+    const [alerts, duty] = await Promise.all([openAlerts(principal), ownDutyStatus(deps, principal)]);
+    return c.html(
+      <QueuePage ctx={pageContext(c)} alerts={alerts} duty={duty} dutyNotice={c.req.query("duty")} />,
+    );
+  });
+  app.post("/duty", async (c) => {
+    const form = await c.req.parseBody();
+    const notice = await markOwnDutyFromConsole(deps, c.get("principal"), form.onDuty === "on");
+    return c.redirect(`/console?duty=${notice}`, 303);
+  });
   app.get("/fragments/queue", async (c) =>
     c.html(<QueueList ctx={pageContext(c)} alerts={await openAlerts(c.get("principal"))} />),
   );
