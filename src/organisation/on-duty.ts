@@ -38,17 +38,6 @@ export interface PostDutyAnswer {
   fallback: boolean;
 }
 
-type OfficerRow = {
-  id: string;
-  stationId: string;
-  postId: string | null;
-  role: string;
-  onDuty: boolean;
-  displayName: string;
-  phoneEnc: string | null;
-  lastNotifiedAt: Date | null;
-};
-
 /**
  * The answer for each post at `at`. `reachable` (paging) counts only officers with a phone, so a post whose
  * only on-duty officer has none goes to its fallback rather than to nobody. Disabled officers never count.
@@ -61,16 +50,31 @@ export async function dutyAt(
 ): Promise<Map<string, PostDutyAnswer>> {
   const answers = new Map<string, PostDutyAnswer>();
   if (postIds.length === 0) return answers;
-  const asked = await executor.select().from(posts).where(inArray(posts.id, postIds));
+  // The posts asked about and their stations' duty desks, in one statement: this runs in every push batch.
+  const postRows = await executor
+    .select()
+    .from(posts)
+    .where(
+      or(
+        inArray(posts.id, postIds),
+        and(
+          eq(posts.isDutyDesk, true),
+          inArray(
+            posts.stationId,
+            executor.select({ stationId: posts.stationId }).from(posts).where(inArray(posts.id, postIds)),
+          ),
+        ),
+      ),
+    );
+  const asked = postRows.filter((p) => postIds.includes(p.id));
   if (asked.length === 0) return answers;
   const stationIds = [...new Set(asked.map((p) => p.stationId))];
-  const desks = await executor
-    .select({ id: posts.id, stationId: posts.stationId })
-    .from(posts)
-    .where(and(inArray(posts.stationId, stationIds), eq(posts.isDutyDesk, true)));
-  const allPostIds = [...new Set([...asked.map((p) => p.id), ...desks.map((d) => d.id)])];
+  const desks = postRows.filter((p) => p.isDutyDesk);
+  const allPostIds = postRows.map((p) => p.id);
 
-  const [shiftRows, overrideRows] = await Promise.all([
+  // Independent reads, sent together. Every enabled officer of the stations is a candidate (a station has
+  // tens of officers): simpler than collecting those the shifts, overrides and fallbacks name first.
+  const [shiftRows, overrideRows, officerRows] = await Promise.all([
     executor
       .select({
         id: rosterShifts.id,
@@ -93,36 +97,21 @@ export async function dutyAt(
           gt(rosterOverrides.endsAt, at),
         ),
       ),
+    executor
+      .select({
+        id: officers.id,
+        stationId: officers.stationId,
+        postId: officers.postId,
+        role: officers.role,
+        onDuty: officers.onDuty,
+        displayName: officers.displayName,
+        phoneEnc: officers.phoneEnc,
+        lastNotifiedAt: officers.lastNotifiedAt,
+      })
+      .from(officers)
+      .where(and(isNull(officers.disabledAt), inArray(officers.stationId, stationIds)))
+      .orderBy(asc(officers.id)),
   ]);
-  const named = [
-    ...shiftRows.map((s) => s.officerId),
-    ...overrideRows.map((o) => o.officerId),
-    ...asked.map((p) => p.fallbackOfficerId),
-  ].filter((id): id is string => id !== null);
-  const officerRows: OfficerRow[] = await executor
-    .select({
-      id: officers.id,
-      stationId: officers.stationId,
-      postId: officers.postId,
-      role: officers.role,
-      onDuty: officers.onDuty,
-      displayName: officers.displayName,
-      phoneEnc: officers.phoneEnc,
-      lastNotifiedAt: officers.lastNotifiedAt,
-    })
-    .from(officers)
-    .where(
-      and(
-        isNull(officers.disabledAt),
-        inArray(officers.stationId, stationIds),
-        or(
-          inArray(officers.postId, allPostIds),
-          eq(officers.role, "supervisor"),
-          ...(named.length > 0 ? [inArray(officers.id, [...new Set(named)])] : []),
-        ),
-      ),
-    )
-    .orderBy(asc(officers.id));
   const candidates = officerRows.filter((o) => !options.reachable || o.phoneEnc !== null);
   const byId = new Map(candidates.map((o) => [o.id, o]));
 
