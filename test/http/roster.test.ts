@@ -229,6 +229,9 @@ describe("duty rosters", () => {
       endsAt: "2026-11-28T18:00:00+08:00",
     });
     expect(paths(badOverride)).toEqual(["endsAt"]);
+    const badAt = await call(ctx, "supervisor", "GET", `/v1/posts/${MIAOGONG}/on-duty?at=tomorrow`);
+    expect([badAt.status, paths(badAt)]).toEqual([400, ["at"]]);
+    expect((await call(ctx, "supervisor", "GET", "/v1/posts/pst_nowhere/on-duty")).status).toBe(404);
   });
 
   it("lets an officer mark themselves off duty only while someone else stays on, and back on, audited", async () => {
