@@ -65,7 +65,7 @@ export async function redriveOfficerNotices(deps: RedriveDeps, limit: number): P
           isNull(officers.disabledAt),
           or(isNull(officers.lastNotifiedAt), lt(officers.lastNotifiedAt, stale)),
           sql`exists (select 1 from ${officerNotices} where ${officerNotices.officerId} = ${officers.id}
-                and ${officerNotices.messageId} is null
+                and ${officerNotices.messageId} is null and ${officerNotices.droppedAt} is null
                 and ${officerNotices.createdAt} < ${stale.toISOString()}::timestamptz)`,
         ),
       )

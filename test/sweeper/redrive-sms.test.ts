@@ -167,10 +167,11 @@ describe("sweeper: officer notices whose flush was lost", () => {
       OFFICER_NOTIFY_INTERVAL_SECONDS: "120",
       SWEEP_REDRIVE_GRACE_SECONDS: "120",
     });
-    await givenPushedAlert(ctx);
+    // Medium: bundled (critical and high are paged at once since issue 13, so nothing of theirs waits).
+    await givenPushedAlert(ctx, { riskLevel: "medium" });
     // A second alert within the interval: its notice waits for a delayed flush, and that message is lost.
     clock.advance(30_000);
-    const second = await givenPushedAlert(ctx);
+    const second = await givenPushedAlert(ctx, { riskLevel: "medium" });
     const pendingFor = () =>
       ctx.deps.db
         .select({ officerId: officerNotices.officerId })
