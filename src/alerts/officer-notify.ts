@@ -110,6 +110,30 @@ export async function queueOfficerNotices(
   );
 }
 
+/**
+ * A warning joined pending alerts and raised them to critical or high (intake, in the transaction that holds
+ * them): their officers' notices, perhaps waiting in a bundle, are flushed now, as a new alert's would be.
+ */
+export async function pageRaisedAlerts(tx: Tx, publish: Publish, alertIds: string[], traceId?: string) {
+  if (alertIds.length === 0) return;
+  const waiting = await tx
+    .selectDistinct({ officerId: officerNotices.officerId })
+    .from(officerNotices)
+    .where(
+      and(
+        inArray(officerNotices.alertId, alertIds),
+        isNull(officerNotices.messageId),
+        isNull(officerNotices.droppedAt),
+      ),
+    );
+  publish(
+    ...waiting.map((w) => ({
+      queue: "officer-notify" as const,
+      message: { type: "officer.notify" as const, v: 1 as const, officerId: w.officerId, traceId },
+    })),
+  );
+}
+
 const pendingFor = (officerId: string) =>
   and(
     eq(officerNotices.officerId, officerId),

@@ -112,6 +112,27 @@ describe("officer paging by urgency", () => {
     expect(sent.map((s) => s.alertId)).toEqual([expect.any(String), medium]);
   });
 
+  it("pages at once a bundled alert that a joining warning raises to critical", async () => {
+    const clock = new ManualClock();
+    const ctx = await createTestContext({ clock });
+    await alertsFor(ctx, { riskLevel: "low" });
+    await ctx.drain();
+    clock.advance(10_000);
+    const subject = { phone: "+8613800555001" };
+    const [alertId] = (await alertsFor(ctx, { riskLevel: "medium", subject })) as [string];
+    await ctx.drain();
+    expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(1);
+
+    clock.advance(5_000);
+    await alertsFor(ctx, { riskLevel: "critical", type: "funds", subject });
+    await ctx.drain(); // no time passes: nothing delayed is released
+
+    const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.alertId).toBe(alertId);
+    expect(sent[1]?.body).toContain("【紧急】");
+  });
+
   it("drops notices of alerts acknowledged, closed or transferred before the bundle, and summarises only the open ones", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
