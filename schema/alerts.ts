@@ -219,7 +219,10 @@ export const feedbackEvents = pgTable(
   ],
 );
 
-/** New alerts waiting to be summarised to an officer: bursts become one SMS per officer per interval. */
+/**
+ * An alert's notice to one officer (src/alerts/officer-notify.ts): critical and high go out at once, medium
+ * and low are bundled into one SMS per officer per interval. Pending while neither sent nor dropped.
+ */
 export const officerNotices = pgTable(
   "officer_notices",
   {
@@ -232,6 +235,11 @@ export const officerNotices = pgTable(
     createdAt: at("created_at").notNull(),
     /** The summary SMS that carried it; null while pending. */
     messageId: text("message_id"),
+    /** The post the alert was routed to when the notice was made; the alert leaving it drops the notice. */
+    postId: text("post_id"),
+    /** Set when the notice was not sent because the alert no longer needed it (see dropReason). */
+    droppedAt: at("dropped_at"),
+    dropReason: text("drop_reason", { enum: ["acknowledged", "closed", "transferred"] }),
   },
   (t) => [
     uniqueIndex("officer_notices_uq").on(t.officerId, t.alertId),

@@ -174,7 +174,10 @@ const ConfigSchema = z.object({
   REPEAT_LINK_HOURS: z.coerce.number().positive().default(24),
   /** A subject is not sent a second warning SMS within this many minutes, unless the risk level rose. */
   REPEAT_WARNING_QUIET_MINUTES: z.coerce.number().min(0).default(30),
-  /** An officer gets at most one notification SMS per this many seconds; alerts in between are summarised. */
+  /**
+   * Medium and low alerts: an officer gets at most one notice SMS per this many seconds (alerts in between are
+   * summarised), never later than the alerts' acknowledge deadline. Critical and high are paged at once.
+   */
   OFFICER_NOTIFY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
   /**
    * Reminder frequency caps per recipient, counted across all partners and campaigns: `<count>/<period>`

@@ -16,7 +16,9 @@ export type AlertEventKind =
   | "feedback_dead_lettered"
   | "feedback_redriven"
   /** The sweeper re-published a lost push (the alert sat in `received`). */
-  | "push_redriven";
+  | "push_redriven"
+  /** An officer's notice was not sent: its alert was acknowledged, closed or transferred first. */
+  | "officer_notice_dropped";
 
 export async function recordAlertEvent(
   tx: Executor,

@@ -9,6 +9,7 @@ import { normalizePhone } from "../privacy/phone";
 import { transact } from "../queue/outbox";
 import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
+import { isUrgent, pageRaisedAlerts } from "./officer-notify";
 import {
   type CaseFacts,
   findOpenAlerts,
@@ -221,8 +222,10 @@ export async function ingestWarnings(
             })),
           );
         }
+        const raisedToUrgent: string[] = [];
         for (const { alert, facts } of joined.values()) {
           const rose = riskRank(facts.riskLevel) > riskRank(alert.riskLevel);
+          if (rose && isUrgent(facts.riskLevel)) raisedToUrgent.push(alert.id);
           if (!rose && facts.amountAtRisk === alert.amountAtRisk) continue;
           const deadlineAt = rose
             ? tightenedDeadline(deps.config.deadlines, alert, facts.riskLevel, receivedAt)
@@ -232,6 +235,7 @@ export async function ingestWarnings(
             .set({ ...facts, ...(deadlineAt ? { deadlineAt } : {}) })
             .where(eq(alerts.id, alert.id));
         }
+        await pageRaisedAlerts(tx, publish, raisedToUrgent, traceId);
         if (links.length > 0) {
           await tx.insert(alertEvents).values(
             links.map(({ s, raisedFrom }) => ({

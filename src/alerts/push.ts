@@ -23,8 +23,8 @@ export interface PushRequest {
 
 /**
  * 快推, the alert.push consumer: routes the alert to a post, queues the warning SMS to the subject and a
- * notice for each on-duty officer of that post (bundled into at most one SMS per officer per interval, see
- * ./officer-notify.ts), and marks it pushed — all in one transaction, so a redelivered message finds the
+ * notice for each on-duty officer of that post (paged at once for critical and high, bundled per interval
+ * for medium and low, see ./officer-notify.ts), and marks it pushed — all in one transaction, so a redelivered message finds the
  * alert already pushed and sends nothing again.
  */
 export async function pushAlert(deps: PushDeps, alertId: string, log: Log, traceId?: string): Promise<void> {
@@ -134,6 +134,9 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
       queueOfficerNotices(deps, tx, publish, {
         alerts: pushed.map((p) => ({
           alertId: p.alert.id,
+          postId: p.route.postId,
+          riskLevel: p.alert.riskLevel,
+          deadlineAt: p.deadline?.at ?? null,
           officers: p.officers,
           traceId: p.request.traceId,
         })),

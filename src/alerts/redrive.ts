@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { alertEvents, alerts, officerNotices, officers } from "../../schema";
 import type { Deps } from "../deps";
 import { stillPaged } from "../organisation/on-duty";
@@ -46,7 +46,8 @@ export async function redriveLostPushes(deps: RedriveDeps, limit: number): Promi
 
 /**
  * Officers with notices pending longer than their notify interval plus the grace, who were not notified
- * within that time either, and who can be reached (a notice for an officer off duty or disabled waits for
+ * within that time either — or with a critical or high notice pending longer than the grace alone, since
+ * those are flushed at once whatever the interval — and who can be reached (a notice for an officer off duty or disabled waits for
  * the next flush on purpose: see notifyOfficer). Their flush message was lost; `officer.notify` is
  * re-published. The consumer locks the officer and marks what it sends, so a duplicate flush sends nothing.
  * One bounded batch per run: nothing here changes the officer rows, so a second round would find the same
@@ -54,7 +55,10 @@ export async function redriveLostPushes(deps: RedriveDeps, limit: number): Promi
  */
 export async function redriveOfficerNotices(deps: RedriveDeps, limit: number): Promise<number> {
   const { OFFICER_NOTIFY_INTERVAL_SECONDS: interval, SWEEP_REDRIVE_GRACE_SECONDS: grace } = deps.config;
-  const stale = new Date(deps.clock.now().getTime() - (interval + grace) * 1000);
+  const now = deps.clock.now().getTime();
+  const stale = new Date(now - (interval + grace) * 1000);
+  // A critical or high notice is flushed at once, so its message counts as lost after the grace alone.
+  const urgentStale = new Date(now - grace * 1000);
   return transact(deps, async (tx, publish) => {
     const due = await tx
       .select({ id: officers.id })
@@ -63,10 +67,14 @@ export async function redriveOfficerNotices(deps: RedriveDeps, limit: number): P
         and(
           isNotNull(officers.phoneEnc),
           isNull(officers.disabledAt),
-          or(isNull(officers.lastNotifiedAt), lt(officers.lastNotifiedAt, stale)),
-          sql`exists (select 1 from ${officerNotices} where ${officerNotices.officerId} = ${officers.id}
-                and ${officerNotices.messageId} is null
-                and ${officerNotices.createdAt} < ${stale.toISOString()}::timestamptz)`,
+          sql`exists (select 1 from ${officerNotices} join ${alerts} on ${alerts.id} = ${officerNotices.alertId}
+                where ${officerNotices.officerId} = ${officers.id}
+                and ${officerNotices.messageId} is null and ${officerNotices.droppedAt} is null
+                and (${alerts.riskLevel} in ('critical', 'high')
+                       and ${officerNotices.createdAt} < ${urgentStale.toISOString()}::timestamptz
+                     or ${officerNotices.createdAt} < ${stale.toISOString()}::timestamptz
+                       and (${officers.lastNotifiedAt} is null
+                            or ${officers.lastNotifiedAt} < ${stale.toISOString()}::timestamptz)))`,
         ),
       )
       .orderBy(asc(officers.id))

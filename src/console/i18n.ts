@@ -226,6 +226,12 @@ const labels = {
       feedback_dead_lettered: "反馈失败",
       feedback_redriven: "重新反馈",
       victim_warning_skipped: "未发预警短信：非大陆手机号，请电话联系或上门",
+      officer_notice_dropped: "未发民警通知短信",
+    } as Record<string, string>,
+    noticeDropReason: {
+      acknowledged: "预警已签收",
+      closed: "预警已办结",
+      transferred: "预警已移交其他警务室",
     } as Record<string, string>,
     numberKind: { foreign: "境外号码", landline: "固定电话", other: "非手机号码" } as Record<string, string>,
   },
@@ -264,6 +270,12 @@ const labels = {
       feedback_dead_lettered: "Feedback failed",
       feedback_redriven: "Feedback re-driven",
       victim_warning_skipped: "No warning SMS: not a mainland mobile; call or visit",
+      officer_notice_dropped: "Officer SMS not sent",
+    } as Record<string, string>,
+    noticeDropReason: {
+      acknowledged: "alert already acknowledged",
+      closed: "alert already closed",
+      transferred: "alert transferred to another post",
     } as Record<string, string>,
     numberKind: { foreign: "foreign number", landline: "landline", other: "not a mobile" } as Record<
       string,

@@ -323,6 +323,9 @@ export function AlertPage(props: AlertPageOptions) {
               {e.data && typeof e.data.numberKind === "string"
                 ? ` · ${label.numberKind[e.data.numberKind] ?? e.data.numberKind}`
                 : ""}
+              {e.kind === "officer_notice_dropped" && typeof e.data?.reason === "string"
+                ? ` · ${label.noticeDropReason[e.data.reason] ?? ""}`
+                : ""}
             </li>
           ))}
         </ol>

@@ -10,7 +10,10 @@ export const MessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("alert.push"), ...meta, alertId: z.string() }),
   /** A warning linked to an open alert: the subject may be warned again (src/alerts/rewarn.ts decides). */
   z.object({ type: z.literal("alert.rewarn"), ...meta, alertId: z.string(), warningId: z.string() }),
-  /** Flush an officer's pending notices into one SMS once their interval allows (src/alerts/officer-notify.ts). */
+  /**
+   * Flush an officer's pending notices: critical and high at once, one SMS each; medium and low as one SMS once
+   * the interval allows or a deadline comes; stale ones dropped (src/alerts/officer-notify.ts).
+   */
   z.object({ type: z.literal("officer.notify"), ...meta, officerId: z.string() }),
   z.object({ type: z.literal("sms.send"), ...meta, messageId: z.string() }),
   /**

@@ -6,7 +6,9 @@ import { createTestContext, type TestContext } from "../support/context";
 import { alertsFor, drainQueues, smsTo } from "./support";
 
 const FULL_MOBILE = /1[3-9]\d{9}/;
-const ERGONG = { area: { code: "652301", address: "三工镇二工村三组" } };
+const ERGONG = { riskLevel: "medium", area: { code: "652301", address: "三工镇二工村三组" } };
+/** Bundling applies to medium and low alerts only. */
+const MEDIUM = { riskLevel: "medium" };
 
 /** Delayed jobs wait by the database clock; after moving the ManualClock, time has passed for them too. */
 async function releaseDelayedJobs(ctx: TestContext) {
@@ -28,38 +30,32 @@ async function addMiaogongOfficer(ctx: TestContext, id: string, phone: string) {
 }
 
 describe("officer notification bundling", () => {
-  it("during a burst of 10 alerts, texts each officer once at once and once more with the rest after the interval", async () => {
+  // Before issue 13 this burst of critical and high alerts was bundled too: one SMS at once and the other
+  // nine in a summary 120 s later, after a critical alert's 1-minute acknowledge deadline. Urgency now
+  // decides: each critical or high alert is paged at once, whatever was sent to the officer before.
+  it("during a burst of 10 critical and high alerts, pages each officer once per alert, at once", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
     const second = "+8613999002001";
     await addMiaogongOfficer(ctx, "off_miaogong_2", second);
     const { miaogong, ergong, duty } = ctx.fixture.phones;
 
-    const [first] = await alertsFor(ctx, { type: "call", riskLevel: "high" });
+    const ids = await alertsFor(ctx, { type: "call", riskLevel: "high" });
     await ctx.drain();
     const rest = ["critical", "high", "high", "critical", "high", "high", "critical", "high", "high"];
     for (const riskLevel of rest) {
       clock.advance(10_000);
-      await alertsFor(ctx, { riskLevel });
+      ids.push(...(await alertsFor(ctx, { riskLevel })));
       await ctx.drain();
     }
 
     for (const phone of [miaogong, second]) {
       const sent = await smsTo(ctx, phone);
-      expect(sent).toHaveLength(1);
-      expect(sent[0]?.alertId).toBe(first);
-      expect(sent[0]?.body).toContain((first as string).slice(-8));
-    }
-
-    clock.advance(30_000); // 120 s after the first SMS
-    await releaseDelayedJobs(ctx);
-    await ctx.drain();
-
-    for (const phone of [miaogong, second]) {
-      const sent = await smsTo(ctx, phone);
-      expect(sent).toHaveLength(2);
-      expect(sent[1]?.body).toBe("【昌吉公安】您有9条新预警：紧急3、高风险6，请立即登录签收。");
-      expect(sent[1]?.body).not.toMatch(FULL_MOBILE);
+      expect(sent.map((s) => s.alertId)).toEqual(ids);
+      for (const [i, sms] of sent.entries()) {
+        expect(sms.body).toContain((ids[i] as string).slice(-8));
+        expect(sms.body).not.toMatch(FULL_MOBILE);
+      }
     }
     for (const phone of [ergong, duty]) expect(await smsTo(ctx, phone)).toEqual([]);
     const pending = await ctx.deps.db.select().from(officerNotices).where(isNull(officerNotices.messageId));
@@ -69,21 +65,53 @@ describe("officer notification bundling", () => {
     clock.advanceMinutes(10);
     await releaseDelayedJobs(ctx);
     await ctx.drain();
-    expect(await smsTo(ctx, miaogong)).toHaveLength(2);
+    expect(await smsTo(ctx, miaogong)).toHaveLength(10);
   });
 
-  it("summarises alerts that arrive together in one SMS", async () => {
+  it("during a burst of 10 medium and low alerts, texts each officer once at once and once more with the rest after the interval", async () => {
+    const clock = new ManualClock();
+    const ctx = await createTestContext({ clock });
+    const { miaogong } = ctx.fixture.phones;
+
+    const [first] = await alertsFor(ctx, { riskLevel: "medium" });
+    await ctx.drain();
+    for (const riskLevel of ["low", "medium", "medium", "low", "medium", "medium", "low", "medium", "low"]) {
+      clock.advance(10_000);
+      await alertsFor(ctx, { riskLevel });
+      await ctx.drain();
+    }
+    const sent = await smsTo(ctx, miaogong);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.alertId).toBe(first);
+
+    clock.advance(30_000); // 120 s after the first SMS
+    await releaseDelayedJobs(ctx);
+    await ctx.drain();
+    const after = await smsTo(ctx, miaogong);
+    expect(after.map((s) => s.body)).toEqual([
+      expect.stringContaining((first as string).slice(-8)),
+      "【昌吉公安】您有9条新预警：中风险5、低风险4，请立即登录签收。",
+    ]);
+  });
+
+  it("summarises medium alerts that arrive together in one SMS, and pages the critical ones apart", async () => {
     const ctx = await createTestContext();
 
-    await alertsFor(
+    const ids = await alertsFor(
       ctx,
       ...Array.from({ length: 10 }, (_, i) => ({ riskLevel: i < 4 ? "critical" : "medium" })),
     );
     await ctx.drain();
 
+    // The critical ones are paged one by one (before issue 13 they were in the summary); the medium ones
+    // arriving together are one summary.
     const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
-    expect(sent.map((s) => s.body)).toEqual(["【昌吉公安】您有10条新预警：紧急4、中风险6，请立即登录签收。"]);
-    expect(sent[0]?.alertId).toBeNull();
+    expect(sent).toHaveLength(5);
+    expect(sent.filter((s) => s.alertId !== null).map((s) => s.alertId)).toEqual(
+      expect.arrayContaining(ids.slice(0, 4)),
+    );
+    const summaries = sent.filter((s) => s.alertId === null);
+    expect(summaries.map((s) => s.body)).toEqual(["【昌吉公安】您有6条新预警：中风险6，请立即登录签收。"]);
   });
 
   it.each([
@@ -92,10 +120,10 @@ describe("officer notification bundling", () => {
   ])("%i s after the last SMS, an officer with a new alert has %i SMS", async (seconds, expected) => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    await alertsFor(ctx);
+    await alertsFor(ctx, MEDIUM);
     await ctx.drain();
     clock.advance(30_000);
-    const [later] = await alertsFor(ctx);
+    const [later] = await alertsFor(ctx, MEDIUM);
     await ctx.drain();
 
     clock.advance((seconds - 30) * 1000);
@@ -111,9 +139,9 @@ describe("officer notification bundling", () => {
   it("waits for the officer's interval again after a too-early flush, by OFFICER_NOTIFY_INTERVAL_SECONDS", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock, env: { OFFICER_NOTIFY_INTERVAL_SECONDS: "300" } });
-    await alertsFor(ctx);
+    await alertsFor(ctx, MEDIUM);
     await ctx.drain();
-    await alertsFor(ctx);
+    await alertsFor(ctx, MEDIUM);
     await ctx.drain();
 
     clock.advance(200_000);
@@ -136,7 +164,7 @@ describe("officer notification bundling", () => {
   it("keeps each officer's interval to themselves", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    await alertsFor(ctx);
+    await alertsFor(ctx, MEDIUM);
     await ctx.drain();
 
     clock.advance(10_000);
@@ -150,7 +178,7 @@ describe("officer notification bundling", () => {
   it("sends nothing twice when a notify message is delivered again", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    await alertsFor(ctx, {}, {});
+    await alertsFor(ctx, MEDIUM, MEDIUM);
     await ctx.drain();
     expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toHaveLength(1);
 
@@ -166,7 +194,7 @@ describe("officer notification bundling", () => {
 
   it("does not text an officer who went off duty before the flush, and keeps the notice", async () => {
     const ctx = await createTestContext();
-    await alertsFor(ctx);
+    await alertsFor(ctx, MEDIUM);
     await drainQueues(ctx, ["alert-push"]);
     await ctx.deps.db.update(officers).set({ onDuty: false }).where(eq(officers.id, "off_miaogong"));
 

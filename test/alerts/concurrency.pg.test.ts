@@ -1,8 +1,11 @@
-import { count, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alertEvents, alerts, jobs, officerNotices, officers, warnings } from "../../schema";
 import { notifyOfficer } from "../../src/alerts/officer-notify";
 import { pushAlert } from "../../src/alerts/push";
+import { acknowledgeAlert } from "../../src/alerts/verify";
+import type { Principal } from "../../src/auth/sessions";
+import { queueSms } from "../../src/sms/dispatch/queue-sms";
 import { aSubjectPhone } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
@@ -143,7 +146,9 @@ describe("repeat warnings for one subject", () => {
 describe("officer notification bundling", () => {
   it("sends one SMS when two flushes for one officer run at once", async () => {
     const ctx = await createTestContext();
-    await alertsFor(ctx, {}, {}, {});
+    // Medium: bundled (high alerts are paged one by one since issue 13).
+    const medium = { riskLevel: "medium" };
+    await alertsFor(ctx, medium, medium, medium);
     await drainQueues(ctx, ["alert-push"]);
 
     await Promise.all([
@@ -154,7 +159,7 @@ describe("officer notification bundling", () => {
     await ctx.drain();
 
     const sent = await smsTo(ctx, ctx.fixture.phones.miaogong);
-    expect(sent.map((s) => s.body)).toEqual(["【昌吉公安】您有3条新预警：高风险3，请立即登录签收。"]);
+    expect(sent.map((s) => s.body)).toEqual(["【昌吉公安】您有3条新预警：中风险3，请立即登录签收。"]);
     const notices = await ctx.deps.db
       .select()
       .from(officerNotices)
@@ -162,6 +167,103 @@ describe("officer notification bundling", () => {
     expect(notices.map((n) => n.messageId)).toEqual([sent[0]?.id, sent[0]?.id, sent[0]?.id]);
   });
 });
+
+describe("an acknowledge racing the officer's flush", () => {
+  // Either the flush commits first (the page went out before the acknowledge) or the acknowledge does and
+  // the notice is dropped: never both, never neither, never a second SMS. Several rounds vary who wins.
+  it.each(["critical", "medium"])("sends a %s notice once or drops it, never both", async (riskLevel) => {
+    const ctx = await createTestContext();
+    const principal = principalOf(ctx);
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 8; round++) {
+      const [alertId] = (await alertsFor(ctx, { riskLevel })) as [string];
+      await drainQueues(ctx, ["alert-push"]);
+      // No interval in the way for medium: the officer was last notified long ago.
+      await ctx.deps.db.update(officers).set({ lastNotifiedAt: null }).where(eq(officers.id, "off_miaogong"));
+      const flush = () => notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log);
+      await Promise.all(
+        round % 2
+          ? [acknowledgeAlert(ctx.deps, principal, alertId), flush()]
+          : [flush(), acknowledgeAlert(ctx.deps, principal, alertId)],
+      );
+      await flush(); // a redelivered flush after both
+      await ctx.drain();
+
+      const sent = (await smsTo(ctx, ctx.fixture.phones.miaogong)).filter((s) => s.alertId === alertId);
+      const dropped = await ctx.deps.db
+        .select({ data: alertEvents.data })
+        .from(alertEvents)
+        .where(and(eq(alertEvents.alertId, alertId), eq(alertEvents.kind, "officer_notice_dropped")));
+      const [notice] = await ctx.deps.db
+        .select()
+        .from(officerNotices)
+        .where(and(eq(officerNotices.officerId, "off_miaogong"), eq(officerNotices.alertId, alertId)));
+      const [alert] = await ctx.deps.db.select().from(alerts).where(eq(alerts.id, alertId));
+      expect(alert?.stage).toBe("acknowledged");
+      expect(sent.length + dropped.length, `round ${round}`).toBe(1);
+      if (sent.length === 1) {
+        expect(notice?.messageId).toBe(sent[0]?.id);
+        outcomes.add("sent");
+      } else {
+        expect(notice).toMatchObject({ messageId: null, dropReason: "acknowledged" });
+        outcomes.add("dropped");
+      }
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
+  });
+  it("makes an acknowledge that comes while a page is being written wait for it, never send it late", async () => {
+    const ctx = await createTestContext();
+    const [alertId] = (await alertsFor(ctx, { riskLevel: "critical" })) as [string];
+    await drainQueues(ctx, ["alert-push"]);
+    const order: string[] = [];
+    const rollback = new Error("rollback");
+    // Another transaction writes the page's SMS key and holds it: the flush, past reading the alert, waits
+    // on that insert. An acknowledge arriving then must wait for the flush (which holds the alert), so the
+    // page that goes out was written before the acknowledge, not after it.
+    await ctx.deps.db
+      .transaction(async (tx) => {
+        await queueSms(ctx.deps, tx, () => {}, [
+          {
+            purpose: "officer_notification",
+            lane: "urgent",
+            to: ctx.fixture.phones.miaogong,
+            body: "held",
+            dedupeKey: `off_miaogong:${alertId}`,
+          },
+        ]);
+        const flush = notifyOfficer(ctx.deps, { officerId: "off_miaogong" }, ctx.deps.log).then(() =>
+          order.push("flush"),
+        );
+        await new Promise((r) => setTimeout(r, 300));
+        const ack = acknowledgeAlert(ctx.deps, principalOf(ctx), alertId).then(() => order.push("ack"));
+        await new Promise((r) => setTimeout(r, 300));
+        order.push("released");
+        pending.push(flush, ack);
+        throw rollback;
+      })
+      .catch((error) => {
+        if (error !== rollback) throw error;
+      });
+    await Promise.all(pending.splice(0));
+    await ctx.drain();
+
+    expect(order).toEqual(["released", "flush", "ack"]);
+    const sent = (await smsTo(ctx, ctx.fixture.phones.miaogong)).filter((s) => s.alertId === alertId);
+    expect(sent).toHaveLength(1);
+  });
+});
+
+const pending: Promise<unknown>[] = [];
+
+function principalOf(ctx: TestContext): Principal {
+  return {
+    officerId: "off_miaogong",
+    stationId: ctx.fixture.ids.station,
+    postId: ctx.fixture.ids.miaogong,
+    role: "officer",
+    passwordChangeRequired: false,
+  };
+}
 
 describe("alert push (快推)", () => {
   describe("idempotency", () => {

@@ -2,10 +2,12 @@ import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alerts, jobs, officerNotices, officers, smsEvents, smsMessages } from "../../schema";
 import { runSweep } from "../../src/sweeper/sweep";
+import { drainQueues } from "../alerts/support";
 import { givenPushedAlert } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { alertRow, queuedJobs } from "../support/feedback";
+import { aWarning } from "../support/fixture";
 import { aPartner } from "../support/partners";
 import { history, message, queueTestSms } from "../support/sms";
 
@@ -167,10 +169,11 @@ describe("sweeper: officer notices whose flush was lost", () => {
       OFFICER_NOTIFY_INTERVAL_SECONDS: "120",
       SWEEP_REDRIVE_GRACE_SECONDS: "120",
     });
-    await givenPushedAlert(ctx);
+    // Medium: bundled (critical and high are paged at once since issue 13, so nothing of theirs waits).
+    await givenPushedAlert(ctx, { riskLevel: "medium" });
     // A second alert within the interval: its notice waits for a delayed flush, and that message is lost.
     clock.advance(30_000);
-    const second = await givenPushedAlert(ctx);
+    const second = await givenPushedAlert(ctx, { riskLevel: "medium" });
     const pendingFor = () =>
       ctx.deps.db
         .select({ officerId: officerNotices.officerId })
@@ -209,6 +212,34 @@ describe("sweeper: officer notices whose flush was lost", () => {
     expect(sms).toHaveLength(officerIds.length);
     expect(sms.every((m) => m.status === "submitted" && m.purpose === "officer_notification")).toBe(true);
     expect(await sweep()).toMatchObject({ officerNoticesRedriven: 0 });
+  });
+});
+
+describe("sweeper: a critical page whose flush was lost", () => {
+  it("re-publishes officer.notify after the grace alone, though the officer was paged moments before", async () => {
+    const { ctx, clock, sweep } = await setup({
+      OFFICER_NOTIFY_INTERVAL_SECONDS: "120",
+      SWEEP_REDRIVE_GRACE_SECONDS: "20",
+    });
+    await givenPushedAlert(ctx, { riskLevel: "critical" });
+    clock.advance(5_000);
+    // Pushed, its notice recorded, but the flush message never reached the queue.
+    const res = await ctx.postWarnings({ warnings: [aWarning({ riskLevel: "critical" })] });
+    const [result] = ((await res.json()) as { results: { alertId: string }[] }).results;
+    const alertId = result?.alertId as string;
+    await drainQueues(ctx, ["alert-push"]);
+    await ctx.deps.db.delete(jobs).where(eq(jobs.queue, "officer-notify"));
+
+    clock.advance(20_000);
+    expect(await sweep()).toMatchObject({ officerNoticesRedriven: 0 });
+    clock.advance(1_000);
+    expect((await sweep()).officerNoticesRedriven).toBeGreaterThan(0);
+    await ctx.drain();
+    const [notice] = await ctx.deps.db
+      .select({ messageId: officerNotices.messageId })
+      .from(officerNotices)
+      .where(and(eq(officerNotices.alertId, alertId), eq(officerNotices.officerId, "off_miaogong")));
+    expect(notice?.messageId).not.toBeNull();
   });
 });
 
