@@ -37,6 +37,8 @@ label { display:grid; gap:.2rem; font-weight:600; }
 input, select, textarea { font:inherit; padding:.55rem; border:1px solid #a0aec0; border-radius:6px; width:100%; background:#fff; }
 fieldset { border:1px solid var(--line); border-radius:6px; }
 button.primary { font:inherit; font-weight:600; padding:.65rem 1rem; border-radius:6px; border:0; background:#1a4fa0; color:#fff; cursor:pointer; min-height:44px; }
+button.secondary { font:inherit; padding:.5rem 1rem; border-radius:6px; border:1px solid #1a4fa0; background:#fff; color:#1a4fa0; cursor:pointer; min-height:44px; }
+.duty form { display:flex; flex-wrap:wrap; align-items:center; gap:.5rem 1rem; margin:0 0 1rem; }
 .actions { display:grid; gap:1rem; }
 .flash { padding:.6rem .8rem; border-radius:6px; margin:0 0 1rem; }
 .flash.ok { background:#e6fffa; border:1px solid #81e6d9; } .flash.error { background:#fff5f5; border:1px solid #feb2b2; }

@@ -41,11 +41,13 @@ export function DutyForm(props: { ctx: PageContext; duty: DutyStatus; notice?: s
           {flash.text}
         </p>
       )}
-      <form method="post" action="/console/duty" class="row">
+      <form method="post" action="/console/duty">
         <input type="hidden" name="_csrf" value={props.ctx.csrf ?? ""} />
         <input type="hidden" name="onDuty" value={props.duty.onDuty ? "off" : "on"} />
         <span>{props.duty.onDutyAt.length > 0 ? t.dutyOnNow : t.dutyNotNow}</span>
-        <button type="submit">{props.duty.onDuty ? t.dutyMarkOff : t.dutyMarkOn}</button>
+        <button type="submit" class="secondary">
+          {props.duty.onDuty ? t.dutyMarkOff : t.dutyMarkOn}
+        </button>
       </form>
     </section>
   );
