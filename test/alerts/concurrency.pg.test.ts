@@ -4,8 +4,8 @@ import { alertEvents, alerts, jobs, officerNotices, officers, warnings } from ".
 import { notifyOfficer } from "../../src/alerts/officer-notify";
 import { pushAlert } from "../../src/alerts/push";
 import { acknowledgeAlert } from "../../src/alerts/verify";
-import type { Principal } from "../../src/auth/sessions";
 import { queueSms } from "../../src/sms/dispatch/queue-sms";
+import { principalOf } from "../support/access";
 import { aSubjectPhone } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
@@ -254,16 +254,6 @@ describe("an acknowledge racing the officer's flush", () => {
 });
 
 const pending: Promise<unknown>[] = [];
-
-function principalOf(ctx: TestContext): Principal {
-  return {
-    officerId: "off_miaogong",
-    stationId: ctx.fixture.ids.station,
-    postId: ctx.fixture.ids.miaogong,
-    role: "officer",
-    passwordChangeRequired: false,
-  };
-}
 
 describe("alert push (快推)", () => {
   describe("idempotency", () => {

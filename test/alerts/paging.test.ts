@@ -2,7 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alertEvents, alerts, jobs, officerNotices } from "../../schema";
 import { acknowledgeAlert, logContactAttempt, recordOutcome } from "../../src/alerts/verify";
-import { type Principal, SESSION_COOKIE } from "../../src/auth/sessions";
+import { SESSION_COOKIE } from "../../src/auth/sessions";
+import { principalOf } from "../support/access";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { alertsFor, drainQueues, smsTo } from "./support";
@@ -12,16 +13,6 @@ import { alertsFor, drainQueues, smsTo } from "./support";
 /** Delayed jobs wait by the database clock; after moving the ManualClock, time has passed for them too. */
 async function releaseDelayedJobs(ctx: TestContext) {
   await ctx.deps.db.update(jobs).set({ visibleAt: sql`now()` });
-}
-
-function officer(ctx: TestContext): Principal {
-  return {
-    officerId: "off_miaogong",
-    stationId: ctx.fixture.ids.station,
-    postId: ctx.fixture.ids.miaogong,
-    role: "officer",
-    passwordChangeRequired: false,
-  };
 }
 
 async function droppedEvents(ctx: TestContext, alertId: string) {
@@ -136,7 +127,7 @@ describe("officer paging by urgency", () => {
   it("drops notices of alerts acknowledged, closed or transferred before the bundle, and summarises only the open ones", async () => {
     const clock = new ManualClock();
     const ctx = await createTestContext({ clock });
-    const me = officer(ctx);
+    const me = principalOf(ctx);
     await alertsFor(ctx, { riskLevel: "low" });
     await ctx.drain();
     clock.advance(10_000);
@@ -186,7 +177,7 @@ describe("officer paging by urgency", () => {
     const ctx = await createTestContext();
     const [alertId] = (await alertsFor(ctx, { riskLevel: "critical" })) as [string];
     await drainQueues(ctx, ["alert-push"]);
-    await acknowledgeAlert(ctx.deps, officer(ctx), alertId);
+    await acknowledgeAlert(ctx.deps, principalOf(ctx), alertId);
     await ctx.drain();
 
     expect(await smsTo(ctx, ctx.fixture.phones.miaogong)).toEqual([]);
@@ -199,7 +190,7 @@ describe("officer paging by urgency", () => {
     const ctx = await createTestContext();
     const [alertId] = (await alertsFor(ctx, { riskLevel: "critical" })) as [string];
     await drainQueues(ctx, ["alert-push"]);
-    await acknowledgeAlert(ctx.deps, officer(ctx), alertId);
+    await acknowledgeAlert(ctx.deps, principalOf(ctx), alertId);
     await ctx.drain();
 
     const cookie = `${SESSION_COOKIE}=${await ctx.login("miaogong")}`;

@@ -6,6 +6,7 @@ import { acknowledgeAlert, logContactAttempt, recordOutcome } from "../../src/al
 import { isClosed, isFinalOutcome } from "../../src/alerts/workflow";
 import type { Principal } from "../../src/auth/sessions";
 import { AppError } from "../../src/errors";
+import { principalOf } from "../support/access";
 import { givenPushedAlert } from "../support/alerts";
 import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
@@ -26,27 +27,9 @@ describe("the verify use cases, driven by random action sequences on the databas
     const ctx = await createTestContext({ clock });
     const { ids } = ctx.fixture;
     const principals: Record<string, Principal> = {
-      off_a: {
-        officerId: "off_miaogong",
-        stationId: ids.station,
-        postId: ids.miaogong,
-        role: "officer",
-        passwordChangeRequired: false,
-      },
-      off_b: {
-        officerId: "off_ergong",
-        stationId: ids.station,
-        postId: ids.ergong,
-        role: "officer",
-        passwordChangeRequired: false,
-      },
-      off_s: {
-        officerId: "off_supervisor",
-        stationId: ids.station,
-        postId: null,
-        role: "supervisor",
-        passwordChangeRequired: false,
-      },
+      off_a: principalOf(ctx, "miaogong"),
+      off_b: principalOf(ctx, "ergong"),
+      off_s: principalOf(ctx, "supervisor"),
     };
     await ctx.deps.db.insert(feedSources).values({
       id: "src_bank",

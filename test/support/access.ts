@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import type { Principal } from "../../src/auth/sessions";
 import { send } from "./alerts";
 import type { TestContext } from "./context";
 
@@ -64,4 +65,20 @@ export async function expectRejectsTheWrongCaller(
     expect(((await res.json()) as { code: string }).code, label).toBe(code);
   }
   if (observe) expect(await observe()).toEqual(before);
+}
+
+/** The signed-in fixture officer as the use cases see them, for tests that call use cases directly. */
+export function principalOf(
+  ctx: TestContext,
+  who: "miaogong" | "ergong" | "supervisor" = "miaogong",
+): Principal {
+  const { ids } = ctx.fixture;
+  const postId = who === "miaogong" ? ids.miaogong : who === "ergong" ? ids.ergong : null;
+  return {
+    officerId: `off_${who}`,
+    stationId: ids.station,
+    postId,
+    role: who === "supervisor" ? "supervisor" : "officer",
+    passwordChangeRequired: false,
+  };
 }
