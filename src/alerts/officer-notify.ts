@@ -262,7 +262,7 @@ export async function notifyOfficer(
               lane: "urgent",
               to,
               body: single
-                ? officerNotificationText(signature, first)
+                ? officerNotificationText(signature, first, deps.config.BASE_URL)
                 : officerSummaryText(
                     signature,
                     group.map((a) => a.riskLevel),

@@ -34,13 +34,47 @@ export function victimWarningText(signature: string, type: WarningType): string 
   return `${signature}${VICTIM_WARNINGS[type]}`;
 }
 
-/** What an officer's phone shows: enough to act on, and no subject phone number (that is revealed in the console). */
+/** The 编号 an officer's SMS shows for an alert, and that a reply may name (`1 <编号>`). */
+export function alertShortCode(alertId: string): string {
+  return alertId.slice(-8);
+}
+
+/**
+ * What an officer's phone shows: enough to act on, and no subject phone number (that is revealed in the
+ * console). It says how to acknowledge by reply (src/alerts/acknowledge-by-reply.ts). The console link is
+ * added only when the deployment has a public BASE_URL: officer notices may carry links, victim warnings
+ * never do; it makes the SMS two segments, which a page worth acting on can afford.
+ */
 export function officerNotificationText(
   signature: string,
   alert: { id: string; type: WarningType; riskLevel: RiskLevel; areaAddress: string | null },
+  baseUrl?: string,
 ): string {
   const where = alert.areaAddress ? `，${alert.areaAddress.slice(0, 20)}` : "";
-  return `${signature}【${RISK_LABELS[alert.riskLevel]}】${TYPE_LABELS[alert.type]}${where}，请立即签收处置。编号${alert.id.slice(-8)}`;
+  const link = baseUrl
+    ? ` ${baseUrl.replace(/\/+$/, "")}/console/alerts/${encodeURIComponent(alert.id)}`
+    : "";
+  return `${signature}【${RISK_LABELS[alert.riskLevel]}】${TYPE_LABELS[alert.type]}${where}，请立即处置，回复1签收。编号${alertShortCode(alert.id)}${link}`;
+}
+
+/** What went wrong with an officer's `1` reply, in words the officer can act on; nobody else's number. */
+export type ReplyRefusal = "taken" | "not_yours" | "closed" | "nothing" | "unknown_code" | "retry";
+
+const REFUSALS: Record<ReplyRefusal, string> = {
+  taken: "已由其他民警签收，无需处理",
+  not_yours: "不属于您的岗位或已移交其他岗位，未签收",
+  closed: "已办结，无需签收",
+  nothing: "您没有待签收的预警",
+  unknown_code: "请核对编号后回复“1 编号”",
+  retry: "暂未签收成功，请稍后重试或登录系统签收",
+};
+
+/** The answer to an officer's `1` reply: a confirmation, or why nothing was acknowledged. */
+export function replyAnswerText(signature: string, code: string | null, refusal?: ReplyRefusal): string {
+  const ref = code ? `编号${code}` : "";
+  if (!refusal) return `${signature}已签收：预警${ref}，请尽快联系当事人。`;
+  if (refusal === "unknown_code") return `${signature}未找到${ref}的预警，${REFUSALS[refusal]}。`;
+  return `${signature}${ref ? `预警${ref}` : ""}${REFUSALS[refusal]}。`;
 }
 
 const DEADLINE_LABELS: Record<DeadlineKind, string> = {

@@ -35,14 +35,24 @@ export interface ActionResult {
   changed: boolean;
 }
 
-/** 签收: the officer claims the alert; the contact clock starts to matter. */
+/**
+ * 签收: the officer claims the alert; the contact clock starts to matter. `via` is recorded in the audit
+ * entry when the claim did not come from the console or API (an SMS reply, src/alerts/acknowledge-by-reply.ts).
+ */
 export function acknowledgeAlert(
   deps: VerifyDeps,
   principal: Principal,
   alertId: string,
   input: ActionInput<"acknowledge"> = {},
+  via?: "sms_reply",
 ): Promise<ActionResult> {
-  return act(deps, principal, alertId, { kind: "acknowledge", officerId: principal.officerId, ...input });
+  return act(
+    deps,
+    principal,
+    alertId,
+    { kind: "acknowledge", officerId: principal.officerId, ...input },
+    via,
+  );
 }
 
 /** A call, SMS or visit, reached or not. A missed call on a critical or high alert makes a visit owed. */
@@ -84,6 +94,7 @@ async function act(
   principal: Principal,
   alertId: string,
   action: WorkflowAction,
+  via?: "sms_reply",
 ): Promise<ActionResult> {
   return transact(deps, async (tx, publish) => {
     const [row] = await tx.select().from(alerts).where(eq(alerts.id, alertId));
@@ -128,6 +139,7 @@ async function act(
         ...(action.kind === "logAttempt" ? { channel: action.channel, reached: action.reached } : {}),
         ...(action.kind === "recordOutcome" ? { outcome: action.outcome } : {}),
         ...(decision.transferredTo ? { fromPostId: row.postId, toPostId: decision.transferredTo } : {}),
+        ...(via ? { via } : {}),
       },
       at: now,
     });
@@ -250,7 +262,7 @@ async function notifyNewPost(deps: VerifyDeps, tx: Tx, publish: Publish, alert: 
       purpose: "officer_notification" as const,
       lane: "urgent" as const,
       to: deps.pii.decrypt(o.phoneEnc as string),
-      body: officerNotificationText(deps.config.SMS_SIGNATURE, alert),
+      body: officerNotificationText(deps.config.SMS_SIGNATURE, alert, deps.config.BASE_URL),
       alertId: alert.id,
       // One notification per transfer: the version identifies this transfer among any others.
       dedupeKey: `${alert.id}:transfer:${alert.version}`,

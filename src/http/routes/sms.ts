@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { acknowledgeByReply } from "../../alerts/acknowledge-by-reply";
 import { assertSupervisorOrAdmin } from "../../auth/roles";
 import type { Deps } from "../../deps";
 import { addOptOut, listOptOuts, removeOptOut } from "../../opt-outs/admin";
@@ -16,7 +17,18 @@ const NOT_ADMIN = "Not an admin";
 
 const InboundSchema = z.object({
   messages: z
-    .array(z.object({ from: z.string().min(1).max(40), text: z.string().max(1000) }))
+    .array(
+      z.object({
+        from: z.string().min(1).max(40),
+        text: z.string().max(1000),
+        id: z
+          .string()
+          .min(1)
+          .max(100)
+          .optional()
+          .describe("the provider's id for the reply; a redelivered officer reply is answered once"),
+      }),
+    )
     .min(1)
     .max(1000),
 });
@@ -133,7 +145,7 @@ export function smsRoutes(deps: Deps) {
     summary:
       "Replies from phones (上行短信), forwarded by a partner or our SMS provider; opt-out keywords recorded",
     description:
-      "A partner sends X-Partner-Id and either Authorization: Bearer <API key> or an X-Signature made with its webhook secret; our provider signs with SMS_INBOUND_SECRET. R, T, TD, 退订 and STOP (any case, full- or half-width, with spaces and punctuation around) opt the sender out of reminders; other texts are acknowledged and dropped. A partner may opt out only numbers it has texted (a reminder sent for it or attached to its SMS): any other number refuses the batch with 403 NOT_YOUR_RECIPIENT naming messages[i].from, whether or not the number is known.",
+      "A partner sends X-Partner-Id and either Authorization: Bearer <API key> or an X-Signature made with its webhook secret; our provider signs with SMS_INBOUND_SECRET. R, T, TD, 退订 and STOP (any case, full- or half-width, with spaces and punctuation around) opt the sender out of reminders. A provider-forwarded `1` (or `1 <编号>`) from an enabled officer's registered phone acknowledges the alert of that officer's latest page (or the one named), and the officer is answered by SMS; other texts are acknowledged and dropped. A partner may opt out only numbers it has texted (a reminder sent for it or attached to its SMS): any other number refuses the batch with 403 NOT_YOUR_RECIPIENT naming messages[i].from, whether or not the number is known.",
     security: SECURITY.bearerOrSigned,
     request: {
       headers: z.object({ "x-partner-id": z.string().optional(), "x-signature": z.string().optional() }),
@@ -177,6 +189,15 @@ export function smsRoutes(deps: Deps) {
       source = { kind: "provider" };
     }
     const parsed = parseBatchBody(InboundSchema, value, "{ messages: [1..1000 items] }");
+    // Officers' pages go out through our provider, so only its replies can be an officer's 签收 (`1`).
+    // Such a text is no opt-out keyword: recordInbound below answers it as any other reply, as before.
+    let acknowledged = 0;
+    if (source.kind === "provider") {
+      for (const m of parsed.messages) {
+        const outcome = await acknowledgeByReply(deps, { from: m.from, text: m.text, messageId: m.id });
+        if (outcome && !outcome.refusal) acknowledged += 1;
+      }
+    }
     const results = await recordInbound(deps, source, parsed.messages);
     const optOuts = results.filter((r) => r.optOut).length;
     c.get("log").info(
@@ -184,6 +205,7 @@ export function smsRoutes(deps: Deps) {
         source: source.kind === "partner" ? source.partnerId : "provider",
         messages: results.length,
         optOuts,
+        acknowledged,
       },
       "inbound sms received",
     );
