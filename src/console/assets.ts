@@ -38,6 +38,7 @@ input, select, textarea { font:inherit; padding:.55rem; border:1px solid #a0aec0
 fieldset { border:1px solid var(--line); border-radius:6px; }
 button.primary { font:inherit; font-weight:600; padding:.65rem 1rem; border-radius:6px; border:0; background:#1a4fa0; color:#fff; cursor:pointer; min-height:44px; }
 button.secondary { font:inherit; padding:.5rem 1rem; border-radius:6px; border:1px solid #1a4fa0; background:#fff; color:#1a4fa0; cursor:pointer; min-height:44px; }
+#sound-arm { margin:0 0 1rem; }
 .duty form { display:flex; flex-wrap:wrap; align-items:center; gap:.5rem 1rem; margin:0 0 1rem; }
 .actions { display:grid; gap:1rem; }
 .flash { padding:.6rem .8rem; border-radius:6px; margin:0 0 1rem; }
@@ -66,12 +67,69 @@ export const CONSOLE_JS = `
   }
   setInterval(tick, 1000);
   tick();
+  // The new-alert bell: a beep made by Web Audio (nothing to download, no push service) and a vibration.
+  // Browsers keep audio suspended until the officer has touched the page, so the first tap or key arms it;
+  // the hint button shows only while the audio is blocked.
+  function bell() {
+    var AC = window.AudioContext || window.webkitAudioContext, audio = null;
+    var hint = document.getElementById("sound-arm");
+    function update() {
+      var on = !!audio && audio.state === "running";
+      document.body.dataset.sound = on ? "on" : AC ? "blocked" : "none";
+      if (hint) hint.hidden = on || !AC;
+      if (on) { document.removeEventListener("pointerdown", arm, true); document.removeEventListener("keydown", arm, true); }
+    }
+    function arm() {
+      if (!AC) return;
+      try { if (!audio) { audio = new AC(); audio.onstatechange = update; } } catch (e) { return; }
+      // resume() stays pending, not rejected, while the browser blocks audio: show the state now.
+      if (audio.state === "suspended") audio.resume().then(update, update);
+      update();
+    }
+    document.addEventListener("pointerdown", arm, true);
+    document.addEventListener("keydown", arm, true);
+    arm();
+    return function ring() {
+      if (navigator.vibrate) { try { navigator.vibrate([200, 100, 200]); } catch (e) {} }
+      if (!audio || audio.state !== "running") return update();
+      [0, 0.3].forEach(function (at) {
+        var osc = audio.createOscillator(), gain = audio.createGain(), t = audio.currentTime + at;
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.3, t);
+        gain.gain.exponentialRampToValueAtTime(0.001, t + 0.25);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(t);
+        osc.stop(t + 0.25);
+      });
+    };
+  }
+  function alertIds(root) {
+    return Array.prototype.map.call(root.querySelectorAll("[data-alert-id]"), function (el) { return el.getAttribute("data-alert-id"); });
+  }
+  // "(3) " before the page's own title: the count of unacknowledged alerts the server put on the list.
+  function showCount(root) {
+    var list = root.querySelector("[data-unacknowledged]");
+    var n = list ? Number(list.getAttribute("data-unacknowledged")) : 0;
+    document.title = (n > 0 ? "(" + n + ") " : "") + document.title.replace(/^\\(\\d+\\) /, "");
+  }
   var queue = document.getElementById("queue");
   if (queue && queue.dataset.refresh) {
+    var ring = bell(), seen = new Set(alertIds(queue)), fresh = 0;
+    showCount(queue);
     setInterval(function () {
       fetch(queue.dataset.refresh, { credentials: "same-origin", headers: { accept: "text/html" } })
         .then(function (r) { if (r.ok) return r.text(); throw new Error(String(r.status)); })
-        .then(function (html) { queue.innerHTML = html; tick(); })
+        .then(function (html) {
+          queue.innerHTML = html;
+          tick();
+          showCount(queue);
+          var added = alertIds(queue).filter(function (id) { return !seen.has(id); });
+          added.forEach(function (id) { seen.add(id); });
+          if (added.length === 0) return;
+          fresh += added.length;
+          document.body.dataset.newAlerts = String(fresh);
+          ring();
+        })
         .catch(function () {});
     }, 5000);
   }

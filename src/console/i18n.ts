@@ -18,6 +18,7 @@ const zh = {
   passwordWrong: "当前密码错误",
   passwordRules: "新密码至少12位，不能与当前密码相同，也不能包含用户名",
   myQueue: "待处置预警",
+  soundArm: "提示音未开启：点按此处（或页面任意处）开启新预警提示音",
   refresh: "刷新",
   supervisor: "所领导视图",
   noAlerts: "暂无待处置预警",
@@ -109,6 +110,7 @@ const en: Messages = {
   passwordRules:
     "The new password needs at least 12 characters, must differ from the current one and must not contain the username",
   myQueue: "My queue",
+  soundArm: "Sound is off: tap here (or anywhere on the page) to hear new alerts",
   refresh: "Refresh",
   supervisor: "Supervisor",
   noAlerts: "Nothing to handle right now",

@@ -67,11 +67,15 @@ export function PasswordPage(props: { ctx: PageContext; required: boolean; error
   );
 }
 
+/** What the tab title counts: alerts in the queue nobody has acknowledged yet. */
+export const unacknowledged = (alerts: QueueItem[]) =>
+  alerts.filter((a) => a.stage !== "acknowledged").length;
+
 export function QueueList(props: { ctx: PageContext; alerts: QueueItem[] }) {
   const { t, label } = props.ctx.i18n;
   if (props.alerts.length === 0) return <p class="muted">{t.noAlerts}</p>;
   return (
-    <ul class="alerts">
+    <ul class="alerts" data-unacknowledged={unacknowledged(props.alerts)}>
       {props.alerts.map((a) => (
         <li class={`risk-${a.riskLevel}`} data-alert-id={a.id}>
           <div class="row">
@@ -110,10 +114,14 @@ export function QueuePage(props: {
   dutyNotice?: string;
 }) {
   const { t } = props.ctx.i18n;
+  const waiting = unacknowledged(props.alerts);
   return (
-    <Layout ctx={props.ctx} title={t.myQueue}>
+    <Layout ctx={props.ctx} title={waiting > 0 ? `(${waiting}) ${t.myQueue}` : t.myQueue}>
       {props.duty && <DutyForm ctx={props.ctx} duty={props.duty} notice={props.dutyNotice} />}
       <h2>{t.myQueue}</h2>
+      <button type="button" class="secondary" id="sound-arm" hidden>
+        {t.soundArm}
+      </button>
       <noscript>
         <p>
           <a href="/console">{t.refresh}</a>

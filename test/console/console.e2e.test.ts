@@ -178,6 +178,80 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
     await context.close();
   }, 120_000);
 
+  it("rings, vibrates and counts in the tab title when a new alert reaches the open queue", async () => {
+    // One unacknowledged alert is waiting when the page opens, so the count has a number to replace. It and
+    // earlier tests' warnings settle first: the only alert arriving during the test is the one it posts.
+    await postWarning({ area: { address: "三工镇庙工村六组" } });
+    await expect
+      .poll(
+        async () => (await runtime.deps.db.select().from(alerts).where(eq(alerts.stage, "received"))).length,
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe(0);
+    const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
+    // navigator.vibrate stubbed to record its calls: headless Chromium has nothing to vibrate.
+    await context.addInitScript({
+      content:
+        "window.__vibrations = []; Object.defineProperty(navigator, 'vibrate', { configurable: true, value: function (p) { window.__vibrations.push(p); return true; } });",
+    });
+    const page = await context.newPage();
+    const vibrations = () =>
+      page.evaluate(() => (globalThis as unknown as { __vibrations: unknown[] }).__vibrations.length);
+    const body = (name: string) => page.locator("body").getAttribute(`data-${name}`);
+    await logIn(page, "officer.miaogong");
+    const before = Number((await page.title()).match(/^\((\d+)\) /)?.[1] ?? 0);
+    expect(before).toBeGreaterThan(0);
+    expect(await page.title()).toBe(`(${before}) 待处置预警 · 反诈预警处置`);
+
+    // This browser lets audio start without a tap, so the hint that asks for one stays hidden.
+    expect(await body("sound")).toBe("on");
+    await expect(page.locator("#sound-arm").isVisible()).resolves.toBe(false);
+
+    // Alerts already there on first load ring nothing; a new one rings once and adds to the count.
+    const alertId = await postWarning({ area: { address: "三工镇庙工村五组" } });
+    await page.locator(`[data-alert-id="${alertId}"]`).waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.title()).toBe(`(${before + 1}) 待处置预警 · 反诈预警处置`);
+    await expect.poll(() => body("new-alerts")).toBe("1");
+    expect(await vibrations()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, "console-queue-new-alert-360.png"), fullPage: true });
+
+    // Acknowledged, it leaves the count; a page opened with alerts already in it rings nothing on refresh.
+    await page.goto(`${runtime.baseUrl}/console/alerts/${alertId}`);
+    await page.getByRole("button", { name: "签收" }).click();
+    await page.waitForURL(/saved=1/);
+    await page.goto(`${runtime.baseUrl}/console?lang=en`);
+    expect(await page.title()).toBe(`(${before}) My queue · Anti-fraud alerts`);
+    await page.waitForTimeout(6_000);
+    expect(await body("new-alerts")).toBeNull();
+    expect(await vibrations()).toBe(0);
+    await context.close();
+  }, 120_000);
+
+  it("asks for a tap when the browser blocks audio, and arms the bell with it", async () => {
+    // A phone's browser: no sound before the person has touched the page.
+    const strict = await launchBrowser(["--autoplay-policy=document-user-activation-required"]);
+    try {
+      const context = await strict.newContext({ viewport: { width: 360, height: 780 } });
+      await logIn(await context.newPage(), "officer.miaogong");
+      // A fresh tab: the login click would otherwise count as the tap.
+      const page = await context.newPage();
+      await page.goto(`${runtime.baseUrl}/console`);
+      const hint = page.locator("#sound-arm");
+      await expect.poll(() => page.locator("body").getAttribute("data-sound")).toBe("blocked");
+      await expect(hint.textContent()).resolves.toContain("提示音未开启");
+      await expect(hint.isVisible()).resolves.toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, "console-queue-sound-hint-360.png"), fullPage: true });
+      await expectNoSeriousA11yViolations(page);
+      await hint.click();
+      await expect.poll(() => page.locator("body").getAttribute("data-sound")).toBe("on");
+      await expect(hint.isVisible()).resolves.toBe(false);
+    } finally {
+      await strict.close();
+    }
+  }, 60_000);
+
   it("does not show one post's alert to an officer of another post", async () => {
     const alertId = await postWarning({ area: { address: "三工镇庙工村一组" } });
     // Routed and pushed first: before that no post's officer sees it, and "not shown" would prove nothing.

@@ -64,12 +64,19 @@ describe("console pages render on this database", () => {
 
   it("shows an officer an empty queue, then the alert in it through every stage", async () => {
     const officer = await cookieFor("miaogong");
-    await expectPage(officer, "/console", "暂无待处置预警");
+    // The tab title counts unacknowledged alerts, in the page's language, and says nothing when there are none.
+    await expectPage(officer, "/console", "暂无待处置预警", "<title>待处置预警 · 反诈预警处置</title>");
     await expectPage(officer, "/console/fragments/queue", "暂无待处置预警");
 
     const alertId = await givenPushedAlert(ctx);
-    await expectPage(officer, "/console", `/console/alerts/${alertId}`);
-    await expectPage(officer, "/console/fragments/queue?lang=en", `/console/alerts/${alertId}`);
+    await expectPage(
+      officer,
+      "/console",
+      `/console/alerts/${alertId}`,
+      "<title>(1) 待处置预警 · 反诈预警处置",
+    );
+    await expectPage(officer, "/console?lang=en", "<title>(1) My queue · Anti-fraud alerts</title>");
+    await expectPage(officer, "/console/fragments/queue?lang=en", 'data-unacknowledged="1"');
 
     // pushed: can be acknowledged; the number is masked until revealed.
     let html = await expectPage(officer, `/console/alerts/${alertId}`, "签收", "****", "庙工村警务室");
@@ -86,6 +93,12 @@ describe("console pages render on this database", () => {
       body: new URLSearchParams({ _csrf: csrfToken(officer.split("=")[1] as string) }).toString(),
     });
     expect(acknowledged.status).toBe(303);
+    await expectPage(
+      officer,
+      "/console",
+      "<title>待处置预警 · 反诈预警处置</title>",
+      'data-unacknowledged="0"',
+    );
     // Acting on an old version of the page: the page again, with the conflict explained.
     const stale = await ctx.app.request(`/console/alerts/${alertId}/attempts`, {
       method: "POST",
