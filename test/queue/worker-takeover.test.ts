@@ -25,6 +25,8 @@ class CrashableChannel implements SmsChannel {
   readonly dedupesByMessageId: boolean | undefined;
   readonly lookup: SmsChannel["lookup"];
   dying: { accepted: boolean } | undefined;
+  /** Sends begun: a process is "in the middle of" a send only once it has called send(). */
+  readonly started: string[] = [];
   readonly sent: string[] = [];
 
   constructor(
@@ -37,6 +39,7 @@ class CrashableChannel implements SmsChannel {
   }
 
   async send(request: SmsSendRequest) {
+    this.started.push(request.messageId);
     if (this.dying && !this.dying.accepted) return new Promise<never>(() => {});
     const result = await this.real.send(request);
     this.sent.push(request.messageId);
@@ -76,12 +79,18 @@ async function aProcessThatDiesMidSend(ctx: TestContext, channel: CrashableChann
     { ...ctx.deps, queue, sms: channel },
     ids.map((messageId) => ({ messageId, log })),
   );
-  // Until the lease is taken (and, if it gets that far, the provider has the SMS), the process is alive.
+  // Until the lease is taken and the send begun (and, if it gets that far, the provider has the SMS), the
+  // process is alive. Waiting for the lease alone let a slow process call send() after `dying` was cleared.
   await waitFor(async () => {
     const held = await ctx.deps.db.select().from(smsMessages).where(eq(smsMessages.leaseHolder, registry.id));
-    return held.length === ids.length && (!accepted || channel.sent.length === ids.length);
+    return (
+      held.length === ids.length &&
+      channel.started.length === ids.length &&
+      (!accepted || channel.sent.length === ids.length)
+    );
   }, 10_000);
   channel.dying = undefined;
+  channel.started.length = 0;
   channel.sent.length = 0;
   return { id: registry.id, claimed: claimed.length };
 }
