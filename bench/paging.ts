@@ -11,20 +11,16 @@
  * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench_paging,
  * recreated). Bounded: fixed counts, every wait has a timeout; nothing leaves the machine.
  */
-import { randomBytes } from "node:crypto";
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { alerts, officers, posts, type RiskLevel, stations } from "../schema";
-import { loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/client";
-import { migrateDatabase } from "../src/db/migrate";
 import { newId } from "../src/ids";
-import { buildLocalDeps } from "../src/local/deps";
 import { startWorkers } from "../src/local/workers";
-import { createLog } from "../src/log";
 import type { SmsChannel } from "../src/sms/channels/channel";
-import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { dropDatabase, postgresVersion } from "./support/databases";
+import { benchRuntime } from "./support/local-runtime";
 import { loadAverage, machine } from "./support/machine";
 import { progress } from "./support/progress";
 import { fmt, summarize } from "./support/stats";
@@ -42,21 +38,11 @@ const adminUrl = process.env.DATABASE_URL;
 const scratch = mkdtempSync(join(tmpdir(), "af-bench-paging-"));
 const step = progress();
 
-const benchUrl = adminUrl ? await recreateDatabase(adminUrl, DB_NAME) : undefined;
-const config = loadConfig({
-  NODE_ENV: "development",
-  LOG_LEVEL: "warn",
-  DATA_DIR: scratch,
-  OUTBOX_RECEIPT_DELAY_MS: "-1",
-  ...(benchUrl ? { DATABASE_URL: benchUrl } : {}),
-});
-const database = await openDatabase(benchUrl ? { url: benchUrl, max: 10 } : { dataDir: join(scratch, "db") });
-await migrateDatabase(database, benchUrl);
-const deps = buildLocalDeps({
-  config,
-  database,
-  log: createLog(config.LOG_LEVEL),
-  keys: { encryptionKey: randomBytes(32), hashKey: randomBytes(32) },
+const { benchUrl, database, deps } = await benchRuntime({
+  adminUrl,
+  name: DB_NAME,
+  scratch,
+  connections: 10,
 });
 const db = deps.db;
 

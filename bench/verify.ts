@@ -13,7 +13,7 @@
  * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench_verify, recreated).
  * Bounded: fixed counts, every wait has a timeout, all traffic stays on 127.0.0.1 or the DATABASE_URL host.
  */
-import { randomBytes } from "node:crypto";
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,15 +24,11 @@ import pLimit from "p-limit";
 import { alerts, feedbackEvents, feedSources, officers, posts, stations, warnings } from "../schema";
 import { recordOutcome } from "../src/alerts/verify";
 import type { Principal } from "../src/auth/sessions";
-import { loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/client";
-import { migrateDatabase } from "../src/db/migrate";
 import { newId } from "../src/ids";
-import { buildLocalDeps } from "../src/local/deps";
 import { startWorkers } from "../src/local/workers";
-import { createLog } from "../src/log";
 import { signPayload } from "../src/signature";
-import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { dropDatabase, postgresVersion } from "./support/databases";
+import { benchRuntime } from "./support/local-runtime";
 import { loadAverage, machine } from "./support/machine";
 import { fmt, summarize } from "./support/stats";
 import { sleep, waitFor } from "./support/wait";
@@ -69,24 +65,11 @@ await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
 const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/feedback`;
 
 // --- the system under test ---------------------------------------------------------------------------------
-const benchUrl = adminUrl ? await recreateDatabase(adminUrl, DB_NAME) : undefined;
-const config = loadConfig({
-  NODE_ENV: "development",
-  LOG_LEVEL: "warn",
-  DATA_DIR: scratch,
-  OUTBOX_RECEIPT_DELAY_MS: "-1",
-  ...(benchUrl ? { DATABASE_URL: benchUrl } : {}),
-});
-const database = await openDatabase(
-  benchUrl ? { url: benchUrl, max: CONCURRENCY + 4 } : { dataDir: join(scratch, "db") },
-);
-await migrateDatabase(database, benchUrl);
-const log = createLog(config.LOG_LEVEL);
-const deps = buildLocalDeps({
-  config,
-  database,
-  log,
-  keys: { encryptionKey: randomBytes(32), hashKey: randomBytes(32) },
+const { benchUrl, database, deps } = await benchRuntime({
+  adminUrl,
+  name: DB_NAME,
+  scratch,
+  connections: CONCURRENCY + 4,
 });
 const db = deps.db;
 
