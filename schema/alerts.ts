@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -99,6 +100,14 @@ export const alerts = pgTable(
     escalated: boolean("escalated").notNull().default(false),
     escalationCount: integer("escalation_count").notNull().default(0),
     lastEscalatedAt: at("last_escalated_at"),
+    /**
+     * Where the alert stands in its escalation chain for the deadline it is held to now: 0 none paged yet, n the
+     * policy's n-th step was paged last (src/alerts/escalate.ts). An officer's next step sets a new deadline and
+     * starts over at 0, which is how acknowledging stops the chain.
+     */
+    escalationStep: integer("escalation_step").notNull().default(0),
+    /** The risk level whose escalation policy the running chain follows (its level when the chain began). */
+    escalationLevel: text("escalation_level", { enum: RISK_LEVELS }),
     /** When the subject was last sent a warning SMS, and at which risk level (repeat warnings are not re-sent within a window). */
     lastVictimWarningAt: at("last_victim_warning_at"),
     lastVictimWarningRisk: text("last_victim_warning_risk", { enum: RISK_LEVELS }),
@@ -245,4 +254,39 @@ export const officerNotices = pgTable(
     uniqueIndex("officer_notices_uq").on(t.officerId, t.alertId),
     index("officer_notices_pending_idx").on(t.officerId, t.messageId),
   ],
+);
+
+/** Who an escalation step pages (src/organisation/escalation-policies.ts). */
+export const ESCALATION_TARGETS = ["on_duty", "post_all", "supervisors", "duty_desk", "officer"] as const;
+export type EscalationTargetKind = (typeof ESCALATION_TARGETS)[number];
+export interface EscalationTarget {
+  kind: EscalationTargetKind;
+  /** For `officer`: the officer paged. */
+  officerId?: string;
+}
+export interface EscalationStep {
+  targets: EscalationTarget[];
+  /** How long this step waits for an acknowledgement before the next step is paged (the last one repeats). */
+  waitMinutes: number;
+}
+
+/**
+ * A station's escalation policy for one risk level, as the admin wrote it. No row: the default policy
+ * (one step, the post's on-duty officers and the station's supervisors, repeated every
+ * ESCALATION_REMIND_MINUTES).
+ */
+export const escalationPolicies = pgTable(
+  "escalation_policies",
+  {
+    stationId: text("station_id")
+      .notNull()
+      .references(() => stations.id),
+    riskLevel: text("risk_level", { enum: RISK_LEVELS }).notNull(),
+    steps: jsonb("steps").$type<EscalationStep[]>().notNull(),
+    updatedBy: text("updated_by")
+      .notNull()
+      .references(() => officers.id),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.stationId, t.riskLevel] })],
 );

@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
-import { alerts, officers } from "../../schema";
+import { and, asc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { alerts, type EscalationTarget, officers, posts } from "../../schema";
 import type { Tx } from "../db/client";
 import type { Deps } from "../deps";
+import { type EscalationPolicies, policiesOf } from "../organisation/escalation-policies";
 import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms, type SmsToQueue } from "../sms/dispatch/queue-sms";
@@ -13,22 +14,12 @@ type EscalateDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config" | "sm
 type AlertRow = typeof alerts.$inferSelect;
 
 /**
- * Open alerts past their deadline, a bounded batch (scheduled by the sweeper). A deadline not yet escalated
- * (never, or escalated before this deadline was set) is escalated: flag, level raised one step, notice to
- * the post's on-duty officers and the station's supervisors. One already escalated and still overdue is
- * reminded every ESCALATION_REMIND_MINUTES, without raising the level again. Exactly at the deadline is not
- * overdue; a millisecond after is.
- *
- * The next deadline after an escalation or a reminder: deadline_at = now + ESCALATION_REMIND_MINUTES, kind
- * unchanged — the time the next reminder is owed, so the stale deadline neither keeps the alert overdue
- * nor is measured against again. What tells a reminder from a new escalation is therefore: a deadline no
- * later than the last escalation + the remind interval is the one the sweeper set (or an earlier one the
- * officer's next step computed from receipt under the raised level): reminded, once the interval since the
- * last escalation has passed, without raising the level. A deadline beyond that (the officer moved the alert
- * on and missed the next step) is escalated as new. Rows escalated before this rule (deadline left in the
- * past) fall in the first case, so their reminders go on as before. The officer's next workflow step
- * recomputes deadline_at from the policy as always. The rule itself is `escalate` in ./workflow-system.ts; the
- * query below selects the same alerts it treats.
+ * Open alerts past their deadline, a bounded batch (scheduled by the sweeper): each pages the next step of
+ * its escalation chain (the rule is `escalate` in ./workflow-system.ts, the steps are the station's policy
+ * for the level, src/organisation/escalation-policies.ts). Paging a step sets the deadline to when the
+ * following step is owed, so an alert is selected again exactly when its next step is due; an officer's
+ * next step sets a new deadline and ends the chain. Exactly at the deadline is not overdue; a millisecond
+ * after is.
  *
  * Rows are taken with FOR UPDATE SKIP LOCKED, so two sweeps at once split them. SMS are keyed per
  * escalation, so even a repeated escalation could not text anyone twice.
@@ -38,45 +29,28 @@ export async function escalateOverdue(
   limit: number,
 ): Promise<{ escalated: number; reminded: number }> {
   const now = deps.clock.now();
-  const remindMs = deps.config.ESCALATION_REMIND_MINUTES * 60_000;
-  const remindBefore = new Date(now.getTime() - remindMs);
-  const remindWindow = sql`make_interval(secs => ${remindMs / 1000})`;
   return transact(deps, async (tx, publish) => {
     const due = await tx
       .select()
       .from(alerts)
-      .where(
-        and(
-          inArray(alerts.stage, [...OPEN_STAGES]),
-          or(
-            // A missed deadline not covered by the last escalation: escalate.
-            and(
-              lt(alerts.deadlineAt, now),
-              or(
-                isNull(alerts.lastEscalatedAt),
-                sql`${alerts.deadlineAt} > ${alerts.lastEscalatedAt} + ${remindWindow}`,
-              ),
-            ),
-            // Covered by the last escalation, whose interval has passed: remind (the deadline has passed too).
-            and(
-              lte(alerts.lastEscalatedAt, remindBefore),
-              sql`${alerts.deadlineAt} <= ${alerts.lastEscalatedAt} + ${remindWindow}`,
-            ),
-          ),
-        ),
-      )
+      .where(and(inArray(alerts.stage, [...OPEN_STAGES]), lt(alerts.deadlineAt, now)))
       .orderBy(asc(alerts.deadlineAt))
       .limit(limit)
       .for("update", { skipLocked: true });
     if (due.length === 0) return { escalated: 0, reminded: 0 };
 
-    const recipients = await escalationRecipients(tx, due, now);
+    const stationIds = [...new Set(due.map((a) => a.stationId))];
+    const [policies, recipients] = await Promise.all([
+      policiesOf(tx, stationIds, deps.config.ESCALATION_REMIND_MINUTES),
+      escalationRecipients(tx, due, now),
+    ]);
     let escalated = 0;
     let reminded = 0;
     for (const alert of due) {
-      const { reminder, changes, event } = escalate(alert, now, remindMs);
+      const step = escalate(alert, now, policies.get(alert.stationId) as EscalationPolicies);
+      const { changes, event } = step;
       await tx.update(alerts).set(changes).where(eq(alerts.id, alert.id));
-      const to = recipients(alert);
+      const to = recipients(alert, step.targets);
       await recordAlertEvent(tx, {
         alertId: alert.id,
         kind: event.kind,
@@ -85,39 +59,76 @@ export async function escalateOverdue(
       });
       await notify(deps, tx, publish, { ...alert, riskLevel: changes.riskLevel }, to, {
         count: changes.escalationCount,
-        reminder,
+        step: step.step,
+        reminder: step.reminder,
+        raised: changes.riskLevel !== alert.riskLevel,
       });
-      if (reminder) reminded++;
+      if (step.reminder) reminded++;
       else escalated++;
     }
     return { escalated, reminded };
   });
 }
 
+type Pageable = { id: string; phoneEnc: string };
+
 /**
- * Those on duty at each alert's post (or its fallback, src/organisation/on-duty.ts) and every supervisor of
- * its station, each once, with a phone.
+ * Who each step's targets are for an alert, each officer once, with a phone: the post's on-duty officers (or
+ * its fallback, src/organisation/on-duty.ts), every officer of the post, the station's supervisors, whoever is
+ * on duty at the station's duty desk, or a named officer. A step that finds nobody pages the supervisors:
+ * an escalation never goes to nobody while the station has one.
  */
 async function escalationRecipients(tx: Tx, due: AlertRow[], now: Date) {
-  const postIds = [...new Set(due.map((a) => a.postId).filter((p): p is string => p !== null))];
   const stationIds = [...new Set(due.map((a) => a.stationId))];
-  const [supervisors, onDuty] = await Promise.all([
+  const [staff, desks] = await Promise.all([
     tx
-      .select({ id: officers.id, stationId: officers.stationId, phoneEnc: officers.phoneEnc })
+      .select({
+        id: officers.id,
+        stationId: officers.stationId,
+        postId: officers.postId,
+        role: officers.role,
+        phoneEnc: officers.phoneEnc,
+      })
       .from(officers)
       .where(
         and(
           isNull(officers.disabledAt),
           isNotNull(officers.phoneEnc),
           inArray(officers.stationId, stationIds),
-          eq(officers.role, "supervisor"),
         ),
       ),
-    dutyAt(tx, postIds, now, { reachable: true }),
+    tx
+      .select({ id: posts.id, stationId: posts.stationId })
+      .from(posts)
+      .where(and(eq(posts.isDutyDesk, true), inArray(posts.stationId, stationIds))),
   ]);
-  return (alert: AlertRow) => {
-    const to = new Map(recipientsOf(onDuty, alert.postId).map((o) => [o.id, { phoneEnc: o.phoneEnc }]));
-    for (const s of supervisors) if (s.stationId === alert.stationId) to.set(s.id, { phoneEnc: s.phoneEnc });
+  const postIds = [...new Set([...due.map((a) => a.postId), ...desks.map((d) => d.id)])].filter(
+    (p): p is string => p !== null,
+  );
+  const onDuty = await dutyAt(tx, postIds, now, { reachable: true });
+  const reachable = staff as (Omit<(typeof staff)[number], "phoneEnc"> & { phoneEnc: string })[];
+  const dutyOf = (postId: string | null | undefined): Pageable[] =>
+    recipientsOf(onDuty, postId ?? null).map((o) => ({ id: o.id, phoneEnc: o.phoneEnc as string }));
+
+  return (alert: AlertRow, targets: EscalationTarget[]): Pageable[] => {
+    const ofStation = reachable.filter((o) => o.stationId === alert.stationId);
+    const supervisors = ofStation.filter((o) => o.role === "supervisor");
+    const resolve = (t: EscalationTarget): Pageable[] => {
+      switch (t.kind) {
+        case "on_duty":
+          return dutyOf(alert.postId);
+        case "post_all":
+          return ofStation.filter((o) => alert.postId !== null && o.postId === alert.postId);
+        case "supervisors":
+          return supervisors;
+        case "duty_desk":
+          return dutyOf(desks.find((d) => d.stationId === alert.stationId)?.id);
+        case "officer":
+          return ofStation.filter((o) => o.id === t.officerId);
+      }
+    };
+    const to = new Map(targets.flatMap(resolve).map((o) => [o.id, o]));
+    if (to.size === 0) for (const s of supervisors) to.set(s.id, s);
     return [...to.values()];
   };
 }
@@ -127,14 +138,14 @@ async function notify(
   tx: Tx,
   publish: Publish,
   alert: AlertRow,
-  to: { phoneEnc: string | null }[],
-  notice: { count: number; reminder: boolean },
+  to: Pageable[],
+  notice: { count: number; step: number; reminder: boolean; raised: boolean },
 ) {
   const body = escalationNoticeText(deps.config.SMS_SIGNATURE, alert, notice);
   const sms: SmsToQueue[] = to.map((o) => ({
     purpose: "escalation_notice",
     lane: "urgent",
-    to: deps.pii.decrypt(o.phoneEnc as string),
+    to: deps.pii.decrypt(o.phoneEnc),
     body,
     alertId: alert.id,
     dedupeKey: `${alert.id}:esc${notice.count}`,

@@ -91,13 +91,18 @@ const DEADLINE_LABELS: Record<DeadlineKind, string> = {
 export function escalationNoticeText(
   signature: string,
   alert: { id: string; type: WarningType; riskLevel: RiskLevel; deadlineKind: DeadlineKind | null },
-  notice: { count: number; reminder: boolean },
+  notice: { count: number; step: number; reminder: boolean; raised: boolean },
 ): string {
   const what = DEADLINE_LABELS[alert.deadlineKind ?? "acknowledge"];
   const ref = `编号${alert.id.slice(-8)}`;
-  return notice.reminder
-    ? `${signature}【超时提醒】${TYPE_LABELS[alert.type]}仍未${what}（第${notice.count}次通知），请立即处置。${ref}`
-    : `${signature}【超时升级】${TYPE_LABELS[alert.type]}未按时${what}，已升为${RISK_LABELS[alert.riskLevel]}，请立即处置。${ref}`;
+  if (notice.reminder) {
+    return `${signature}【超时提醒】${TYPE_LABELS[alert.type]}仍未${what}（第${notice.count}次通知），请立即处置。${ref}`;
+  }
+  if (notice.step > 1) {
+    return `${signature}【超时升级】${TYPE_LABELS[alert.type]}仍未${what}，已逐级上报（第${notice.step}级），请立即处置。${ref}`;
+  }
+  const level = notice.raised ? `已升为${RISK_LABELS[alert.riskLevel]}` : RISK_LABELS[alert.riskLevel];
+  return `${signature}【超时升级】${TYPE_LABELS[alert.type]}未按时${what}，${level}，请立即处置。${ref}`;
 }
 
 /**

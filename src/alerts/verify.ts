@@ -13,6 +13,7 @@ import { recordAlertEvent } from "./events";
 import { officerNotificationText } from "./sms-texts";
 import { canSeeAlert } from "./view";
 import { type Decision, decide, type WorkflowAction, type WorkflowState } from "./workflow";
+import { chainAfterOfficerStep } from "./workflow-system";
 
 type AlertRow = typeof alerts.$inferSelect;
 type VerifyDeps = Pick<Deps, "db" | "queue" | "clock" | "config" | "pii" | "sms">;
@@ -170,6 +171,7 @@ async function applyDecision(
   decision: Extract<Decision, { changed: true }>,
 ): Promise<AlertRow> {
   const s = decision.state;
+  const chain = chainAfterOfficerStep(row, s, decision.transferredTo !== undefined);
   const [updated] = await tx
     .update(alerts)
     .set({
@@ -185,8 +187,7 @@ async function applyDecision(
       verifiedAt: s.verifiedAt,
       verifiedBy: s.verifiedBy,
       visitRequired: s.visitOwedSince !== null,
-      deadlineKind: s.deadlineKind,
-      deadlineAt: s.deadlineAt,
+      ...(chain ?? {}),
       version: s.version,
     })
     .where(and(eq(alerts.id, row.id), eq(alerts.version, row.version), eq(alerts.stage, row.stage)))

@@ -1,4 +1,4 @@
-import type { AlertStage, DeadlineKind, RiskLevel } from "../../schema";
+import type { AlertStage, DeadlineKind, EscalationStep, EscalationTarget, RiskLevel } from "../../schema";
 import { AppError } from "../errors";
 import type { WorkflowEvent } from "./workflow";
 
@@ -26,12 +26,19 @@ export interface EscalationState {
   deadlineKind: DeadlineKind | null;
   deadlineAt: Date | null;
   escalationCount: number;
-  lastEscalatedAt: Date | null;
+  /** 0: no step of the chain paged yet for this deadline; n: the n-th step was paged last. */
+  escalationStep: number;
+  /** The level whose policy the running chain follows; null when none runs. */
+  escalationLevel: RiskLevel | null;
 }
 
 export interface Escalation {
-  /** The missed deadline was already escalated: a reminder, which does not raise the level again. */
+  /** Past the policy's last step: the last step is paged again. */
   reminder: boolean;
+  /** The step paged (1-based) and how many the policy has. */
+  step: number;
+  steps: number;
+  targets: EscalationTarget[];
   /** The alert's new fields (the version is left as it is, as escalation always has). */
   changes: {
     escalated: true;
@@ -39,49 +46,65 @@ export interface Escalation {
     lastEscalatedAt: Date;
     riskLevel: RiskLevel;
     deadlineAt: Date;
+    escalationStep: number;
+    escalationLevel: RiskLevel;
   };
   event: WorkflowEvent;
 }
 
 /**
- * The escalation of an open alert whose deadline was missed (the caller selects those; ./escalate.ts).
- * A deadline not yet escalated (never, or escalated before this deadline was set) is escalated: flag,
- * level raised one step. One no later than the last escalation + the remind interval is the one the last
- * escalation set (or an earlier one the officer's next step computed under the raised level): a reminder,
- * without raising the level.
+ * The next step of the escalation chain of an open alert whose deadline was missed (the caller selects
+ * those; ./escalate.ts). A chain that has not begun begins: flag, level raised one step, the first step of
+ * the policy of the level the alert had. A running chain pages its next step, without raising the level
+ * again; past the last step, the last step is paged again (a reminder).
  *
- * The next deadline after an escalation or a reminder: now + the remind interval, kind unchanged — the time
- * the next reminder is owed, so the stale deadline neither keeps the alert overdue nor is measured against
- * again. The officer's next workflow step recomputes the deadline from the policy as always.
+ * The next deadline: now + the paged step's wait, kind unchanged — when the next step is owed, so the missed
+ * deadline neither keeps the alert overdue nor is measured against again. An officer's next step sets the
+ * deadline from the deadline policy and ends the chain (src/alerts/verify.ts): acknowledging stops it.
  */
-export function escalate(state: EscalationState, now: Date, remindMs: number): Escalation {
+export function escalate(
+  state: EscalationState,
+  now: Date,
+  policies: Record<RiskLevel, EscalationStep[]>,
+): Escalation {
   if (!(OPEN_STAGES as readonly AlertStage[]).includes(state.stage)) {
     throw new AppError(
       "INVALID_TRANSITION",
       `the alert is closed (${state.stage}); there is no deadline to escalate`,
     );
   }
-  const reminder =
-    state.lastEscalatedAt !== null &&
-    state.deadlineAt !== null &&
-    state.deadlineAt.getTime() <= state.lastEscalatedAt.getTime() + remindMs;
+  const begins = state.escalationStep === 0 || state.escalationLevel === null;
+  const level = begins ? state.riskLevel : (state.escalationLevel as RiskLevel);
+  const steps = policies[level];
+  const wanted = begins ? 1 : state.escalationStep + 1;
+  const step = Math.min(wanted, steps.length);
+  const paged = steps[step - 1] as EscalationStep;
   const count = state.escalationCount + 1;
-  const riskLevel = reminder ? state.riskLevel : RAISED[state.riskLevel];
-  const nextDeadlineAt = new Date(now.getTime() + remindMs);
+  const riskLevel = begins ? RAISED[state.riskLevel] : state.riskLevel;
+  const nextDeadlineAt = new Date(now.getTime() + paged.waitMinutes * 60_000);
+  const reminder = wanted > steps.length;
   return {
     reminder,
+    step,
+    steps: steps.length,
+    targets: paged.targets,
     changes: {
       escalated: true,
       escalationCount: count,
       lastEscalatedAt: now,
       riskLevel,
       deadlineAt: nextDeadlineAt,
+      escalationStep: step,
+      escalationLevel: level,
     },
     event: {
       kind: "escalated",
       data: {
         count,
+        step,
+        steps: steps.length,
         reminder,
+        targets: paged.targets.map((t) => t.kind),
         deadline: state.deadlineKind,
         deadlineAt: state.deadlineAt?.toISOString() ?? null,
         nextDeadlineAt: nextDeadlineAt.toISOString(),
@@ -89,6 +112,36 @@ export function escalate(state: EscalationState, now: Date, remindMs: number): E
         riskTo: riskLevel,
       },
     },
+  };
+}
+
+/** The deadline and escalation chain an officer's step writes. */
+export interface ChainReset {
+  deadlineKind: DeadlineKind | null;
+  deadlineAt: Date | null;
+  escalationStep: 0;
+  escalationLevel: null;
+}
+
+/**
+ * What an officer's step does to the deadline and the escalation chain. A step that moves the alert on to
+ * another deadline (the acknowledge, the first contact, a transfer to a new post) writes the policy's new
+ * deadline and ends the chain: missing it begins a new one. A step that leaves the alert owing the same thing
+ * (a second call while feedback is owed) changes neither (null): a running chain keeps when its next step
+ * is due, rather than paging it at once because the policy's deadline, recomputed, lies in the past, and a
+ * sweep escalating the alert at the same moment is not undone.
+ */
+export function chainAfterOfficerStep(
+  before: { deadlineKind: DeadlineKind | null },
+  after: { deadlineKind: DeadlineKind | null; deadlineAt: Date | null },
+  transferred: boolean,
+): ChainReset | null {
+  if (!transferred && after.deadlineKind === before.deadlineKind) return null;
+  return {
+    deadlineKind: after.deadlineKind,
+    deadlineAt: after.deadlineAt,
+    escalationStep: 0,
+    escalationLevel: null,
   };
 }
 

@@ -15,6 +15,7 @@ export type AuditTarget =
   | "officer"
   | "post"
   | "roster_override"
+  | "escalation_policy"
   | "jurisdiction_rule"
   | "feed_source"
   | "partner"

@@ -20,6 +20,7 @@ import { authRoutes } from "./routes/auth";
 import { campaignRoutes } from "./routes/campaigns";
 import { deliveryReceiptRoutes } from "./routes/delivery-receipts";
 import { devRoutes } from "./routes/dev";
+import { escalationPolicyRoutes } from "./routes/escalation-policies";
 import { feedSourceRoutes } from "./routes/feed-sources";
 import { feedbackRoutes } from "./routes/feedback";
 import { feedRoutes } from "./routes/feeds";
@@ -81,6 +82,7 @@ export function createApp(deps: Deps) {
   app.route("/", officerRoutes(deps));
   app.route("/", jurisdictionRoutes(deps));
   app.route("/", rosterRoutes(deps));
+  app.route("/", escalationPolicyRoutes(deps));
   app.route("/", partnerRoutes(deps));
   app.route("/", feedSourceRoutes(deps));
   app.route("/", parcelEventRoutes(deps));

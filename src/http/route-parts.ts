@@ -80,6 +80,11 @@ export const TAGS = [
     name: "Rosters",
     description: "Who is on duty at each post: weekly shifts, overrides, the officer's own switch",
   },
+  {
+    name: "Escalation",
+    description:
+      "Who is paged, step by step, while an alert's deadline stays missed (admins edit, per risk level)",
+  },
   { name: "Feed sources", description: "The upstream platforms a station receives warnings from (admins)" },
   { name: "Feedback", description: "Callbacks to feed sources that were given up on" },
   { name: "Partners", description: "Logistics partners and their credentials (admins)" },

@@ -4,12 +4,15 @@ import { join } from "node:path";
 import {
   campaigns,
   campaignTemplates,
+  type EscalationStep,
+  escalationPolicies,
   feedSources,
   jurisdictionRules,
   officers,
   partnerApiKeys,
   partners,
   posts,
+  type RiskLevel,
   stations,
 } from "../../schema";
 import { hashPassword } from "../auth/passwords";
@@ -57,6 +60,25 @@ const DEMO_POSTS = [
 const DEMO_TEMPLATES = [
   "【昌吉公安】取件提醒：自称快递客服称包裹丢失要理赔退款，让您下载App、共享屏幕或转账的，都是诈骗！拒收请回复R",
   "【昌吉公安】正规理赔退款原路退回，不会让您开通借款、刷流水或扫码转账。接到“客服”退款电话请挂断核实。拒收请回复R",
+];
+
+const DEMO_ESCALATION: { riskLevel: RiskLevel; steps: EscalationStep[] }[] = [
+  {
+    riskLevel: "critical",
+    steps: [
+      { targets: [{ kind: "on_duty" }], waitMinutes: 2 },
+      { targets: [{ kind: "post_all" }, { kind: "supervisors" }], waitMinutes: 5 },
+      { targets: [{ kind: "duty_desk" }, { kind: "supervisors" }], waitMinutes: 10 },
+    ],
+  },
+  {
+    riskLevel: "high",
+    steps: [
+      { targets: [{ kind: "on_duty" }], waitMinutes: 5 },
+      { targets: [{ kind: "supervisors" }], waitMinutes: 10 },
+      { targets: [{ kind: "duty_desk" }, { kind: "supervisors" }], waitMinutes: 15 },
+    ],
+  },
 ];
 
 /**
@@ -117,8 +139,10 @@ export async function seedDemo(
       },
       { username: "admin", displayName: "系统管理员", role: "admin" as const, postId: null, phone: null },
     ];
+    const ids = new Map<string, string>();
     for (const person of people) {
       const password = secret(9);
+      ids.set(person.username, newId("officer"));
       credentials.officers.push({
         username: person.username,
         password,
@@ -126,7 +150,7 @@ export async function seedDemo(
         role: person.role,
       });
       await tx.insert(officers).values({
-        id: newId("officer"),
+        id: ids.get(person.username) as string,
         stationId,
         postId: person.postId,
         username: person.username,
@@ -139,6 +163,15 @@ export async function seedDemo(
       });
     }
 
+    // Urgent alerts climb step by step (README, "Escalation policies"); medium and low follow the default.
+    await tx.insert(escalationPolicies).values(
+      DEMO_ESCALATION.map(({ riskLevel, steps }) => ({
+        stationId,
+        riskLevel,
+        steps,
+        updatedBy: ids.get("admin") as string,
+      })),
+    );
     await tx.insert(feedSources).values({
       id: credentials.feedSource.id,
       stationId,

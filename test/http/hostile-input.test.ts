@@ -102,6 +102,7 @@ async function worldFor(ops: Operation[]): Promise<World> {
 function pathValue(world: World, op: Operation, name: string): string {
   if (name === "sourceId") return world.ctx.fixture.source.id;
   if (name === "partnerId") return world.partner.id;
+  if (name === "riskLevel") return "high";
   if (op.path.startsWith("/v1/alerts/")) return world.alertId;
   if (op.path.startsWith("/v1/posts/")) return world.ctx.fixture.ids.ergong;
   if (op.path.startsWith("/v1/campaigns/") && name === "id") return "cmp_walk";
@@ -213,7 +214,7 @@ const GROUPS: Record<string, string[]> = {
   "feeds and feedback": ["feeds", "feedback"],
   "officers, audit and sessions": ["officers", "audit", "auth"],
   alerts: ["alerts"],
-  "posts, rules and feed sources": ["posts", "jurisdiction-rules", "feed-sources"],
+  "posts, rules and feed sources": ["posts", "jurisdiction-rules", "feed-sources", "escalation-policies"],
   partners: ["partners"],
   "campaigns and reports": ["campaigns", "campaign-templates", "reports"],
   "messages and SMS": ["messages", "sms", "dev"],

@@ -3,6 +3,8 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { alerts, feedbackEvents, jobs, type RiskLevel, smsMessages } from "../../schema";
+import { acknowledgeAlert } from "../../src/alerts/verify";
+import { principalOf } from "../support/access";
 import { anAlert, givenPushedAlert } from "../support/alerts";
 import {
   alertRow,
@@ -60,7 +62,8 @@ describe("sweeper: missed deadlines", () => {
     expect((await alertRow(ctx, alertId)).riskLevel).toBe("high");
 
     await sweep();
-    clock.advance(10 * MINUTE - 1);
+    // The reminder is owed 10 minutes after the escalation: exactly then is not overdue, a millisecond after is.
+    clock.advance(10 * MINUTE);
     expect(await sweep()).toMatchObject({ escalated: 0, reminded: 0 });
     expect(await escalationSms(ctx, alertId)).toHaveLength(2);
 
@@ -90,13 +93,11 @@ describe("sweeper: missed deadlines", () => {
     const alertId = await anAlert(ctx, { riskLevel: "medium" });
     await toDeadline(ctx, clock, alertId, 1);
     await sweep();
-    // The officer claims it; the next deadline (first contact) is set and later missed.
-    const contactDeadline = new Date(clock.now().getTime() + 30 * MINUTE);
-    await ctx.deps.db
-      .update(alerts)
-      .set({ stage: "acknowledged", deadlineKind: "contact", deadlineAt: contactDeadline })
-      .where(eq(alerts.id, alertId));
-    clock.advance(30 * MINUTE + 1);
+    // The officer claims it late, ending the chain: first contact, owed 15 minutes after receipt now that
+    // the alert is high, is already missed.
+    await acknowledgeAlert(ctx.deps, principalOf(ctx), alertId);
+    expect(await alertRow(ctx, alertId)).toMatchObject({ deadlineKind: "contact", escalationStep: 0 });
+    clock.advance(1);
 
     expect(await sweep()).toMatchObject({ escalated: 1, reminded: 0 });
     expect(await alertRow(ctx, alertId)).toMatchObject({ escalationCount: 2, riskLevel: "critical" });
