@@ -204,6 +204,20 @@ const ConfigSchema = z.object({
   /** Backoff with full jitter: retry n waits a random time up to min(max, base * 2^(n-1)) seconds. */
   FEEDBACK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   FEEDBACK_RETRY_MAX_DELAY_SECONDS: z.coerce.number().positive().default(3600),
+  /**
+   * Prometheus metrics (src/http/metrics.ts). METRICS_PORT: a listener of its own on METRICS_HOST (loopback
+   * only: a proxy in front of the API never reaches it). METRICS_TOKEN: also at /metrics on the API, with
+   * `Authorization: Bearer <token>`. Neither: no metrics are served.
+   */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z
+    .union([z.ipv4(), z.ipv6(), z.literal("localhost")])
+    .default("127.0.0.1")
+    .refine(
+      (h) => h === "localhost" || h === "::1" || h.startsWith("127."),
+      "must be a loopback address (use METRICS_TOKEN to scrape from elsewhere)",
+    ),
+  METRICS_TOKEN: z.string().min(32, "at least 32 characters").optional(),
   /** Local runtime: seconds between sweeps; unset, the schedule declared in src/topology.ts. */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
   /** Rows the sweeper takes per query; a run loops over batches up to a bound and leaves the rest to the next. */

@@ -11,6 +11,7 @@ import { noStoreByDefault } from "./cache";
 import { jsonBodiesOnly } from "./content-type";
 import { docsPage } from "./docs";
 import type { AppEnv } from "./env";
+import { createMetrics, hasMetricsToken, type Metrics } from "./metrics";
 import { apiDocument } from "./openapi";
 import { parameterGuard } from "./param-guard";
 import { handleError, problem } from "./problem";
@@ -35,9 +36,10 @@ import { smsRoutes } from "./routes/sms";
 import { smsReportRoutes } from "./routes/sms-reports";
 
 /** The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. */
-export function createApp(deps: Deps) {
+export function createApp(deps: Deps, metrics: Metrics = createMetrics(deps)) {
   const app = new OpenAPIHono<AppEnv>();
 
+  app.use(metrics.observe);
   app.use(requestId({ generator: () => newId("request") }));
   app.use(async (c, next) => {
     const log = deps.log.child({ requestId: c.get("requestId") });
@@ -67,6 +69,17 @@ export function createApp(deps: Deps) {
     return handleError(error, c, c.get("log") ?? deps.log);
   });
   app.notFound((c) => problem(c, 404, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
+
+  const metricsToken = deps.config.METRICS_TOKEN;
+  if (metricsToken) {
+    app.get("/metrics", async (c) => {
+      if (!hasMetricsToken(c.req.header("authorization"), metricsToken)) {
+        return problem(c, 401, "UNAUTHENTICATED", "metrics need Authorization: Bearer <METRICS_TOKEN>");
+      }
+      const { contentType, body } = await metrics.render();
+      return c.body(body, 200, { "content-type": contentType });
+    });
+  }
 
   app.get("/healthz", async (c) => {
     await deps.db.execute(sql`select 1`);

@@ -7,6 +7,7 @@ import { openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { createApp } from "../http/app";
 import { isLoopback } from "../http/loopback";
+import { createMetrics, metricsApp } from "../http/metrics";
 import type { Log } from "../log";
 import { buildLocalDeps } from "./deps";
 import { localPiiKeys } from "./keys";
@@ -23,7 +24,8 @@ export async function startLocalRuntime(config: Config, log: Log) {
   await migrateDatabase(database, config.DATABASE_URL);
   const deps = buildLocalDeps({ config, database, log, keys: localPiiKeys(config) });
 
-  const app = createApp(deps);
+  const metrics = createMetrics(deps);
+  const app = createApp(deps, metrics);
   // Loopback unless HOST says otherwise (src/config.ts): the demo's data is not for the station's network.
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((resolve, reject) => {
@@ -31,6 +33,9 @@ export async function startLocalRuntime(config: Config, log: Log) {
     server.once("error", reject);
   });
   const { port, address } = server.address() as AddressInfo;
+  const metricsServer = config.METRICS_PORT
+    ? serve({ fetch: metricsApp(metrics).fetch, port: config.METRICS_PORT, hostname: config.METRICS_HOST })
+    : undefined;
   const baseUrl = config.BASE_URL ?? `http://${reachableHost(config.HOST)}:${port}`;
 
   const shouldSeed = config.SEED_DEMO ?? (config.local && !config.DATABASE_URL);
@@ -60,6 +65,7 @@ export async function startLocalRuntime(config: Config, log: Log) {
     stop() {
       stopping ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        metricsServer?.close();
         schedules.stop();
         await workers.stop();
         await database.close();
