@@ -9,6 +9,7 @@ import { canSeeAlert } from "../alerts/view";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
+import { maskParcelPhone } from "../parcels/mask";
 
 /** Who is asking: an officer (session) or a partner (API key). */
 export type MessageViewer = { officer: Principal } | { partnerId: string };
@@ -18,7 +19,11 @@ export type MessageViewer = { officer: Principal } | { partnerId: string };
  * they may see (canSeeAlert); supervisors and admins also the reminders of their station's partners; a
  * partner only its own reminders. Anything else is 404, like a message that does not exist.
  */
-export async function getMessageView(deps: Pick<Deps, "db">, viewer: MessageViewer, messageId: string) {
+export async function getMessageView(
+  deps: Pick<Deps, "db" | "pii">,
+  viewer: MessageViewer,
+  messageId: string,
+) {
   const [message] = await deps.db.select().from(smsMessages).where(eq(smsMessages.id, messageId));
   if (!message || !(await maySee(deps, viewer, message))) throw new AppError("NOT_FOUND", "no such message");
   const history = await deps.db
@@ -32,7 +37,7 @@ export async function getMessageView(deps: Pick<Deps, "db">, viewer: MessageView
     purpose: message.purpose,
     alertId: message.alertId,
     partnerId: message.partnerId,
-    to: message.recipientMasked,
+    to: "partnerId" in viewer ? partnerMasked(deps, message) : message.recipientMasked,
     body: message.body,
     segments: message.segments,
     channel: message.channel,
@@ -74,4 +79,14 @@ async function maySee(
     return partner?.stationId === officer.stationId;
   }
   return false;
+}
+
+/**
+ * One masking rule per audience: partners see every number as parcel output shows it (at least six digits
+ * hidden, src/parcels/mask.ts), the same in this read-back as in the parcel one; officers see 138****5678.
+ * A message whose number was purged keeps only the officers' mask, narrowed to the partners' from it.
+ */
+function partnerMasked(deps: Pick<Deps, "pii">, message: typeof smsMessages.$inferSelect): string {
+  if (message.recipientEnc) return maskParcelPhone(deps.pii.decrypt(message.recipientEnc));
+  return `${message.recipientMasked.slice(0, 3)}******${message.recipientMasked.slice(-2)}`;
 }

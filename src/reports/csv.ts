@@ -9,7 +9,10 @@ export function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-/** Lines joined with CRLF, a header first, ending with CRLF. */
+/**
+ * Lines joined with CRLF, a header first, ending with CRLF, after a UTF-8 byte-order mark: without it Excel
+ * on Chinese Windows reads the file as GBK and garbles every 驿站 and 派出所.
+ */
 export function csvDocument(header: string[], rows: (string | number | null)[][]): string {
-  return `${[header, ...rows].map((row) => row.map(csvCell).join(",")).join("\r\n")}\r\n`;
+  return `\uFEFF${[header, ...rows].map((row) => row.map(csvCell).join(",")).join("\r\n")}\r\n`;
 }

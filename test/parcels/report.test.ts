@@ -1,6 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { optOuts, smsMessages } from "../../schema";
+import { addDays, shanghaiDate } from "../../src/calendar";
 import type { TestContext } from "../support/context";
 import { aPartner, type TestPartner } from "../support/partners";
 import { aCampaign, anEvent, decide, parcelContext, warmDatabase } from "./support";
@@ -108,6 +109,18 @@ describe("GET /v1/reports/sms", () => {
     expect(rows[2]).toMatchObject({ eventsReceived: 1, deferred: 1, scheduled: 0, suppressed: 0 });
   });
 
+  it("covers the last 7 days, today included, when no range is given, as the alert report does", async () => {
+    const { ctx } = await smallDataSet();
+    const token = await ctx.login("supervisor");
+
+    const res = await get(ctx, "/v1/reports/sms", `Bearer ${token}`);
+
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { from: string; to: string };
+    const today = shanghaiDate(ctx.deps.clock.now());
+    expect(body).toMatchObject({ from: addDays(today, -6), to: today });
+  });
+
   it("answers CSV with Accept: text/csv, one line per day and partner, a column per suppression reason", async () => {
     const { ctx } = await smallDataSet();
     const token = await ctx.login("admin");
@@ -121,6 +134,9 @@ describe("GET /v1/reports/sms", () => {
 
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
+    const bytes = new Uint8Array(await res.clone().arrayBuffer());
+    // A UTF-8 byte-order mark, or Excel on Chinese Windows reads the file as GBK (text() strips it).
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const [header, ...lines] = (await res.text()).trim().split("\r\n");
     const columns = header?.split(",") ?? [];
     expect(columns).toEqual(

@@ -22,6 +22,7 @@ describe("GET /v1/reports/alerts", () => {
       expect(res.headers.get("content-disposition")).toBe(
         'attachment; filename="alerts-report-2026-11-27-2026-11-28.csv"',
       );
+      expect([...new Uint8Array(await res.clone().arrayBuffer()).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const text = await res.text();
       expect(text.endsWith("\r\n")).toBe(true);
       const lines = text.trimEnd().split("\r\n");

@@ -65,7 +65,7 @@ describe("GET /v1/messages/{id}", () => {
     expect(JSON.stringify(body)).not.toContain("13800138000");
   });
 
-  it("shows a partner its own reminder", async () => {
+  it("shows a partner its own reminder, its number masked as parcel output is (six digits hidden)", async () => {
     const { ctx, reminderId, partner } = await setup();
     const res = await get(ctx, reminderId, partner.apiKey);
     expect(res.status).toBe(200);
@@ -74,14 +74,17 @@ describe("GET /v1/messages/{id}", () => {
       partnerId: partner.id,
       status: "submitted",
       lane: "bulk",
+      to: "138******00",
     });
   });
 
-  it("shows the station's supervisor both", async () => {
+  it("shows the station's supervisor both, numbers masked as officers see them", async () => {
     const { ctx, warningId, reminderId } = await setup();
     const token = await ctx.login("supervisor");
     expect((await get(ctx, warningId, token)).status).toBe(200);
-    expect((await get(ctx, reminderId, token)).status).toBe(200);
+    const reminder = await get(ctx, reminderId, token);
+    expect(reminder.status).toBe(200);
+    expect(await reminder.json()).toMatchObject({ to: "138****8000" });
   });
 
   it.each([

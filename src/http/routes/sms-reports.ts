@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { assertSupervisorOrAdmin } from "../../auth/roles";
+import { addDays, shanghaiDate } from "../../calendar";
 import type { Deps } from "../../deps";
 import { type SmsReportQuery, smsReport, smsReportCsv } from "../../parcels/report";
 import { partnerOf } from "../../partners/admin";
@@ -40,9 +41,19 @@ const ReportSchema = z.object({
 });
 
 const range = {
-  from: z.iso.date().openapi({ description: "First day, Asia/Shanghai (YYYY-MM-DD)" }),
-  to: z.iso.date().openapi({ description: "Last day, inclusive" }),
+  from: z.iso
+    .date()
+    .optional()
+    .openapi({ description: "First day, Asia/Shanghai (YYYY-MM-DD); default 6 days before `to`" }),
+  to: z.iso.date().optional().openapi({ description: "Last day, inclusive; default today (Asia/Shanghai)" }),
 };
+
+/** The last 7 days by default, as the alert report: today and the 6 before it, Asia/Shanghai. */
+function days(now: Date, query: { from?: string; to?: string }) {
+  const to = query.to ?? shanghaiDate(now);
+  return { from: query.from ?? addDays(to, -(DEFAULT_DAYS - 1)), to };
+}
+const DEFAULT_DAYS = 7;
 
 const description =
   "Per Asia/Shanghai day and partner: events received, reminders scheduled, attached, deferred, suppressed " +
@@ -114,13 +125,13 @@ export function smsReportRoutes(deps: Deps) {
     .openapi(stationReportRoute, async (c) => {
       const principal = c.get("principal");
       assertSupervisorOrAdmin(principal, "partner reports are for supervisors and admins");
-      const { from, to, partnerId } = c.req.valid("query");
+      const { partnerId, ...query } = c.req.valid("query");
       if (partnerId) await partnerOf(deps.db, principal, partnerId);
-      return answer(c, { stationId: principal.stationId, from, to, partnerId });
+      return answer(c, { stationId: principal.stationId, ...days(deps.clock.now(), query), partnerId });
     })
     .openapi(partnerReportRoute, async (c) => {
       const partner = c.get("partner");
-      const { from, to } = c.req.valid("query");
-      return answer(c, { stationId: partner.stationId, from, to, partnerId: partner.partnerId });
+      const query = days(deps.clock.now(), c.req.valid("query"));
+      return answer(c, { stationId: partner.stationId, ...query, partnerId: partner.partnerId });
     });
 }
