@@ -1,3 +1,4 @@
+import { CLOUD_FUNCTIONS } from "../src/topology";
 import { appFunction } from "./functions";
 import { migration } from "./migrations";
 
@@ -7,7 +8,11 @@ export const api = new sst.aws.ApiGatewayV2("Api");
 // API Gateway gives up on an integration after 30 s; answer or fail before it does.
 const handler = new sst.aws.Function(
   "ApiFunction",
-  appFunction({ handler: "functions/api.handler", timeoutSeconds: 25 }),
+  appFunction({
+    handler: "functions/api.handler",
+    timeoutSeconds: 25,
+    reservedConcurrency: CLOUD_FUNCTIONS.api.reservedConcurrency,
+  }),
   { dependsOn: [migration] },
 );
 

@@ -37,6 +37,8 @@ export const consumers = Object.entries(queues).map(([name, { spec, queue }]) =>
       window: spec.batchSize > 10 ? "1 second" : "0 seconds",
       partialResponses: true,
     },
+    // The ceiling on instances, and so on database connections (src/topology.ts, checked in infra/budget.ts).
+    transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: spec.maxConcurrency } } },
   });
   return consumer;
 });

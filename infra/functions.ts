@@ -16,8 +16,11 @@ export function appFunction(args: {
   memory?: `${number} MB`;
   sendsSms?: boolean;
   permissions?: sst.aws.FunctionPermissionArgs[];
+  /** The ceiling on instances of a function no queue's event source bounds (src/topology.ts, CLOUD_FUNCTIONS). */
+  reservedConcurrency?: number;
 }): sst.aws.FunctionArgs {
   return {
+    ...(args.reservedConcurrency ? { concurrency: { reserved: args.reservedConcurrency } } : {}),
     handler: args.handler,
     runtime,
     architecture: "arm64",

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { CLOUD_FUNCTIONS } from "../src/topology";
 import { database } from "./database";
 import { vpc } from "./network";
 import { secrets } from "./secrets";
@@ -18,6 +19,7 @@ export const migrator = new sst.aws.Function("Migrator", {
   runtime,
   architecture: "arm64",
   timeout: "5 minutes",
+  concurrency: { reserved: CLOUD_FUNCTIONS.migrate.reservedConcurrency },
   vpc,
   link: [database, secrets.piiEncryptionKey, secrets.piiHashKey],
   copyFiles: [{ from: MIGRATIONS, to: "migrations" }],

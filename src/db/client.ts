@@ -29,6 +29,16 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   max?: number;
+  /**
+   * Verify the server's certificate against these CAs (PEM), whatever the URL's sslmode says: postgres.js's
+   * `sslmode=require` encrypts without checking who answers.
+   */
+  ca?: string[];
+  /**
+   * Named prepared statements (postgres.js's default). Off behind a pooler such as RDS Proxy, where a named
+   * statement pins the client to one server connection and defeats the pooling.
+   */
+  prepare?: boolean;
   /** An existing PGlite instance (tests clone a migrated one). */
   pglite?: PGlite;
 }
@@ -37,6 +47,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.url) {
     const client = postgres(options.url, {
       max: options.max ?? 10,
+      prepare: options.prepare ?? true,
+      ...(options.ca ? { ssl: { ca: options.ca, rejectUnauthorized: true } } : {}),
       onnotice: () => {},
       // Timestamps arrive as Date objects either way; bigint as number is declared per column.
     });

@@ -34,7 +34,7 @@ describe("cloud configuration", () => {
       "/antifraud",
       "p@ss/word",
     ]);
-    expect(url.searchParams.get("sslmode")).toBe("require");
+    expect(url.searchParams.get("sslmode")).toBe("verify-full");
     expect(config.PII_ENCRYPTION_KEY).toBe(key(1));
     expect(config.QUEUE_URLS).toEqual(TEST_QUEUE_URLS);
     expect(config.local).toBe(false);
