@@ -18,6 +18,7 @@ a.sup-card:hover { background:#ebf4ff; }
 .sup-caption { text-align:left; font-weight:700; font-size:1.1rem; padding:0 0 .4rem; }
 form.sup-range { display:grid; gap:.8rem; margin:0 0 1rem; }
 @media (min-width: 600px) { form.sup-range { grid-template-columns:repeat(2, minmax(0, 14rem)) max-content; align-items:start; } form.sup-range button { margin-top:1.75rem; } }
+.sup-field { display:grid; gap:.3rem; }
 .field-error { color:var(--critical); font-weight:600; }
 input[aria-invalid="true"] { border:2px solid var(--critical); }
 .sup-charts { display:grid; gap:1rem; }
@@ -30,7 +31,8 @@ input[aria-invalid="true"] { border:2px solid var(--critical); }
 .sup-legend svg { margin-right:.3rem; vertical-align:-1px; }
 .sup-scroll { overflow-x:auto; margin:1rem 0; }
 .sup-table th, .sup-table td { white-space:nowrap; font-variant-numeric:tabular-nums; }
-.sup-table td { text-align:right; }
+.sup-table thead th:first-child, .sup-table tbody th, .sup-table tfoot th { position:sticky; left:0; background:#fff; }
+.sup-table td, .sup-table thead th + th { text-align:right; }
 .sup-table caption { text-align:left; font-weight:700; padding:0 0 .4rem; }
 .sup-table tfoot th, .sup-table tfoot td { font-weight:700; border-top:2px solid var(--ink); }
 .sup-exports { display:flex; flex-wrap:wrap; gap:.6rem; margin:1rem 0 .3rem; }

@@ -12,12 +12,12 @@ interface Series {
   value: (d: DayFigures) => number;
 }
 
-const W = 400;
+const W = 340;
 const H = 210;
-const LEFT = 46;
+const LEFT = 52;
 const RIGHT = 6;
 const TOP = 10;
-const BOTTOM = 30;
+const BOTTOM = 34;
 
 /** The axis top: the smallest 1, 2 or 5 times a power of ten that holds the largest value. */
 function niceMax(value: number): number {
@@ -76,7 +76,7 @@ export function DayChart(props: {
               stroke="#cbd5e0"
               stroke-width="1"
             />
-            <text x={LEFT - 4} y={y(max * f) + 4} font-size="12" text-anchor="end" fill="#4a5568">
+            <text x={LEFT - 4} y={y(max * f) + 4} font-size="15" text-anchor="end" fill="#4a5568">
               {compact.format(max * f)}
             </text>
           </g>
@@ -101,7 +101,7 @@ export function DayChart(props: {
               <text
                 x={LEFT + (i + 0.5) * groupW}
                 y={H - 10}
-                font-size="12"
+                font-size="15"
                 text-anchor="middle"
                 fill="#4a5568"
               >

@@ -44,22 +44,25 @@ export function rangeQuery(
 
 function DateField(props: { name: "from" | "to"; label: string; value: string; error?: string }) {
   const errorId = `sup-${props.name}-error`;
+  // The message sits beside the input but outside its label, so it describes the field without renaming it.
   return (
-    <label>
-      {props.label}
-      <input
-        type="date"
-        name={props.name}
-        value={props.value}
-        aria-invalid={props.error ? "true" : undefined}
-        aria-describedby={props.error ? errorId : undefined}
-      />
+    <div class="sup-field">
+      <label>
+        {props.label}
+        <input
+          type="date"
+          name={props.name}
+          value={props.value}
+          aria-invalid={props.error ? "true" : undefined}
+          aria-describedby={props.error ? errorId : undefined}
+        />
+      </label>
       {props.error && (
         <span class="field-error" id={errorId}>
           {props.error}
         </span>
       )}
-    </label>
+    </div>
   );
 }
 
