@@ -34,6 +34,8 @@ export function DayChart(props: {
   days: DayFigures[];
   series: Series[];
   format: (n: number) => string;
+  /** Counts: no gridline at a fraction (2.5 alerts). */
+  integer?: boolean;
 }) {
   const { t, lang } = props.ctx.i18n;
   const { days, series } = props;
@@ -43,6 +45,7 @@ export function DayChart(props: {
   const groupW = plotW / Math.max(1, days.length);
   const barW = (groupW * 0.8) / series.length;
   const y = (v: number) => TOP + plotH - (v / max) * plotH;
+  const ticks = props.integer && max % 2 !== 0 ? [0, 1] : [0, 0.5, 1];
   // About seven date labels whatever the range, so they never overlap at 360 px.
   const labelEvery = Math.ceil(days.length / 7);
   const compact = new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en", { notation: "compact" });
@@ -66,7 +69,7 @@ export function DayChart(props: {
         aria-labelledby={`${props.id}-title ${props.id}-note`}
       >
         <title>{`${props.title}. ${t.supChartSeeTable}`}</title>
-        {[0, 0.5, 1].map((f) => (
+        {ticks.map((f) => (
           <g>
             <line
               x1={LEFT}
@@ -176,6 +179,7 @@ export function DayCharts(props: { ctx: PageContext; days: DayFigures[] }) {
         title={t.supCountsChart}
         days={props.days}
         format={count}
+        integer
         series={[
           { label: t.supReceived, color: "#1a4fa0", value: (d) => d.received },
           { label: t.supPushedInTarget, color: "#2f855a", value: (d) => d.pushedInTarget },
