@@ -3,7 +3,7 @@ import { alerts, posts } from "../../schema";
 import { assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
-import { maskedSubject } from "../privacy/subject";
+import { maskPhone } from "../privacy/phone";
 import { OPEN_STAGES } from "./workflow-system";
 
 /** Bounds the page: a station with more than this many late alerts has a bigger problem than a long list. */
@@ -44,7 +44,8 @@ export async function alertsNeedingAttention(deps: Pick<Deps, "db" | "pii" | "cl
       stage: a.stage,
       type: a.type,
       riskLevel: a.riskLevel,
-      subject: maskedSubject(deps.pii, a),
+      // The number only: decrypting the name too would double the work for a field this list never shows.
+      phone: a.subjectPhoneEnc ? maskPhone(deps.pii.decrypt(a.subjectPhoneEnc)) : null,
       area: a.areaAddress ?? a.areaCode,
       postName,
       deadline: a.deadlineKind && a.deadlineAt ? { kind: a.deadlineKind, at: a.deadlineAt } : null,
@@ -62,7 +63,8 @@ export interface AttentionAlert {
   stage: (typeof alerts.$inferSelect)["stage"];
   type: (typeof alerts.$inferSelect)["type"];
   riskLevel: (typeof alerts.$inferSelect)["riskLevel"];
-  subject: ReturnType<typeof maskedSubject>;
+  /** Masked; null once the retention purge cleared it. */
+  phone: string | null;
   area: string | null;
   postName: string | null;
   deadline: { kind: NonNullable<(typeof alerts.$inferSelect)["deadlineKind"]>; at: Date } | null;

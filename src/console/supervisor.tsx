@@ -31,7 +31,7 @@ function AttentionCard(props: { ctx: PageContext; alert: AttentionAlert }) {
         <span class="row">
           <span class={`badge ${a.riskLevel}`}>{label.risk[a.riskLevel]}</span>
           <strong>{label.type[a.type]}</strong>
-          <span class="nowrap">{a.subject.phone ?? t.purged}</span>
+          <span class="nowrap">{a.phone ?? t.purged}</span>
           <span class="muted">{label.stage[a.stage]}</span>
           {a.escalated && <span class="badge escalated">{t.escalated}</span>}
         </span>

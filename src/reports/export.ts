@@ -4,7 +4,7 @@ import { writeAudit } from "../audit/log";
 import { assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
-import { maskedSubject } from "../privacy/subject";
+import { maskPhone } from "../privacy/phone";
 import { type DayFigures, dailyFigures } from "./daily";
 import type { DayRange } from "./day-range";
 
@@ -38,7 +38,7 @@ async function alertRows(
     riskLevel: a.riskLevel,
     type: a.type,
     fraudType: a.fraudType,
-    phone: maskedSubject(deps.pii, a).phone,
+    phone: a.subjectPhoneEnc ? maskPhone(deps.pii.decrypt(a.subjectPhoneEnc)) : null,
     area: a.areaAddress ?? a.areaCode,
     stage: a.stage,
     outcome: a.outcome,
