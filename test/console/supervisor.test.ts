@@ -234,6 +234,16 @@ describe("supervisor view", () => {
         expect(page.body).toContain(`name="from" value="${typed}"`);
       },
     );
+    it("shows what was typed back as text, never as markup", async () => {
+      const hostile = '"><script>alert(1)</script>';
+      const page = await get(
+        await cookieFor("supervisor"),
+        `/console/supervisor?from=${encodeURIComponent(hostile)}&to=2026-12-01`,
+      );
+      expect(page.status).toBe(400);
+      expect(page.body).not.toContain("<script>alert(1)");
+      expect(page.body).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+    });
   });
 
   describe("CSV export", () => {
