@@ -19,7 +19,9 @@ export type AuditTarget =
   | "jurisdiction_rule"
   | "feed_source"
   | "partner"
-  | "campaign";
+  | "campaign"
+  /** An export of a report (the kind is the target id; the range in data). */
+  | "report";
 
 export interface AuditEntry {
   stationId: string;

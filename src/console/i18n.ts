@@ -1,4 +1,5 @@
 import type { AlertStage, ContactChannel, Outcome, RiskLevel, WarningType } from "../../schema";
+import { supervisorEn, supervisorZh } from "./i18n-supervisor";
 
 /** Simplified Chinese by default; English on request (?lang=en, remembered in a cookie). */
 export type Lang = "zh" | "en";
@@ -90,6 +91,7 @@ const zh = {
   dutyMarkedOff: "已标记离岗",
   dutyOnlyOne: "您是本岗位当前唯一在岗的民警，不能标记离岗；请联系管理员安排替班或请假。",
   error: "出错了",
+  ...supervisorZh,
 } as const;
 
 type Messages = Record<keyof typeof zh, string>;
@@ -183,6 +185,7 @@ const en: Messages = {
   dutyOnlyOne:
     "You are the only officer on duty at your post now: ask an admin for a cover or leave instead.",
   error: "Something went wrong",
+  ...supervisorEn,
 };
 
 const labels = {

@@ -8,13 +8,11 @@ import { listAlerts } from "../alerts/list";
 import { revealSubjectPhone } from "../alerts/reveal";
 import { acknowledgeAlert, logContactAttempt, recordOutcome } from "../alerts/verify";
 import { getAlertView } from "../alerts/view";
-import { workloadByPost } from "../alerts/workload";
 import { MIN_PASSWORD_LENGTH } from "../auth/officers";
 import { changeOwnPassword } from "../auth/password-change";
 import { authenticate, login, logout, type Principal, SESSION_COOKIE } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { listDeadLetters, redriveDeadLetter } from "../feedback/dead-letters";
 import { clientAddress } from "../http/client-address";
 import { ownDutyStatus } from "../organisation/duty-self";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
@@ -23,7 +21,7 @@ import { markOwnDutyFromConsole } from "./duty";
 import { i18n, type Lang } from "./i18n";
 import type { PageContext } from "./layout";
 import { AlertPage, LoginPage, MessagePage, PasswordPage, QueueList, QueuePage } from "./pages";
-import { SupervisorPage, todayFigures } from "./supervisor";
+import { supervisorRoutes } from "./supervisor-routes";
 
 interface ConsoleEnv {
   Variables: { lang: Lang; principal: Principal; token: string };
@@ -346,31 +344,10 @@ export function consoleRoutes(deps: Deps) {
     }
   });
 
-  app.get("/supervisor", async (c) => {
-    const principal = c.get("principal");
-    if (principal.role === "officer") {
-      const { t } = i18n(c.get("lang"));
-      return c.html(<MessagePage ctx={pageContext(c)} title={t.forbidden} text={t.forbidden} />, 403);
-    }
-    const [workload, deadLetters, overdue] = await Promise.all([
-      workloadByPost(deps, principal),
-      listDeadLetters(deps, principal, { limit: 50 }),
-      listAlerts(deps, principal, { limit: 100, overdue: true }),
-    ]);
-    return c.html(
-      <SupervisorPage
-        ctx={pageContext(c)}
-        workload={workload}
-        deadLetters={deadLetters.deadLetters}
-        overdue={overdue.alerts.filter((a) => OPEN_STAGES.has(a.stage))}
-        today={await todayFigures(deps, principal)}
-      />,
-    );
-  });
-  app.post("/dead-letters/:eventId/redrive", async (c) => {
-    await redriveDeadLetter(deps, c.get("principal"), c.req.param("eventId"), { reason: "console re-drive" });
-    return c.redirect("/console/supervisor", 303);
-  });
+  app.route(
+    "/",
+    supervisorRoutes(deps, (c) => pageContext(c)),
+  );
 
   return app;
 }

@@ -1,59 +1,155 @@
-import type { listAlerts } from "../alerts/list";
+import type { Outcome } from "../../schema";
+import type { AttentionAlert, alertsNeedingAttention } from "../alerts/attention";
+import { alertShortCode } from "../alerts/sms-texts";
 import type { workloadByPost } from "../alerts/workload";
-import type { Principal } from "../auth/sessions";
-import type { Deps } from "../deps";
 import type { DeadLetter } from "../feedback/dead-letters";
-import { type AlertsReport, alertsReport } from "../reports/alerts";
+import type { AlertsReport } from "../reports/alerts";
+import { type DayFigures, totalOf } from "../reports/daily";
+import { DEADLINE_KEY, fill } from "./i18n-supervisor";
 import { Layout, type PageContext, time, yuan } from "./layout";
-import { QueueList } from "./pages";
+import { DayCharts, DayTable } from "./supervisor-charts";
+import { type RangeForm, RangeSection } from "./supervisor-range";
 
-const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+export const LIVE_FRAGMENT = "/console/supervisor/fragments/live";
 
-/** Today's figures for the station, Beijing time: the report over [local midnight, now]. */
-export function todayFigures(deps: Pick<Deps, "db" | "clock" | "config">, principal: Principal) {
-  const now = deps.clock.now();
-  const local = now.getTime() + SHANGHAI_OFFSET_MS;
-  const from = new Date(Math.floor(local / 86_400_000) * 86_400_000 - SHANGHAI_OFFSET_MS);
-  return alertsReport(deps, {
-    stationId: principal.stationId,
-    postId: null,
-    from,
-    to: new Date(now.getTime() + 1),
-  });
+type Attention = Awaited<ReturnType<typeof alertsNeedingAttention>>;
+type Workload = Awaited<ReturnType<typeof workloadByPost>>;
+
+function minutes(ctx: PageContext, seconds: number | null): string {
+  return seconds === null ? "—" : fill(ctx.i18n.t.supMinutes, { n: (seconds / 60).toFixed(1) });
 }
 
-function minutes(seconds: number | null): string {
-  return seconds === null ? "—" : `${(seconds / 60).toFixed(1)}`;
+/** What the supervisor must chase: one card per alert, grouped by post, each card a link to the alert. */
+function AttentionCard(props: { ctx: PageContext; alert: AttentionAlert }) {
+  const { t, label } = props.ctx.i18n;
+  const a = props.alert;
+  const post = a.postName ?? t.supNoPost;
+  const deadline = a.deadline ? t[DEADLINE_KEY[a.deadline.kind]] : null;
+  return (
+    <li class={`risk-${a.riskLevel}`} data-alert-id={a.id}>
+      <a class="sup-card" href={`/console/alerts/${a.id}`}>
+        <span class="row">
+          <span class={`badge ${a.riskLevel}`}>{label.risk[a.riskLevel]}</span>
+          <strong>{label.type[a.type]}</strong>
+          <span class="nowrap">{a.phone ?? t.purged}</span>
+          <span class="muted">{label.stage[a.stage]}</span>
+          {a.escalated && <span class="badge escalated">{t.escalated}</span>}
+        </span>
+        {deadline && a.deadline && a.overdue && (
+          <span class="sup-line overdue" data-missed={a.deadline.kind}>
+            {fill(t.supMissedSince, { deadline, since: time(a.deadline.at) })}
+          </span>
+        )}
+        {a.escalated && (
+          <span class="sup-line">
+            {fill(t.supEscalatedTimes, { n: a.escalationCount, at: time(a.lastEscalatedAt) })}
+          </span>
+        )}
+        {deadline && a.deadline && !a.overdue && (
+          <span class="sup-line muted">{fill(t.supDueAt, { deadline, at: time(a.deadline.at) })}</span>
+        )}
+        <span class="sup-line muted">
+          {fill(t.supPostOf, { post })}
+          {a.area ? ` · ${a.area}` : ""}
+        </span>
+        <span class="sup-open">{fill(t.supOpenAlert, { ref: alertShortCode(a.id) })}</span>
+      </a>
+    </li>
+  );
+}
+
+function AttentionList(props: { ctx: PageContext; attention: Attention }) {
+  const { t } = props.ctx.i18n;
+  const { groups, truncated } = props.attention;
+  if (groups.length === 0) return <p class="muted">{t.supAttentionEmpty}</p>;
+  return (
+    <>
+      {groups.map((g, i) => (
+        <section class="sup-group" aria-labelledby={`sup-post-${i}`}>
+          <h3 id={`sup-post-${i}`}>
+            <span>{g.postName ?? t.supNoPost}</span>
+            <span class="muted">{fill(t.supAlertCount, { n: g.alerts.length })}</span>
+          </h3>
+          <ul class="sup-alerts">
+            {g.alerts.map((a) => (
+              <AttentionCard ctx={props.ctx} alert={a} />
+            ))}
+          </ul>
+        </section>
+      ))}
+      {truncated && <p class="muted">{t.supAttentionTruncated}</p>}
+    </>
+  );
+}
+
+function WorkloadTable(props: { ctx: PageContext; workload: Workload }) {
+  const { t } = props.ctx.i18n;
+  return (
+    <table>
+      <caption class="sup-caption">{t.posts}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t.post}</th>
+          <th scope="col">{t.open}</th>
+          <th scope="col">{t.overdueCount}</th>
+          <th scope="col">{t.escalatedCount}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.workload.map((p) => (
+          <tr>
+            <th scope="row">{p.name}</th>
+            <td>{p.open}</td>
+            <td class={p.overdue > 0 ? "overdue" : ""}>{p.overdue}</td>
+            <td>{p.escalated}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The part console.js reloads every 5 seconds (the queue's mechanism: `#queue[data-refresh]`). */
+export function LiveFragment(props: { ctx: PageContext; attention: Attention; workload: Workload }) {
+  const { t } = props.ctx.i18n;
+  return (
+    <>
+      <section class="card" aria-labelledby="sup-attention">
+        <h2 id="sup-attention">{t.supAttention}</h2>
+        <AttentionList ctx={props.ctx} attention={props.attention} />
+      </section>
+      <section class="card">
+        <WorkloadTable ctx={props.ctx} workload={props.workload} />
+      </section>
+    </>
+  );
 }
 
 /** Median minutes per stage as horizontal bars: readable at 360 px, no script, and labelled for screen readers. */
-function StageChart(props: { report: AlertsReport; labels: [string, string, string, string] }) {
+function StageChart(props: { ctx: PageContext; report: AlertsReport }) {
+  const { t } = props.ctx.i18n;
   const d = props.report.durations;
+  const labels = [t.pushedAt, t.acknowledgedAt, t.verifiedAt, t.fedBackAt];
   const values = [d.timeToPush, d.timeToAcknowledge, d.timeToVerify, d.timeToFeedback].map(
     (p) => p.medianSeconds,
   );
   const max = Math.max(1, ...values.map((v) => v ?? 0));
+  const width = (v: number | null) => Math.max(2, ((v ?? 0) / max) * 150);
   return (
     <svg
       class="chart"
       viewBox="0 0 320 120"
       role="img"
-      aria-label={props.labels.map((l, i) => `${l} ${minutes(values[i] ?? null)} min`).join(", ")}
+      aria-label={labels.map((l, i) => `${l} ${minutes(props.ctx, values[i] ?? null)}`).join(", ")}
     >
       {values.map((v, i) => (
         <g>
           <text x="0" y={20 + i * 28} font-size="12" fill="#1a202c">
-            {props.labels[i]}
+            {labels[i]}
           </text>
-          <rect
-            x="90"
-            y={8 + i * 28}
-            width={Math.max(2, ((v ?? 0) / max) * 170)}
-            height="16"
-            fill="#1a4fa0"
-          />
-          <text x={96 + Math.max(2, ((v ?? 0) / max) * 170)} y={20 + i * 28} font-size="12" fill="#1a202c">
-            {`${minutes(v ?? null)} min`}
+          <rect x="90" y={8 + i * 28} width={width(v ?? null)} height="16" fill="#1a4fa0" />
+          <text x={96 + width(v ?? null)} y={20 + i * 28} font-size="12" fill="#1a202c">
+            {minutes(props.ctx, v ?? null)}
           </text>
         </g>
       ))}
@@ -61,81 +157,85 @@ function StageChart(props: { report: AlertsReport; labels: [string, string, stri
   );
 }
 
-export function SupervisorPage(props: {
-  ctx: PageContext;
-  workload: Awaited<ReturnType<typeof workloadByPost>>;
-  deadLetters: DeadLetter[];
-  overdue: Awaited<ReturnType<typeof listAlerts>>["alerts"];
-  today: AlertsReport;
-}) {
+function TodayCard(props: { ctx: PageContext; today: AlertsReport }) {
   const { t } = props.ctx.i18n;
   const today = props.today;
   return (
+    <section class="card" aria-labelledby="today">
+      <h2 id="today">{t.today}</h2>
+      <dl class="facts">
+        <dt>{t.alertsReceived}</dt>
+        <dd data-figure="received">{today.total}</dd>
+        <dt>{t.dissuaded}</dt>
+        <dd data-figure="dissuaded">{today.counts.outcome.dissuaded ?? 0}</dd>
+        <dt>{t.amountProtectedTotal}</dt>
+        <dd data-figure="protected">{yuan(today.amounts.protected)}</dd>
+      </dl>
+      <h3>{t.medianTimes}</h3>
+      <StageChart ctx={props.ctx} report={today} />
+    </section>
+  );
+}
+
+function DeadLetters(props: { ctx: PageContext; deadLetters: DeadLetter[] }) {
+  const { t, label } = props.ctx.i18n;
+  return (
+    <section class="card" aria-labelledby="dead">
+      <h2 id="dead">{t.deadLetters}</h2>
+      {props.deadLetters.length === 0 ? (
+        <p class="muted">{t.noDeadLetters}</p>
+      ) : (
+        <ul class="sup-dead">
+          {props.deadLetters.map((d) => (
+            <li>
+              <a href={`/console/alerts/${d.alertId}`}>
+                {fill(t.supOpenAlert, { ref: alertShortCode(d.alertId) })}
+              </a>
+              {d.outcome && ` · ${label.outcome[d.outcome as Outcome] ?? ""}`}
+              {d.lastError && ` · ${fill(t.supLastError, { error: d.lastError })}`}
+              {` · ${fill(t.supFailedAt, { at: time(d.deadAt) })}`}
+              <form class="sup-redrive" method="post" action={`/console/dead-letters/${d.eventId}/redrive`}>
+                <input type="hidden" name="_csrf" value={props.ctx.csrf ?? ""} />
+                <button
+                  class="secondary"
+                  type="submit"
+                  aria-label={fill(t.supRedriveFor, { ref: alertShortCode(d.alertId) })}
+                >
+                  {t.redrive}
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function SupervisorPage(props: {
+  ctx: PageContext;
+  attention: Attention;
+  workload: Workload;
+  deadLetters: DeadLetter[];
+  today: AlertsReport;
+  range: RangeForm;
+  days: DayFigures[] | null;
+}) {
+  const { t } = props.ctx.i18n;
+  return (
     <Layout ctx={props.ctx} title={t.supervisor}>
-      <section class="card" aria-labelledby="today">
-        <h2 id="today">{t.today}</h2>
-        <dl class="facts">
-          <dt>{t.alertsReceived}</dt>
-          <dd data-figure="received">{today.total}</dd>
-          <dt>{t.dissuaded}</dt>
-          <dd data-figure="dissuaded">{today.counts.outcome.dissuaded ?? 0}</dd>
-          <dt>{t.amountProtectedTotal}</dt>
-          <dd data-figure="protected">{yuan(today.amounts.protected)}</dd>
-        </dl>
-        <h3>{t.medianTimes}</h3>
-        <StageChart report={today} labels={[t.pushedAt, t.acknowledgedAt, t.verifiedAt, t.fedBackAt]} />
-      </section>
-
-      <section class="card" aria-labelledby="posts">
-        <h2 id="posts">{t.posts}</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t.post}</th>
-              <th scope="col">{t.open}</th>
-              <th scope="col">{t.overdueCount}</th>
-              <th scope="col">{t.escalatedCount}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.workload.map((p) => (
-              <tr>
-                <td>{p.name}</td>
-                <td>{p.open}</td>
-                <td class={p.overdue > 0 ? "overdue" : ""}>{p.overdue}</td>
-                <td>{p.escalated}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
-
-      <section class="card" aria-labelledby="overdue">
-        <h2 id="overdue">{t.overdue}</h2>
-        <QueueList ctx={props.ctx} alerts={props.overdue} />
-      </section>
-
-      <section class="card" aria-labelledby="dead">
-        <h2 id="dead">{t.deadLetters}</h2>
-        {props.deadLetters.length === 0 ? (
-          <p class="muted">{t.noDeadLetters}</p>
-        ) : (
-          <ul>
-            {props.deadLetters.map((d) => (
-              <li>
-                <a href={`/console/alerts/${d.alertId}`}>{d.externalId ?? d.alertId}</a> · {d.outcome ?? ""} ·{" "}
-                {d.lastError ?? ""} · {time(d.deadAt)}
-                <form class="inline" method="post" action={`/console/dead-letters/${d.eventId}/redrive`}>
-                  <input type="hidden" name="_csrf" value={props.ctx.csrf ?? ""} />{" "}
-                  <button class="linklike" type="submit">
-                    {t.redrive}
-                  </button>
-                </form>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      {/* A stylesheet may sit in the body; keeping the supervisor's rules apart keeps console.css the officers'. */}
+      <link rel="stylesheet" href="/console/assets/supervisor.css" />
+      <p class="muted">{t.supAutoRefresh}</p>
+      <div id="queue" data-refresh={LIVE_FRAGMENT}>
+        <LiveFragment ctx={props.ctx} attention={props.attention} workload={props.workload} />
+      </div>
+      <TodayCard ctx={props.ctx} today={props.today} />
+      <RangeSection ctx={props.ctx} form={props.range} days={props.days}>
+        {props.days && <DayCharts ctx={props.ctx} days={props.days} />}
+        {props.days && <DayTable ctx={props.ctx} days={props.days} total={totalOf(props.days)} />}
+      </RangeSection>
+      <DeadLetters ctx={props.ctx} deadLetters={props.deadLetters} />
     </Layout>
   );
 }
