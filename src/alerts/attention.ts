@@ -3,6 +3,7 @@ import { alerts, posts } from "../../schema";
 import { assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
+import { type EscalationPolicies, policiesOf } from "../organisation/escalation-policies";
 import { maskPhone } from "../privacy/phone";
 import { OPEN_STAGES } from "./workflow-system";
 
@@ -15,7 +16,10 @@ const LIMIT = 200;
  * "overdue" any more; it is listed all the same, with how many times and when it was last escalated.
  * Groups follow the post names; alerts in a group, the longest overdue first.
  */
-export async function alertsNeedingAttention(deps: Pick<Deps, "db" | "pii" | "clock">, principal: Principal) {
+export async function alertsNeedingAttention(
+  deps: Pick<Deps, "db" | "pii" | "clock" | "config">,
+  principal: Principal,
+) {
   assertSupervisorOrAdmin(principal);
   const now = deps.clock.now();
   const rows = await deps.db
@@ -32,6 +36,9 @@ export async function alertsNeedingAttention(deps: Pick<Deps, "db" | "pii" | "cl
     .orderBy(sql`${posts.name} asc nulls last`, sql`${alerts.deadlineAt} asc nulls last`, asc(alerts.id))
     .limit(LIMIT);
 
+  const policies = (
+    await policiesOf(deps.db, [principal.stationId], deps.config.ESCALATION_REMIND_MINUTES)
+  ).get(principal.stationId) as EscalationPolicies;
   const groups: { postId: string | null; postName: string | null; alerts: AttentionAlert[] }[] = [];
   for (const { alert: a, postName } of rows) {
     let group = groups.at(-1);
@@ -53,6 +60,11 @@ export async function alertsNeedingAttention(deps: Pick<Deps, "db" | "pii" | "cl
       escalated: a.escalated,
       escalationCount: a.escalationCount,
       lastEscalatedAt: a.lastEscalatedAt,
+      // Where its escalation chain stands: the step paged last, of how many, and when the next is due.
+      chain:
+        a.escalationStep > 0 && a.escalationLevel && a.deadlineAt
+          ? { step: a.escalationStep, steps: policies[a.escalationLevel].length, nextAt: a.deadlineAt }
+          : null,
     });
   }
   return { groups, truncated: rows.length === LIMIT };
@@ -72,4 +84,5 @@ export interface AttentionAlert {
   escalated: boolean;
   escalationCount: number;
   lastEscalatedAt: Date | null;
+  chain: { step: number; steps: number; nextAt: Date } | null;
 }

@@ -45,7 +45,16 @@ function AttentionCard(props: { ctx: PageContext; alert: AttentionAlert }) {
             {fill(t.supEscalatedTimes, { n: a.escalationCount, at: time(a.lastEscalatedAt) })}
           </span>
         )}
-        {deadline && a.deadline && !a.overdue && (
+        {a.chain && (
+          <span class="sup-line" data-escalation-step={a.chain.step}>
+            {fill(a.chain.step < a.chain.steps ? t.supChainStep : t.supChainLast, {
+              step: a.chain.step,
+              steps: a.chain.steps,
+              at: time(a.chain.nextAt),
+            })}
+          </span>
+        )}
+        {deadline && a.deadline && !a.overdue && !a.chain && (
           <span class="sup-line muted">{fill(t.supDueAt, { deadline, at: time(a.deadline.at) })}</span>
         )}
         <span class="sup-line muted">

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { alerts, auditLog } from "../../schema";
+import { alerts, auditLog, escalationPolicies } from "../../schema";
 import { escalateOverdue } from "../../src/alerts/escalate";
 import { SESSION_COOKIE } from "../../src/auth/sessions";
 import { anAlert } from "../support/alerts";
@@ -81,6 +81,8 @@ describe("supervisor view", () => {
         const text = visibleText(page.body);
         expect(text).toContain("签收超时，自 2026/12/3 11:30:00 起");
         expect(text).toContain("已升级 1 次，最近一次 2026/12/3 12:00:00");
+        // The default policy has one step, repeated every ESCALATION_REMIND_MINUTES (10).
+        expect(text).toContain("逐级通知已到最后一步（第 1/1 步）；2026/12/3 12:10:00 将再次通知");
         expect(text).toContain("所属警务室：庙工村警务室");
         expect(text).toMatch(/查看预警 编号[a-z0-9]{8}/);
         expect(text).toMatch(/139\*{4}\d{4}/);
@@ -92,8 +94,31 @@ describe("supervisor view", () => {
       const en = visibleText((await get(supervisor, "/console/supervisor?lang=en")).body);
       expect(en).toContain("Acknowledge deadline missed since 2026/12/3 11:30:00");
       expect(en).toContain("Escalations: 1, the last at 2026/12/3 12:00:00");
+      expect(en).toContain("Escalation at its last step (1 of 1); paged again at 2026/12/3 12:10:00");
       expect(en).toContain("Post: 二工村警务室");
       expect(en).not.toMatch(/签收|超时|暂无/);
+    });
+
+    it("shows where an alert's escalation chain stands and when its next step is paged", async () => {
+      await ctx.deps.db.insert(escalationPolicies).values({
+        stationId: ctx.fixture.ids.station,
+        riskLevel: "high",
+        steps: [
+          { targets: [{ kind: "on_duty" }], waitMinutes: 3 },
+          { targets: [{ kind: "supervisors" }], waitMinutes: 5 },
+        ],
+        updatedBy: "off_admin",
+      });
+      await anAlert(ctx, { receivedAt: minutesAgo(6) }); // high: acknowledge within 5 minutes
+      await escalateOverdue(ctx.deps, 10);
+
+      const supervisor = await cookieFor("supervisor");
+      const zh = visibleText((await get(supervisor, "/console/supervisor")).body);
+      expect(zh).toContain("逐级通知第 1/2 步；2026/12/3 12:03:00 前仍无人处置，将通知下一步");
+      const en = visibleText((await get(supervisor, "/console/supervisor?lang=en")).body);
+      expect(en).toContain(
+        "Escalation step 1 of 2; the next step is paged at 2026/12/3 12:03:00 unless someone acts",
+      );
     });
 
     it("says there are none, not that there is nothing to handle", async () => {
