@@ -14,6 +14,7 @@ export const PROCESSES = [
   "test/sms/limiter-processes.test.ts",
   "test/db/migrate-race.pg.test.ts",
   "test/local/go-live.pg.test.ts",
+  "test/local/setup-cli.test.ts",
 ];
 /**
  * Files that need PostgreSQL: races between connections (PGlite has one connection, on which transactions
