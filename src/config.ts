@@ -319,15 +319,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * NODE_ENV=production with the outbox on purpose (infra/settings.ts).
  */
 export function assertStationServerSafe(config: Config): void {
+  // SNS is reached from the cloud runtime's Lambdas only (src/cloud/deps.ts); say so before opening anything.
+  if (config.SMS_CHANNEL === "sns") {
+    throw new ConfigError(
+      "invalid configuration: SMS_CHANNEL: sns is only available in the cloud runtime; a station server sends through a domestic gateway (http)",
+    );
+  }
   if (config.local) return;
   if (!config.smsChannelSet) {
     throw new ConfigError(
-      "invalid configuration: SMS_CHANNEL: required in production (http or sns); unset, SMS would go to the development outbox and reach no phone",
+      "invalid configuration: SMS_CHANNEL: required in production (http, with SMS_HTTP_API); unset, SMS would go to the development outbox and reach no phone",
     );
   }
   if (config.SMS_CHANNEL === "outbox") {
     throw new ConfigError(
-      "invalid configuration: SMS_CHANNEL: outbox reaches no phone and is refused in production; use http or sns",
+      "invalid configuration: SMS_CHANNEL: outbox reaches no phone and is refused in production; use http with SMS_HTTP_API",
     );
   }
   if (config.SMS_CHANNEL === "http" && !config.SMS_HTTP_API) {

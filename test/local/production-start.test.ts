@@ -25,6 +25,11 @@ describe("a production start", () => {
       /SMS_CHANNEL: outbox reaches no phone/,
     ],
     ["the HTTP gateway is not described", { SMS_CHANNEL: "http" }, /SMS_HTTP_API: required/],
+    [
+      "SMS_CHANNEL is SNS, which only the cloud reaches",
+      { SMS_CHANNEL: "sns" },
+      /SMS_CHANNEL: sns is only available/,
+    ],
   ])("is refused when %s, naming the setting, before touching the database", async (_case, env, message) => {
     const config = loadConfig({ ...PRODUCTION, ...env });
 
@@ -36,7 +41,6 @@ describe("a production start", () => {
     expect(() =>
       assertStationServerSafe(loadConfig({ ...PRODUCTION, SMS_CHANNEL: "http", SMS_HTTP_API: GATEWAY })),
     ).not.toThrow();
-    expect(() => assertStationServerSafe(loadConfig({ ...PRODUCTION, SMS_CHANNEL: "sns" }))).not.toThrow();
     expect(loadConfig({}).SMS_CHANNEL).toBe("outbox");
     expect(() => assertStationServerSafe(loadConfig({}))).not.toThrow();
   });
