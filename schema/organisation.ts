@@ -17,6 +17,11 @@ const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull(
 export const stations = pgTable("stations", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /**
+   * The signature (短信签名) `npm run setup` was given. The server sends with it unless SMS_SIGNATURE says
+   * otherwise, and refuses to start when the two differ (src/local/signature.ts): one place to set it.
+   */
+  smsSignature: text("sms_signature"),
   createdAt: createdAt(),
 });
 

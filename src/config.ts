@@ -15,6 +15,11 @@ const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded");
 
+/** A signature (短信签名) as carriers register it: 2-12 characters in 【】. */
+export const SMS_SIGNATURE_PATTERN = /^【[^【】]{2,12}】$/;
+/** The demo's signature, sent when neither SMS_SIGNATURE nor a station set up by `npm run setup` names one. */
+export const DEFAULT_SMS_SIGNATURE = "【昌吉公安】";
+
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -38,13 +43,13 @@ const ConfigSchema = z.object({
   PII_ENCRYPTION_KEY: base64Key.optional(),
   /** HMAC key for look-up hashes of phone numbers; separate from the encryption key so one leak is not both. */
   PII_HASH_KEY: base64Key.optional(),
-  /** Signature every SMS starts with (短信签名); counts toward the SMS length. */
-  SMS_SIGNATURE: z
-    .string()
-    .regex(/^【[^【】]{2,12}】$/, "must look like 【昌吉公安】")
-    .default("【昌吉公安】"),
+  /**
+   * Signature every SMS starts with (短信签名); counts toward the SMS length. Usually left unset: the local
+   * runtime then sends with the one `npm run setup` stored for the station (src/local/signature.ts).
+   */
+  SMS_SIGNATURE: z.string().regex(SMS_SIGNATURE_PATTERN, "must look like 【昌吉公安】").optional(),
   /** Which SMS channel urgent messages use. `outbox` records them for developers instead of sending. */
-  SMS_CHANNEL: z.enum(["outbox", "sns", "http"]).default("outbox"),
+  SMS_CHANNEL: z.enum(["outbox", "sns", "http"]).optional(),
   /** The dev outbox simulates delivery receipts after this delay; negative disables simulation. */
   OUTBOX_RECEIPT_DELAY_MS: z.coerce.number().int().default(2000),
   OUTBOX_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
@@ -277,8 +282,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-export type Config = Omit<z.infer<typeof ConfigSchema>, "HOST"> & {
+export type Config = Omit<z.infer<typeof ConfigSchema>, "HOST" | "SMS_SIGNATURE" | "SMS_CHANNEL"> & {
+  /** Unset: the development outbox (refused on a station server in production, see assertStationServerSafe). */
+  SMS_CHANNEL: "outbox" | "sns" | "http";
+  smsChannelSet: boolean;
   HOST: string;
+  SMS_SIGNATURE: string;
+  /** Whether SMS_SIGNATURE came from the environment rather than the default. */
+  smsSignatureSet: boolean;
   local: boolean;
   deadlines: DeadlinePolicy;
 };
@@ -306,9 +317,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...config,
     HOST: config.HOST ?? (local ? "127.0.0.1" : "0.0.0.0"),
+    SMS_SIGNATURE: config.SMS_SIGNATURE ?? DEFAULT_SMS_SIGNATURE,
+    smsSignatureSet: config.SMS_SIGNATURE !== undefined,
+    SMS_CHANNEL: config.SMS_CHANNEL ?? "outbox",
+    smsChannelSet: config.SMS_CHANNEL !== undefined,
     local,
     deadlines: parseDeadlinePolicy(config.DEADLINES_JSON),
   };
+}
+
+/**
+ * A station server (`npm run start:prod`, src/local/runtime.ts) in production must text real phones: an unset
+ * SMS_CHANNEL would default to the development outbox, which records SMS and sends none, and the station
+ * would go live texting nobody. Checked here rather than in loadConfig because the cloud's staging stages run
+ * NODE_ENV=production with the outbox on purpose (infra/settings.ts).
+ */
+export function assertStationServerSafe(config: Config): void {
+  // SNS is reached from the cloud runtime's Lambdas only (src/cloud/deps.ts); say so before opening anything.
+  if (config.SMS_CHANNEL === "sns") {
+    throw new ConfigError(
+      "invalid configuration: SMS_CHANNEL: sns is only available in the cloud runtime; a station server sends through a domestic gateway (http)",
+    );
+  }
+  if (config.local) return;
+  if (!config.smsChannelSet) {
+    throw new ConfigError(
+      "invalid configuration: SMS_CHANNEL: required in production (http, with SMS_HTTP_API); unset, SMS would go to the development outbox and reach no phone",
+    );
+  }
+  if (config.SMS_CHANNEL === "outbox") {
+    throw new ConfigError(
+      "invalid configuration: SMS_CHANNEL: outbox reaches no phone and is refused in production; use http with SMS_HTTP_API",
+    );
+  }
+  if (config.SMS_CHANNEL === "http" && !config.SMS_HTTP_API) {
+    throw new ConfigError("invalid configuration: SMS_HTTP_API: required when SMS_CHANNEL=http");
+  }
 }
 
 /**

@@ -1,11 +1,19 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { Database } from "./client";
 
-/** Beside the sources; a bundle (the Lambdas) moves this file, so it passes the copied folder instead. */
-const defaultMigrationsFolder = fileURLToPath(new URL("../../schema/migrations", import.meta.url));
+/**
+ * Beside the sources, or `migrations/` beside the bundle `npm run build` writes (dist/). The Lambdas' bundle
+ * is elsewhere again, so it passes the copied folder (MIGRATIONS_DIR) instead.
+ */
+function defaultMigrationsFolder(): string {
+  const bundled = fileURLToPath(new URL("./migrations", import.meta.url));
+  if (existsSync(bundled)) return bundled;
+  return fileURLToPath(new URL("../../schema/migrations", import.meta.url));
+}
 
 /**
  * Applies committed migrations. On PostgreSQL several processes may start at once (a deploy, the bench),
@@ -14,7 +22,7 @@ const defaultMigrationsFolder = fileURLToPath(new URL("../../schema/migrations",
 export async function migrateDatabase(
   database: Database,
   url?: string,
-  migrationsFolder = defaultMigrationsFolder,
+  migrationsFolder = defaultMigrationsFolder(),
 ): Promise<void> {
   if (database.kind === "pglite") {
     await migratePglite(database.db as never, { migrationsFolder });

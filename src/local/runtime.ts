@@ -2,8 +2,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { count } from "drizzle-orm";
 import { stations } from "../../schema";
-import type { Config } from "../config";
-import { openDatabase } from "../db/client";
+import { assertStationServerSafe, type Config } from "../config";
+import { type Db, openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
 import { createApp } from "../http/app";
 import { isLoopback } from "../http/loopback";
@@ -13,15 +13,25 @@ import { buildLocalDeps } from "./deps";
 import { localPiiKeys } from "./keys";
 import { startSchedules } from "./scheduler";
 import { seedDemo, writeDemoCredentials } from "./seed";
+import { resolveSmsSignature } from "./signature";
+import { startupSummary } from "./startup-summary";
 import { selectedQueues, startWorkers } from "./workers";
 
 /**
  * The whole pipeline in one process: migrations, API, and a worker per queue, on PGlite or PostgreSQL.
  * `stop()` stops accepting requests, lets in-flight batches finish, then closes the database.
  */
-export async function startLocalRuntime(config: Config, log: Log) {
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  await migrateDatabase(database, config.DATABASE_URL);
+export async function startLocalRuntime(configured: Config, log: Log) {
+  assertStationServerSafe(configured);
+  const database = await openDatabase({ url: configured.DATABASE_URL, dataDir: configured.DATA_DIR });
+  await migrateDatabase(database, configured.DATABASE_URL, configured.MIGRATIONS_DIR);
+  let config: Config;
+  try {
+    config = { ...configured, SMS_SIGNATURE: await resolveSmsSignature(database.db, configured) };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const deps = buildLocalDeps({ config, database, log, keys: localPiiKeys(config) });
 
   const metrics = createMetrics(deps);
@@ -40,8 +50,7 @@ export async function startLocalRuntime(config: Config, log: Log) {
 
   const shouldSeed = config.SEED_DEMO ?? (config.local && !config.DATABASE_URL);
   if (shouldSeed && config.local) {
-    const [{ value: existing } = { value: 0 }] = await deps.db.select({ value: count() }).from(stations);
-    if (existing === 0) {
+    if ((await stationCount(deps.db)) === 0) {
       const credentials = await seedDemo(deps, baseUrl);
       const file = writeDemoCredentials(config.DATA_DIR, credentials);
       printCredentials(credentials, file);
@@ -52,9 +61,12 @@ export async function startLocalRuntime(config: Config, log: Log) {
   const workers = await startWorkers(deps, workedQueues);
   const schedules = startSchedules(deps, workedQueues);
   log.info(
-    { host: address, port, database: database.kind, workers: config.WORKERS },
+    { host: address, port, ...startupSummary(config, { address, port }, baseUrl) },
     "antifraud-alerts running",
   );
+  if (!config.local && (await stationCount(deps.db)) === 0) {
+    log.warn("no station yet: run `npm run setup` to create the station and its first admin");
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -73,6 +85,11 @@ export async function startLocalRuntime(config: Config, log: Log) {
       return stopping;
     },
   };
+}
+
+async function stationCount(db: Db): Promise<number> {
+  const [{ value } = { value: 0 }] = await db.select({ value: count() }).from(stations);
+  return value;
 }
 
 function printCredentials(c: Awaited<ReturnType<typeof seedDemo>>, file: string): void {

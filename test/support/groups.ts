@@ -9,7 +9,13 @@ export const ALL = ["test/**/*.test.ts"];
 /** The console in Debian's Chromium, against the whole local runtime. */
 export const BROWSER = ["test/**/*.e2e.test.ts"];
 /** Tests that spawn the runtime or the SMS workers as processes of their own. */
-export const PROCESSES = ["test/alerts/durability.test.ts", "test/sms/limiter-processes.test.ts"];
+export const PROCESSES = [
+  "test/alerts/durability.test.ts",
+  "test/sms/limiter-processes.test.ts",
+  "test/db/migrate-race.pg.test.ts",
+  "test/local/go-live.pg.test.ts",
+  "test/local/setup-cli.test.ts",
+];
 /**
  * Files that need PostgreSQL: races between connections (PGlite has one connection, on which transactions
  * take turns, so a race test there could not fail) and processes sharing one database server.
