@@ -38,7 +38,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
           </a>
           <header>
             <h1>{t.appName}</h1>
-            <nav aria-label="main">
+            <nav aria-label={t.mainNav}>
               {principal && <a href="/console">{t.myQueue}</a>}
               {principal && principal.role !== "officer" && <a href="/console/supervisor">{t.supervisor}</a>}
               <a
