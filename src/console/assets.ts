@@ -65,8 +65,9 @@ label.chip select { width:auto; padding:.3rem; }
 .searchrow { display:flex; gap:.5rem; } .searchrow input { flex:1; min-width:0; }
 ul.plain { padding-left:1.2rem; margin:0; }
 .timeline li, ul.plain li { margin:0 0 .4rem; }
-.ok { color:var(--ok); }
+.reached-yes { color:var(--ok); }
 .revealed { margin:.8rem 0 0; }
+input, select { min-height:44px; }
 input, select, textarea { font:inherit; padding:.55rem; border:1px solid #a0aec0; border-radius:6px; width:100%; background:#fff; }
 fieldset { border:1px solid var(--line); border-radius:6px; }
 button.primary { font:inherit; font-weight:600; padding:.65rem 1rem; border-radius:6px; border:0; background:#1a4fa0; color:#fff; cursor:pointer; min-height:44px; }
