@@ -80,8 +80,10 @@ export function Attempts(props: { ctx: PageContext; alert: AlertView }) {
           {props.alert.contactAttempts.map((a) => (
             <li>
               <strong>{clockTime(a.at, lang, now)}</strong> · {label.channel[a.channel]} ·{" "}
-              <span class={a.reached ? "reached-yes" : "overdue"}>{a.reached ? t.reached : t.notReached}</span> ·{" "}
-              {a.officer.name ?? t.system}
+              <span class={a.reached ? "reached-yes" : "overdue"}>
+                {a.reached ? t.reached : t.notReached}
+              </span>{" "}
+              · {a.officer.name ?? t.system}
               {a.note && <p class="note">{a.note}</p>}
             </li>
           ))}

@@ -3,7 +3,7 @@
  * forbid inline script and style. The script is an enhancement: every page works without it.
  */
 export const CONSOLE_CSS = `
-:root { --critical:#b00020; --high:#d9480f; --medium:#b08800; --low:#2b6cb0; --ok:#2f855a; --ink:#1a202c; --muted:#4a5568; --line:#e2e8f0; --bg:#f7fafc; }
+:root { --critical:#b00020; --high:#c2410c; --medium:#b08800; --low:#2b6cb0; --ok:#2f855a; --ink:#1a202c; --muted:#4a5568; --line:#e2e8f0; --bg:#f7fafc; }
 * { box-sizing: border-box; }
 body { margin:0; font:16px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif; color:var(--ink); background:var(--bg); }
 a { color:#1a4fa0; }

@@ -348,7 +348,7 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
     await page.getByRole("button", { name: "修改密码" }).click();
 
     await page.waitForURL(`${runtime.baseUrl}/console`);
-    expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("待处置预警");
+    expect(await page.getByRole("heading", { level: 2 }).first().textContent()).toBe("待处置预警");
     const relogin = await fetch(`${runtime.baseUrl}/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
