@@ -160,7 +160,7 @@ export function Warnings(props: { ctx: PageContext; alert: AlertView }) {
               : w.indicators.map((i) => (
                   <span class="indicator">
                     {labelOf(label.indicator, i.kind, label.indicator.other as string)}{" "}
-                    <span class={/^\+?[\d\s-]{6,20}$/.test(i.value) ? "phone" : "value"}>{i.value}</span>
+                    <span class="value">{i.value}</span>
                   </span>
                 ))}
           </dd>

@@ -83,6 +83,7 @@ th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--lin
 ol.timeline { padding-left:1.2rem; margin:0; }
 a.tel { display:inline-flex; gap:.5rem; align-items:center; min-height:48px; padding:.4rem 1rem; border-radius:6px; background:var(--ok); color:#fff; font-size:1.3rem; font-weight:700; text-decoration:none; }
 .chart { width:100%; max-width:32rem; height:auto; }
+@media (max-width: 480px) { dl.facts { grid-template-columns:1fr; gap:0; } dl.facts dd { margin:0 0 .5rem; } }
 @media (min-width: 900px) { .actions { grid-template-columns:repeat(2, minmax(0, 1fr)); } }
 `;
 

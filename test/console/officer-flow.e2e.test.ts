@@ -114,6 +114,15 @@ describe(`officer flow in a browser (${TEST_DB})`, () => {
         .map((el) => el.textContent),
     );
     expect(broken).toEqual([]);
+    // Nothing wider than the screen: no sideways scrolling on a phone.
+    const overflow = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        innerWidth: number;
+        document: { documentElement: { scrollWidth: number } };
+      };
+      return g.document.documentElement.scrollWidth - g.innerWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
     const small = await page.$$eval("main a, main button, main select, header a, header button", (els) =>
       els
         .filter(
