@@ -60,7 +60,7 @@ function readable(html: string): string {
 }
 
 /** Words that would mean a label or a translation is missing, for a page in `lang`. */
-export function untranslated(html: string, lang: Lang): string[] {
+function untranslated(html: string, lang: Lang): string[] {
   const text = readable(html);
   const found = new Set<string>();
   for (const m of text.matchAll(/undefined|\[object Object\]|Invalid Date|NaN|\{\w+\}/g)) found.add(m[0]);
