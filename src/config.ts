@@ -149,6 +149,12 @@ const ConfigSchema = z.object({
   LOGIN_BLOCK_BASE_SECONDS: z.coerce.number().int().min(1).default(30),
   LOGIN_BLOCK_MAX_SECONDS: z.coerce.number().int().min(1).default(300),
   /**
+   * How long a subject's number stays on screen after an audited reveal (src/alerts/reveal.ts): long enough
+   * to call, call back after a busy line and log the attempt without a second reveal; short enough that a
+   * phone left on a desk does not show it for the rest of the shift.
+   */
+  REVEAL_WINDOW_MINUTES: z.coerce.number().positive().max(60).default(5),
+  /**
    * Addresses of reverse proxies in front of the server (comma-separated, exact addresses). Only a request
    * arriving from one of them has its X-Forwarded-For believed, for the client address the login throttle
    * counts; otherwise anyone could claim a fresh address with each guess. Unset: the connection's address.

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
 import { type AlertStage, alerts, type RiskLevel } from "../../schema";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
@@ -16,7 +16,20 @@ export interface AlertListQuery {
   /** On receivedAt: from inclusive, to exclusive. */
   from?: Date;
   to?: Date;
+  /** Only alerts still being handled (received, pushed, acknowledged). */
+  openOnly?: boolean;
+  /** Only alerts nobody has acknowledged yet (received or pushed). */
+  unacknowledged?: boolean;
+  /** Only alerts this officer acknowledged. */
+  acknowledgedBy?: string;
+  /** The subject's keyed phone hash (`deps.pii.hash` of the E.164 number): exact match, no plaintext scan. */
+  subjectPhoneHash?: string;
+  /** The reference pages show (`alertCode`): the id's last eight characters. */
+  code?: string;
 }
+
+/** The short reference an officer reads out or types: an alert id's last eight (random) characters. */
+export const alertCode = (id: string) => id.slice(-8).toUpperCase();
 
 interface ListCursor {
   /** The last row's deadline (ISO) or null when the page ended among alerts with no deadline. */
@@ -61,6 +74,12 @@ export async function listAlerts(
   if (query.overdue) filters.push(lt(alerts.deadlineAt, now));
   if (query.from) filters.push(gte(alerts.receivedAt, query.from));
   if (query.to) filters.push(lt(alerts.receivedAt, query.to));
+  if (query.openOnly) filters.push(inArray(alerts.stage, ["received", "pushed", "acknowledged"]));
+  if (query.unacknowledged) filters.push(inArray(alerts.stage, ["received", "pushed"]));
+  if (query.acknowledgedBy) filters.push(eq(alerts.acknowledgedBy, query.acknowledgedBy));
+  if (query.subjectPhoneHash) filters.push(eq(alerts.subjectPhoneHash, query.subjectPhoneHash));
+  // Scoped to the caller's station (or post) above, so the suffix match reads a bounded set of rows.
+  if (query.code) filters.push(like(alerts.id, `%${query.code.toLowerCase().replace(/[^0-9a-z]/g, "")}`));
   if (query.cursor) {
     const c = decodeCursor(query.cursor, readCursor);
     if (c.d === null) {
@@ -94,6 +113,7 @@ export async function listAlerts(
       subject: maskedSubject(deps.pii, a),
       area: { code: a.areaCode, address: a.areaAddress },
       postId: a.postId,
+      amountAtRisk: a.amountAtRisk,
       receivedAt: a.receivedAt.toISOString(),
       acknowledgedBy: a.acknowledgedBy,
       outcome: a.outcome,

@@ -1,10 +1,17 @@
-import type { AlertStage, ContactChannel, Outcome, RiskLevel, WarningType } from "../../schema";
+import { officerEn, officerZh } from "./i18n-officer";
 import { supervisorEn, supervisorZh } from "./i18n-supervisor";
+import { type Labels, labels } from "./labels";
 
 /** Simplified Chinese by default; English on request (?lang=en, remembered in a cookie). */
 export type Lang = "zh" | "en";
 
+/**
+ * The dictionaries: the words every page shares here, each part of the console's own words in a file of its
+ * own spread in (officer pages: ./i18n-officer.ts). Spread another part's `...xZh` / `...xEn` after the
+ * officer's line; enum values live in ./labels.ts.
+ */
 const zh = {
+  ...officerZh,
   appName: "反诈预警处置",
   login: "登录",
   logout: "退出",
@@ -97,6 +104,7 @@ const zh = {
 type Messages = Record<keyof typeof zh, string>;
 
 const en: Messages = {
+  ...officerEn,
   appName: "Anti-fraud alerts",
   login: "Log in",
   logout: "Log out",
@@ -188,111 +196,10 @@ const en: Messages = {
   ...supervisorEn,
 };
 
-const labels = {
-  zh: {
-    risk: { critical: "紧急", high: "高", medium: "中", low: "低" } satisfies Record<RiskLevel, string>,
-    type: {
-      funds: "资金预警",
-      call: "涉诈来电",
-      sms: "涉诈短信",
-      url: "涉诈网址",
-      app: "涉诈App",
-      other: "其他",
-    } satisfies Record<WarningType, string>,
-    stage: {
-      received: "已接收",
-      pushed: "待签收",
-      acknowledged: "核实中",
-      verified: "已核实",
-      fed_back: "已反馈",
-    } satisfies Record<AlertStage, string>,
-    outcome: {
-      dissuaded: "劝阻成功",
-      already_defrauded: "已被骗",
-      aware_no_loss: "已识破未受损",
-      not_fraud: "误报",
-      unreachable: "联系不上（需走访）",
-      refused_or_denied: "拒绝/否认（再次联系）",
-      wrong_subject: "非本辖区/非本人（移交）",
-      duplicate: "重复预警",
-    } satisfies Record<Outcome, string>,
-    channel: { phone: "电话", sms: "短信", visit: "上门" } satisfies Record<ContactChannel, string>,
-    event: {
-      pushed: "已推送",
-      warning_linked: "新预警并案",
-      acknowledged: "签收",
-      attempt_logged: "联系记录",
-      outcome_recorded: "登记结果",
-      transferred: "移交",
-      escalated: "超时升级",
-      phone_revealed: "查看号码",
-      feedback_queued: "待反馈",
-      feedback_delivered: "已反馈",
-      feedback_dead_lettered: "反馈失败",
-      feedback_redriven: "重新反馈",
-      victim_warning_skipped: "未发预警短信：非大陆手机号，请电话联系或上门",
-      officer_notice_dropped: "未发民警通知短信",
-    } as Record<string, string>,
-    noticeDropReason: {
-      acknowledged: "预警已签收",
-      closed: "预警已办结",
-      transferred: "预警已移交其他警务室",
-    } as Record<string, string>,
-    numberKind: { foreign: "境外号码", landline: "固定电话", other: "非手机号码" } as Record<string, string>,
-  },
-  en: {
-    risk: { critical: "Critical", high: "High", medium: "Medium", low: "Low" },
-    type: { funds: "Funds", call: "Call", sms: "SMS", url: "URL", app: "App", other: "Other" },
-    stage: {
-      received: "Received",
-      pushed: "To acknowledge",
-      acknowledged: "Verifying",
-      verified: "Verified",
-      fed_back: "Fed back",
-    },
-    outcome: {
-      dissuaded: "Dissuaded",
-      already_defrauded: "Already defrauded",
-      aware_no_loss: "Aware, no loss",
-      not_fraud: "Not fraud",
-      unreachable: "Unreachable (visit)",
-      refused_or_denied: "Refused or denied (try again)",
-      wrong_subject: "Wrong subject (transfer)",
-      duplicate: "Duplicate",
-    },
-    channel: { phone: "Phone", sms: "SMS", visit: "Visit" },
-    event: {
-      pushed: "Pushed",
-      warning_linked: "Warning linked",
-      acknowledged: "Acknowledged",
-      attempt_logged: "Contact attempt",
-      outcome_recorded: "Outcome recorded",
-      transferred: "Transferred",
-      escalated: "Escalated",
-      phone_revealed: "Number revealed",
-      feedback_queued: "Feedback queued",
-      feedback_delivered: "Fed back",
-      feedback_dead_lettered: "Feedback failed",
-      feedback_redriven: "Feedback re-driven",
-      victim_warning_skipped: "No warning SMS: not a mainland mobile; call or visit",
-      officer_notice_dropped: "Officer SMS not sent",
-    } as Record<string, string>,
-    noticeDropReason: {
-      acknowledged: "alert already acknowledged",
-      closed: "alert already closed",
-      transferred: "alert transferred to another post",
-    } as Record<string, string>,
-    numberKind: { foreign: "foreign number", landline: "landline", other: "not a mobile" } as Record<
-      string,
-      string
-    >,
-  },
-} as const;
-
 export interface I18n {
   lang: Lang;
   t: Messages;
-  label: (typeof labels)[Lang];
+  label: Labels;
 }
 
 export function i18n(lang: Lang): I18n {

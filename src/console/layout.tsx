@@ -9,6 +9,8 @@ export interface PageContext {
   csrf?: string;
   /** The current path, for the language switch. */
   path: string;
+  /** The server's clock when the page was made (deadlines, "today"); the wall clock when not given. */
+  now?: Date;
 }
 
 export function Layout(props: { ctx: PageContext; title: string; children: Child }) {
@@ -23,6 +25,10 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${props.title} · ${t.appName}`}</title>
+          <meta name="theme-color" content="#1a365d" />
+          <link rel="manifest" href="/console/manifest.webmanifest" />
+          <link rel="icon" href="/console/assets/icon.svg" type="image/svg+xml" />
+          <link rel="apple-touch-icon" href="/console/assets/icon-192.png" />
           <link rel="stylesheet" href="/console/assets/console.css" />
           <script src="/console/assets/console.js" defer />
         </head>
@@ -32,7 +38,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
           </a>
           <header>
             <h1>{t.appName}</h1>
-            <nav aria-label="main">
+            <nav aria-label={t.mainNav}>
               {principal && <a href="/console">{t.myQueue}</a>}
               {principal && principal.role !== "officer" && <a href="/console/supervisor">{t.supervisor}</a>}
               <a
@@ -41,22 +47,44 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
               >
                 {t.language}
               </a>
-              {principal && <a href="/console/password">{t.changePassword}</a>}
-              {principal && csrf && (
+            </nav>
+            {principal && csrf && (
+              // Kept apart from the page links and from each other: a slip of the thumb must not log out.
+              <div class="account">
+                <a href="/console/password">{t.changePassword}</a>
                 <form class="inline" method="post" action="/console/logout">
                   <input type="hidden" name="_csrf" value={csrf} />
-                  <button class="linklike" type="submit">
+                  <button class="logout" type="submit">
                     {t.logout}
                   </button>
                 </form>
-              )}
-            </nav>
+              </div>
+            )}
           </header>
+          <p
+            id="offline"
+            class="offline"
+            role="status"
+            hidden
+            data-offline={t.offline}
+            data-online={t.online}
+          />
           <main id="main">{props.children}</main>
         </body>
       </html>
     </>
   );
+}
+
+/** A clock time an officer reads at a glance: `14:05`, with the day when it is not today (Beijing time). */
+export function clockTime(at: Date | string, lang: "zh" | "en", now: Date): string {
+  const d = typeof at === "string" ? new Date(at) : at;
+  const opts = { timeZone: "Asia/Shanghai", hour12: false } as const;
+  const locale = lang === "zh" ? "zh-CN" : "en-GB";
+  const hm = d.toLocaleTimeString(locale, { ...opts, hour: "2-digit", minute: "2-digit" });
+  const sameDay = d.toLocaleDateString("en-CA", opts) === now.toLocaleDateString("en-CA", opts);
+  if (sameDay) return hm;
+  return `${d.toLocaleDateString(locale, { ...opts, month: "short", day: "numeric" })} ${hm}`;
 }
 
 /** Fen to yuan for display: amounts are stored as integer fen everywhere else. */

@@ -197,8 +197,8 @@ describe("officer paging by urgency", () => {
     const html = async (query: string) =>
       (await ctx.app.request(`/console/alerts/${alertId}${query}`, { headers: { cookie } })).text();
     const zh = await html("");
-    expect(zh).toContain("未发民警通知短信 · 预警已签收");
+    expect(zh).toContain("未发民警通知短信 · 系统 · 预警已签收");
     expect(zh).not.toContain("officer_notice_dropped");
-    expect(await html("?lang=en")).toContain("Officer SMS not sent · alert already acknowledged");
+    expect(await html("?lang=en")).toContain("Officer SMS not sent · System · alert already acknowledged");
   });
 });

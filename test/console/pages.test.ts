@@ -119,7 +119,7 @@ describe("console pages render on this database", () => {
     html = await expectPage(officer, `/console/alerts/${alertId}?saved=1`, "已保存", "登记结果", "记录联系");
     expect(html).toContain(`/console/alerts/${alertId}/outcome`);
 
-    // The revealed number is a page state too (rendered by the POST that reveals it).
+    // The revealed number is a page state too: the POST reveals and redirects, the page shows it.
     const revealed = await ctx.app.request(`/console/alerts/${alertId}/reveal`, {
       method: "POST",
       headers: {
@@ -132,8 +132,10 @@ describe("console pages render on this database", () => {
         reason: "核实",
       }).toString(),
     });
-    expect(revealed.status).toBe(200);
-    expect(await revealed.text()).toMatch(/href="tel:\+861\d{10}"/);
+    expect(revealed.status).toBe(303);
+    expect(revealed.headers.get("location")).toBe(`/console/alerts/${alertId}?revealed=1`);
+    await expectPage(officer, `/console/alerts/${alertId}?revealed=1`, "已显示完整号码");
+    expect((await page(officer, `/console/alerts/${alertId}`)).html).toMatch(/href="tel:\+861\d{10}"/);
 
     // verified: the outcome shows, no actions are offered.
     const closedId = await givenPushedAlert(ctx);

@@ -337,7 +337,7 @@ describe("supervisor view", () => {
       expect(enLines[0]).toContain(
         "No.,Received at,Post,Risk,Warning type,Fraud type,Subject number (masked)",
       );
-      expect(enLines[1]).toContain(",High,Call,Fake customer service,138****5678,");
+      expect(enLines[1]).toContain(",High,Fraud call,Fake customer service,138****5678,");
       expect(enLines[1]).toContain(",Verified,Dissuaded,");
     });
 

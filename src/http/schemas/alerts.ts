@@ -60,6 +60,7 @@ export const AlertSummarySchema = z
   .object({
     ...alertHeading,
     postId: idSchema("post").nullable(),
+    amountAtRisk: fen.nullable(),
     receivedAt: timestamp,
     acknowledgedBy: idSchema("officer").nullable(),
     outcome: z.enum(OUTCOMES).nullable(),
@@ -94,7 +95,9 @@ const WarningSchema = z.object({
   sourceId: idSchema("feedSource"),
   externalId: z.string().openapi({ description: "The warning's id at its source" }),
   type: z.enum(WARNING_TYPES),
+  fraudType: z.enum(FRAUD_TYPES),
   riskLevel: z.enum(RISK_LEVELS),
+  amountAtRisk: fen.nullable(),
   indicators: z.array(z.object({ kind: z.string(), value: z.string() })),
   detectedAt: timestamp,
   receivedAt: timestamp,
