@@ -45,6 +45,18 @@ function eventDetails(ctx: PageContext, e: Event, posts: Record<string, string>)
     if (isRisk(d.riskFrom) && isRisk(d.riskTo) && d.riskFrom !== d.riskTo) {
       out.push(fill(t.riskRaised, { from: label.risk[d.riskFrom], to: label.risk[d.riskTo] }));
     }
+    // The step of the escalation policy it paged (events from before policies have none).
+    if (typeof d.step === "number" && typeof d.steps === "number" && Array.isArray(d.targets)) {
+      const targets = d.targets.map((k) => labelOf(label.escalationTarget, String(k), label.unknown));
+      out.push(
+        fill(d.reminder === true ? t.escalationRepeat : t.escalationStep, {
+          step: d.step,
+          steps: d.steps,
+          targets: targets.join(lang === "zh" ? "、" : ", "),
+          n: typeof d.notified === "number" ? d.notified : 0,
+        }),
+      );
+    }
     return out;
   }
   if (typeof d.numberKind === "string") out.push(labelOf(label.numberKind, d.numberKind, label.unknown));

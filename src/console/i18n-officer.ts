@@ -81,6 +81,8 @@ export const officerZh = {
   csrfFailed: "页面已过期或来源不明，请返回后重新操作",
   transferredTo: "移交至 {post}",
   riskRaised: "风险 {from} → {to}",
+  escalationStep: "第 {step}/{steps} 步：通知{targets}（{n} 人）",
+  escalationRepeat: "第 {step}/{steps} 步再次通知：{targets}（{n} 人）",
   missedDeadline: "{deadline} {time} 已过",
 } as const;
 
@@ -163,6 +165,8 @@ export const officerEn: Record<keyof typeof officerZh, string> = {
   csrfFailed: "This page expired or came from elsewhere; go back and try again",
   transferredTo: "to {post}",
   riskRaised: "risk {from} → {to}",
+  escalationStep: "step {step} of {steps}: paged {targets} ({n})",
+  escalationRepeat: "step {step} of {steps} paged again: {targets} ({n})",
   missedDeadline: "{deadline} {time} missed",
 };
 

@@ -2,6 +2,7 @@ import type {
   AlertStage,
   ContactChannel,
   DeadlineKind,
+  EscalationTargetKind,
   FraudType,
   Outcome,
   RiskLevel,
@@ -31,6 +32,8 @@ export interface Labels {
   indicator: Record<string, string>;
   event: Record<string, string>;
   noticeDropReason: Record<string, string>;
+  /** Who an escalation step paged (src/organisation/escalation-policies.ts). */
+  escalationTarget: Record<EscalationTargetKind, string>;
   numberKind: Record<string, string>;
   /** Said of a kind this build has no name for (a newer feed's indicator kind, a newer event). */
   unknown: string;
@@ -136,6 +139,13 @@ const zh: Labels = {
     closed: "预警已办结",
     transferred: "预警已移交其他警务室",
   },
+  escalationTarget: {
+    on_duty: "在岗民警",
+    post_all: "本警务室全体民警",
+    supervisors: "所领导",
+    duty_desk: "值班室",
+    officer: "指定民警",
+  },
   numberKind: { foreign: "境外号码", landline: "固定电话", other: "非手机号码" },
   unknown: "其他",
 };
@@ -239,6 +249,13 @@ const en: Labels = {
     acknowledged: "alert already acknowledged",
     closed: "alert already closed",
     transferred: "alert transferred to another post",
+  },
+  escalationTarget: {
+    on_duty: "officers on duty",
+    post_all: "every officer of the post",
+    supervisors: "supervisors",
+    duty_desk: "the duty desk",
+    officer: "a named officer",
   },
   numberKind: { foreign: "foreign number", landline: "landline", other: "not a mobile" },
   unknown: "Other",

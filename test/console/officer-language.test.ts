@@ -317,7 +317,10 @@ describe("every officer page in the page's language", () => {
     await post(`/console/alerts/${id}/outcome`, { outcome: "refused_or_denied" });
     clock.advanceMinutes(45);
     await escalateOverdue(ctx.deps, 100);
-    await inBoth("escalated", alert(), { zh: ["超时升级", "已过"], en: ["Escalated", "missed"] });
+    await inBoth("escalated", alert(), {
+      zh: ["超时升级", "已过", "第 1/1 步：通知在岗民警、所领导"],
+      en: ["Escalated", "missed", "step 1 of 1: paged officers on duty, supervisors"],
+    });
     await post(`/console/alerts/${id}/outcome`, { outcome: "already_defrauded", amountLost: "1200.50" });
     await inBoth("verified", alert("?saved=outcome&deadline=none"), {
       zh: ["已被骗", "1,200.5", "已办结", "时限已结束"],
