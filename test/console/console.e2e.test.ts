@@ -1,22 +1,16 @@
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alerts, feedSources } from "../../schema";
-import { loadConfig } from "../../src/config";
-import { startLocalRuntime } from "../../src/local/runtime";
+import type { startLocalRuntime } from "../../src/local/runtime";
 import type { DemoCredentials } from "../../src/local/seed";
-import { createLog } from "../../src/log";
-import { signPayload } from "../../src/signature";
 import { launchBrowser } from "../support/browser";
-import { emptyPostgresDatabase, TEST_DB } from "../support/db";
+import { TEST_DB } from "../support/db";
+import { type DemoStation, expectAccessible, startDemoStation } from "../support/demo-station";
 
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
-const axeSource = readFileSync(join(import.meta.dirname, "../../node_modules/axe-core/axe.min.js"), "utf8");
 
 /**
  * The console in a real browser against the whole local runtime (API, workers and database), as an officer
@@ -27,25 +21,13 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
   let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
   let credentials: DemoCredentials;
   let browser: Browser;
-  let dataDir: string;
   let receiver: Server;
-  let database: Awaited<ReturnType<typeof emptyPostgresDatabase>> | undefined;
+  let station: DemoStation;
   const callbacks: { eventId: string; outcome: string }[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "af-console-"));
-    if (TEST_DB === "postgres") database = await emptyPostgresDatabase("console");
-    const config = loadConfig({
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      NODE_ENV: "development",
-      PORT: "0",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      OUTBOX_RECEIPT_DELAY_MS: "200",
-      SEED_DEMO: "true",
-    });
-    runtime = await startLocalRuntime(config, createLog("warn"));
-    credentials = JSON.parse(readFileSync(join(dataDir, "demo-credentials.json"), "utf8"));
+    station = await startDemoStation("console");
+    ({ runtime, credentials } = station);
     // The platform's callback receiver, so "feedback sent" is something we can watch arrive.
     receiver = createServer((req, res) => {
       let body = "";
@@ -68,10 +50,8 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
 
   afterAll(async () => {
     await browser?.close();
-    await runtime?.stop();
+    await station?.stop();
     await new Promise((resolve) => receiver?.close(resolve));
-    await rm(dataDir, { recursive: true, force: true });
-    await database?.drop();
   });
 
   const officer = (username: string) => {
@@ -84,29 +64,19 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
   let subjects = 0;
   async function postWarning(overrides: Record<string, unknown>) {
     subjects += 1;
-    const body = JSON.stringify({
-      warnings: [
-        {
-          externalId: `E2E-${Date.now()}-${Math.random()}`,
-          type: "call",
-          fraudType: "fake_customer_service",
-          riskLevel: "high",
-          subject: { phone: `138 0013 ${String(8000 + subjects)}`, name: "王某" },
-          area: { code: "652301", address: "三工镇庙工村七组" },
-          detectedAt: new Date().toISOString(),
-          amountAtRisk: 500000,
-          ...overrides,
-        },
-      ],
-    });
-    const res = await fetch(`${runtime.baseUrl}/v1/feeds/${credentials.feedSource.id}/warnings`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-signature": signPayload(credentials.feedSource.secret, body, Math.floor(Date.now() / 1000)),
+    const res = await station.postWarnings([
+      {
+        externalId: `E2E-${Date.now()}-${Math.random()}`,
+        type: "call",
+        fraudType: "fake_customer_service",
+        riskLevel: "high",
+        subject: { phone: `138 0013 ${String(8000 + subjects)}`, name: "王某" },
+        area: { code: "652301", address: "三工镇庙工村七组" },
+        detectedAt: new Date().toISOString(),
+        amountAtRisk: 500000,
+        ...overrides,
       },
-      body,
-    });
+    ]);
     expect(res.status).toBe(202);
     const json = (await res.json()) as { results: { alertId: string }[] };
     return json.results[0]?.alertId as string;
@@ -120,19 +90,6 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
     await page.waitForURL(`${runtime.baseUrl}/console`);
   }
 
-  async function expectNoSeriousA11yViolations(page: Page) {
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        globalThis as unknown as {
-          axe: { run: () => Promise<{ violations: { id: string; impact: string }[] }> };
-        }
-      ).axe.run();
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact }));
-    });
-    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
-  }
-
   it("takes an officer from a pushed warning to dissuaded, with the feedback sent", async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 780 } });
     const page = await context.newPage();
@@ -144,7 +101,7 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
     await row.waitFor({ timeout: 15_000 });
     await expect(row.textContent()).resolves.toMatch(/138\*{4}80\d\d/);
     await page.screenshot({ path: join(ARTIFACTS, "console-queue-360.png"), fullPage: true });
-    await expectNoSeriousA11yViolations(page);
+    await expectAccessible(page);
 
     await row.getByRole("link").click();
     await page.getByRole("button", { name: "签收" }).click();
@@ -160,7 +117,7 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
     await page.locator("form[action$='/outcome'] button").click();
     await page.waitForURL(/saved=/);
     await page.screenshot({ path: join(ARTIFACTS, "console-alert-360.png"), fullPage: true });
-    await expectNoSeriousA11yViolations(page);
+    await expectAccessible(page);
 
     // The callback reaches the platform and the alert shows it was fed back.
     await expect.poll(() => callbacks.map((c) => c.outcome), { timeout: 15_000 }).toContain("dissuaded");
@@ -243,7 +200,7 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
       await expect(hint.textContent()).resolves.toContain("提示音未开启");
       await expect(hint.isVisible()).resolves.toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, "console-queue-sound-hint-360.png"), fullPage: true });
-      await expectNoSeriousA11yViolations(page);
+      await expectAccessible(page);
       await hint.click();
       await expect.poll(() => page.locator("body").getAttribute("data-sound")).toBe("on");
       await expect(hint.isVisible()).resolves.toBe(false);
@@ -309,7 +266,7 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
             .activeElement?.textContent,
       ),
     ).resolves.toBe("跳到正文");
-    await expectNoSeriousA11yViolations(page);
+    await expectAccessible(page);
     await page.screenshot({ path: join(ARTIFACTS, "console-supervisor-1280.png"), fullPage: true });
     await context.close();
   });
@@ -339,7 +296,7 @@ describe(`officer console in a browser (${TEST_DB})`, () => {
     await page.getByLabel("密码").fill(password);
     await page.getByRole("button", { name: "登录" }).click();
     await page.waitForURL(`${runtime.baseUrl}/console/password`);
-    await expectNoSeriousA11yViolations(page);
+    await expectAccessible(page);
     // Asking for the queue directly does not get around it.
     await page.goto(`${runtime.baseUrl}/console`);
     await page.waitForURL(`${runtime.baseUrl}/console/password`);

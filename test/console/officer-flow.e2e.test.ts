@@ -1,21 +1,15 @@
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alerts, auditLog } from "../../schema";
-import { loadConfig } from "../../src/config";
-import { startLocalRuntime } from "../../src/local/runtime";
+import type { startLocalRuntime } from "../../src/local/runtime";
 import type { DemoCredentials } from "../../src/local/seed";
-import { createLog } from "../../src/log";
-import { signPayload } from "../../src/signature";
 import { launchBrowser } from "../support/browser";
-import { emptyPostgresDatabase, TEST_DB } from "../support/db";
+import { TEST_DB } from "../support/db";
+import { type DemoStation, expectAccessible, startDemoStation } from "../support/demo-station";
 
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
-const axeSource = readFileSync(join(import.meta.dirname, "../../node_modules/axe-core/axe.min.js"), "utf8");
 
 /**
  * An officer's whole round in a real browser, on a phone (360 px) and a desk (1280 px), in Chinese and
@@ -26,57 +20,33 @@ describe(`officer flow in a browser (${TEST_DB})`, () => {
   let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
   let credentials: DemoCredentials;
   let browser: Browser;
-  let dataDir: string;
-  let database: Awaited<ReturnType<typeof emptyPostgresDatabase>> | undefined;
+  let station: DemoStation;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "af-officer-"));
-    if (TEST_DB === "postgres") database = await emptyPostgresDatabase("officer");
-    const config = loadConfig({
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      NODE_ENV: "development",
-      PORT: "0",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      OUTBOX_RECEIPT_DELAY_MS: "200",
-      SEED_DEMO: "true",
-    });
-    runtime = await startLocalRuntime(config, createLog("warn"));
-    credentials = JSON.parse(readFileSync(join(dataDir, "demo-credentials.json"), "utf8"));
+    station = await startDemoStation("officer");
+    ({ runtime, credentials } = station);
     browser = await launchBrowser();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await runtime?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await database?.drop();
+    await station?.stop();
   });
 
   async function postWarning(phone: string) {
-    const body = JSON.stringify({
-      warnings: [
-        {
-          externalId: `E2E-OFF-${Date.now()}-${Math.random()}`,
-          type: "funds",
-          fraudType: "impersonating_police",
-          riskLevel: "high",
-          subject: { phone, name: "李某" },
-          area: { code: "652301", address: "三工镇庙工村三组" },
-          detectedAt: new Date().toISOString(),
-          amountAtRisk: 1_250_000,
-          indicators: [{ kind: "account", value: "6222 0000 1111 2222" }],
-        },
-      ],
-    });
-    const res = await fetch(`${runtime.baseUrl}/v1/feeds/${credentials.feedSource.id}/warnings`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-signature": signPayload(credentials.feedSource.secret, body, Math.floor(Date.now() / 1000)),
+    const res = await station.postWarnings([
+      {
+        externalId: `E2E-OFF-${Date.now()}-${Math.random()}`,
+        type: "funds",
+        fraudType: "impersonating_police",
+        riskLevel: "high",
+        subject: { phone, name: "李某" },
+        area: { code: "652301", address: "三工镇庙工村三组" },
+        detectedAt: new Date().toISOString(),
+        amountAtRisk: 1_250_000,
+        indicators: [{ kind: "account", value: "6222 0000 1111 2222" }],
       },
-      body,
-    });
+    ]);
     expect(res.status).toBe(202);
     const alertId = ((await res.json()) as { results: { alertId: string }[] }).results[0]?.alertId as string;
     await expect
@@ -88,20 +58,6 @@ describe(`officer flow in a browser (${TEST_DB})`, () => {
       )
       .toBe("pushed");
     return alertId;
-  }
-
-  async function expectAccessible(page: Page) {
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
-      const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: Violation[] }> } }).axe;
-      return (await axe.run()).violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        where: v.nodes.map((node) => node.target.join(" ")).slice(0, 3),
-      }));
-    });
-    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
   }
 
   /** Every phone number on the page stays on one line, and every control is at least 44 px tall. */

@@ -1,22 +1,18 @@
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog } from "../../schema";
 import { addDays, shanghaiDate } from "../../src/calendar";
-import { loadConfig } from "../../src/config";
-import { startLocalRuntime } from "../../src/local/runtime";
+import type { startLocalRuntime } from "../../src/local/runtime";
 import type { DemoCredentials } from "../../src/local/seed";
-import { createLog } from "../../src/log";
-import { signPayload } from "../../src/signature";
 import { launchBrowser } from "../support/browser";
-import { emptyPostgresDatabase, TEST_DB } from "../support/db";
+import { TEST_DB } from "../support/db";
+import { type DemoStation, expectAccessible, startDemoStation } from "../support/demo-station";
 
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
-const axeSource = readFileSync(join(import.meta.dirname, "../../node_modules/axe-core/axe.min.js"), "utf8");
 
 /** What each language's page says, so one flow runs in both. */
 const WORDS = {
@@ -59,62 +55,39 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
   let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
   let credentials: DemoCredentials;
   let browser: Browser;
-  let dataDir: string;
-  let database: Awaited<ReturnType<typeof emptyPostgresDatabase>> | undefined;
+  let station: DemoStation;
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    dataDir = await mkdtemp(join(tmpdir(), "af-supervisor-"));
-    if (TEST_DB === "postgres") database = await emptyPostgresDatabase("supervisor");
-    const config = loadConfig({
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      NODE_ENV: "development",
-      PORT: "0",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      OUTBOX_RECEIPT_DELAY_MS: "200",
-      SEED_DEMO: "true",
+    station = await startDemoStation("supervisor", {
       DEADLINES_JSON: JSON.stringify({ critical: { acknowledgeMinutes: 0.05 } }),
       SWEEP_INTERVAL_SECONDS: "1",
     });
-    runtime = await startLocalRuntime(config, createLog("warn"));
-    credentials = JSON.parse(readFileSync(join(dataDir, "demo-credentials.json"), "utf8"));
+    ({ runtime, credentials } = station);
     browser = await launchBrowser();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await runtime?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await database?.drop();
+    await station?.stop();
   });
 
   let subjects = 0;
   async function postWarning(address: string) {
     subjects += 1;
     const phone = `+86138002${String(10_000 + subjects).slice(-5)}`.slice(0, 14);
-    const body = JSON.stringify({
-      warnings: [
-        {
-          externalId: `E2E-SUP-${Date.now()}-${subjects}`,
-          type: "funds",
-          fraudType: "impersonating_police",
-          riskLevel: "critical",
-          subject: { phone, name: "李某" },
-          area: { code: "652301", address },
-          detectedAt: new Date().toISOString(),
-          amountAtRisk: 2_000_000,
-        },
-      ],
-    });
-    const res = await fetch(`${runtime.baseUrl}/v1/feeds/${credentials.feedSource.id}/warnings`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-signature": signPayload(credentials.feedSource.secret, body, Math.floor(Date.now() / 1000)),
+    const res = await station.postWarnings([
+      {
+        externalId: `E2E-SUP-${Date.now()}-${subjects}`,
+        type: "funds",
+        fraudType: "impersonating_police",
+        riskLevel: "critical",
+        subject: { phone, name: "李某" },
+        area: { code: "652301", address },
+        detectedAt: new Date().toISOString(),
+        amountAtRisk: 2_000_000,
       },
-      body,
-    });
+    ]);
     expect(res.status).toBe(202);
     const json = (await res.json()) as { results: { alertId: string }[] };
     return { alertId: json.results[0]?.alertId as string, phone };
@@ -127,19 +100,6 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
     await page.getByLabel("密码").fill(supervisor?.password as string);
     await page.getByRole("button", { name: "登录" }).click();
     await page.waitForURL(`${runtime.baseUrl}/console`);
-  }
-
-  async function expectNoSeriousA11yViolations(page: Page) {
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        globalThis as unknown as {
-          axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-        }
-      ).axe.run();
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-    });
-    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
   }
 
   it.each([
@@ -188,7 +148,7 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
       await page
         .locator("#queue")
         .screenshot({ path: join(ARTIFACTS, `supervisor-live-section-${width}-${lang}.png`) });
-      await expectNoSeriousA11yViolations(page);
+      await expectAccessible(page);
 
       // Drill down: the card opens the alert's page.
       await card.locator("a").click();
@@ -211,7 +171,7 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
       await page
         .locator("#sup-range")
         .screenshot({ path: join(ARTIFACTS, `supervisor-range-section-${width}-${lang}.png`) });
-      await expectNoSeriousA11yViolations(page);
+      await expectAccessible(page);
 
       // The export of that range downloads, in the page's language, with the BOM and numbers masked.
       const [download] = await Promise.all([
@@ -236,7 +196,7 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
       await page
         .locator("#sup-range")
         .screenshot({ path: join(ARTIFACTS, `supervisor-range-error-section-${width}-${lang}.png`) });
-      await expectNoSeriousA11yViolations(page);
+      await expectAccessible(page);
       await context.close();
     },
   );
