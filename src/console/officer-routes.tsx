@@ -81,13 +81,20 @@ export function officerRoutes(deps: Deps) {
           }
           throw error;
         });
-    return { filters, page, searchError, names: await officerNames(principal.stationId) };
+    const [names, postNames] = await Promise.all([
+      officerNames(principal.stationId),
+      // An officer's queue is their own post's; a supervisor's spans the station, so each card names its post.
+      principal.postId
+        ? undefined
+        : stationPosts(principal).then((rows) => Object.fromEntries(rows.map((p) => [p.id, p.name]))),
+    ]);
+    return { filters, page, searchError, names, postNames };
   };
 
   app.get("/", async (c) => {
     const principal = c.get("principal");
     const now = deps.clock.now();
-    const [{ filters, page, searchError, names }, duty, handled] = await Promise.all([
+    const [{ filters, page, searchError, names, postNames }, duty, handled] = await Promise.all([
       queue(c),
       ownDutyStatus(deps, principal),
       handledToday(deps, principal),
@@ -98,6 +105,7 @@ export function officerRoutes(deps: Deps) {
         ctx={signedInPage(c, now)}
         alerts={page.alerts}
         names={names}
+        postNames={postNames}
         filters={filters}
         nextCursor={page.nextCursor}
         handled={handled}
@@ -115,7 +123,7 @@ export function officerRoutes(deps: Deps) {
   });
   app.get("/fragments/queue", async (c) => {
     const now = deps.clock.now();
-    const { filters, page, names } = await queue(c);
+    const { filters, page, names, postNames } = await queue(c);
     const { t } = i18n(c.get("lang"));
     const next = page.nextCursor ? `/console?${filterQuery(filters, page.nextCursor)}` : undefined;
     const empty = filterQuery({ ...filters, cursor: undefined }) ? t.noMatches : t.noAlerts;
@@ -124,6 +132,7 @@ export function officerRoutes(deps: Deps) {
         ctx={signedInPage(c, now)}
         alerts={page.alerts}
         names={names}
+        postNames={postNames}
         empty={empty}
         nextHref={next}
       />,

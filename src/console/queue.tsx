@@ -54,6 +54,8 @@ export function QueueList(props: {
   alerts: QueueItem[];
   /** Officer id → display name, for who holds each alert. */
   names?: Record<string, string>;
+  /** Post id → name, for a supervisor's queue that spans the station's posts. */
+  postNames?: Record<string, string>;
   empty?: string;
   nextHref?: string;
 }) {
@@ -76,6 +78,11 @@ export function QueueList(props: {
                 <span class="phone">{a.subject.phone ?? t.purged}</span>
                 <span>{a.area.address ?? a.area.code ?? ""}</span>
               </span>
+              {props.postNames && (
+                <span class="row muted">
+                  {fill(t.supPostOf, { post: (a.postId && props.postNames[a.postId]) || t.supNoPost })}
+                </span>
+              )}
               <span class="row">
                 {a.amountAtRisk !== null && (
                   <span>
@@ -214,6 +221,7 @@ export function QueuePage(props: {
   ctx: PageContext;
   alerts: QueueItem[];
   names: Record<string, string>;
+  postNames?: Record<string, string>;
   filters: QueueFilters;
   nextCursor: string | null;
   handled: HandledAlert[];
@@ -250,6 +258,7 @@ export function QueuePage(props: {
           ctx={props.ctx}
           alerts={props.alerts}
           names={props.names}
+          postNames={props.postNames}
           empty={anyFilter(f) ? t.noMatches : t.noAlerts}
           nextHref={next}
         />

@@ -121,6 +121,18 @@ describe("supervisor view", () => {
       );
     });
 
+    it("names each alert's post in the supervisor's queue, which spans the station", async () => {
+      const { miaogong, ergong } = ctx.fixture.ids;
+      await anAlert(ctx, { postId: miaogong });
+      await anAlert(ctx, { postId: ergong });
+      const queue = visibleText((await get(await cookieFor("supervisor"), "/console")).body);
+      expect(queue).toContain("所属警务室：庙工村警务室");
+      expect(queue).toContain("所属警务室：二工村警务室");
+      // An officer's queue is their own post's: no need to say it on every card.
+      const own = visibleText((await get(await cookieFor("miaogong"), "/console")).body);
+      expect(own).not.toContain("所属警务室");
+    });
+
     it("says there are none, not that there is nothing to handle", async () => {
       await anAlert(ctx, {}); // open, inside its deadline
       const page = await get(await cookieFor("admin"), "/console/supervisor");
