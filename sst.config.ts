@@ -21,6 +21,7 @@ export default $config({
     await import("./infra/migrations");
     const { queues } = await import("./infra/queues");
     await import("./infra/consumers");
+    await import("./infra/alarms");
     await import("./infra/schedules");
     await import("./infra/sms-receipts");
     const { api } = await import("./infra/api");

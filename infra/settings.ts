@@ -15,6 +15,9 @@ export const smsChannel = isProduction ? "sns" : "outbox";
  */
 export const databaseConnectionBudget = isProduction ? 200 : 120;
 
+/** Who hears about alarms (infra/alarms.ts) by e-mail; set OPERATOR_EMAIL when deploying. */
+export const operatorEmail: string | undefined = process.env.OPERATOR_EMAIL || undefined;
+
 /** An alphanumeric sender id, where the destination country supports one (mainland China does not). */
 export const snsSenderId: string | undefined = undefined;
 

@@ -1,4 +1,5 @@
 import { CLOUD_FUNCTIONS } from "../src/topology";
+import { operators } from "./alarms";
 import { appFunction } from "./functions";
 import { migration } from "./migrations";
 import { smsChannel } from "./settings";
@@ -50,15 +51,43 @@ function setUp() {
     defaultSmsType: "Transactional",
   });
 
+  // CloudWatch Logs invokes the receiver asynchronously: a batch it fails on after Lambda's two retries would
+  // vanish, and with it the receipts of the SMS in it. It lands here instead, with an alarm on it.
+  const failed = new sst.aws.Queue("SnsDeliveryLogFailures", {
+    transform: { queue: { messageRetentionSeconds: 14 * 24 * 60 * 60 } },
+  });
   const receiver = new sst.aws.Function(
     "SnsDeliveryLog",
     appFunction({
       handler: "functions/sns-delivery-log.handler",
       timeoutSeconds: 60,
       reservedConcurrency: CLOUD_FUNCTIONS.smsDeliveryLog.reservedConcurrency,
+      // The on-failure destination is written with the function's own role.
+      permissions: [{ actions: ["sqs:SendMessage"], resources: [failed.arn] }],
     }),
     { dependsOn: [migration] },
   );
+
+  new aws.lambda.FunctionEventInvokeConfig("SnsDeliveryLogOnFailure", {
+    functionName: receiver.name,
+    maximumRetryAttempts: 2,
+    destinationConfig: { onFailure: { destination: failed.arn } },
+  });
+  new aws.cloudwatch.MetricAlarm("SnsDeliveryLogFailed", {
+    alarmDescription:
+      "SNS delivery-status records the receiver could not apply: their SMS keep no receipt until re-applied",
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: failed.nodes.queue.name },
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: [operators.arn],
+    okActions: [operators.arn],
+  });
 
   const prefix = $interpolate`sns/${region.region}/${identity.accountId}/DirectPublishToPhoneNumber`;
   const groups = [

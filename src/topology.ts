@@ -26,6 +26,11 @@ export interface QueueSpec {
    * the database connection budget (cloudConnectionDemand below).
    */
   maxConcurrency: number;
+  /**
+   * Cloud: the age of the queue's oldest message that raises an alarm. Short for the lanes a person waits on;
+   * longer where messages wait on purpose (an officer's bundling interval, feedback retries, quiet hours).
+   */
+  alarmAgeSeconds: number;
 }
 
 export const QUEUES = {
@@ -36,6 +41,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 30,
     maxConcurrency: 10,
+    alarmAgeSeconds: 120,
   },
   // Its own queue rather than alert-push: most of its messages wait out an officer's interval (delayed), and its
   // consumer locks officer rows, so it is kept from slowing pushes and can be given its own concurrency.
@@ -46,6 +52,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 30,
     maxConcurrency: 3,
+    alarmAgeSeconds: 900,
   },
   "sms-urgent": {
     carries: ["sms.send"],
@@ -54,6 +61,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 30,
     maxConcurrency: 5,
+    alarmAgeSeconds: 120,
   },
   // A reminder spends its time waiting for a rate slot and the provider's answer, not on the CPU: enough
   // batches in flight that a process can keep a 500 parts/s gateway busy (bench/sms.ts).
@@ -64,6 +72,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 60,
     maxConcurrency: 10,
+    alarmAgeSeconds: 3600,
   },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
   // feedback.create is rare (one per closed alert) and quick, so it shares the queue with deliveries.
@@ -74,6 +83,7 @@ export const QUEUES = {
     maxReceives: 50,
     timeoutSeconds: 60,
     maxConcurrency: 3,
+    alarmAgeSeconds: 3600,
   },
   // One sweep at a time per process; a lost tick is replaced by the next one, so few receives are enough.
   sweeper: {
@@ -83,6 +93,7 @@ export const QUEUES = {
     maxReceives: 3,
     timeoutSeconds: 120,
     maxConcurrency: 2,
+    alarmAgeSeconds: 600,
   },
   // Releases deferred reminders in order; one run at a time is enough (it loops over batches), a lost tick is
   // replaced by the next one.
@@ -93,6 +104,7 @@ export const QUEUES = {
     maxReceives: 3,
     timeoutSeconds: 120,
     maxConcurrency: 2,
+    alarmAgeSeconds: 600,
   },
 } as const satisfies Record<string, QueueSpec>;
 
