@@ -12,7 +12,7 @@ import { checkTemplate } from "./template-rules";
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type TemplateRow = typeof campaignTemplates.$inferSelect;
-type AdminDeps = Pick<Deps, "db" | "clock">;
+type AdminDeps = Pick<Deps, "db" | "clock" | "config">;
 
 export interface CampaignSettings {
   name: string;
@@ -68,9 +68,9 @@ function campaignView(c: CampaignRow, templates: TemplateRow[]) {
 const audit = auditFor("campaign");
 
 /** A template text checked without saving it, as an admin writes one: its problems, characters and parts. */
-export function checkCampaignTemplate(principal: Principal, body: string) {
+export function checkCampaignTemplate(deps: Pick<Deps, "config">, principal: Principal, body: string) {
   assertAdmin(principal, ADMIN_REFUSAL);
-  return checkTemplate(body);
+  return checkTemplate(body, { signature: deps.config.SMS_SIGNATURE });
 }
 
 const campaignOf = stationLookup(campaigns, "no such campaign at this station");
@@ -161,7 +161,7 @@ export async function updateCampaign(
  */
 export async function addTemplate(deps: AdminDeps, principal: Principal, campaignId: string, body: string) {
   assertAdmin(principal, ADMIN_REFUSAL);
-  const check = checkTemplate(body);
+  const check = checkTemplate(body, { signature: deps.config.SMS_SIGNATURE });
   if (!check.valid) throw new AppError("VALIDATION_FAILED", "the template is not valid", check.problems);
   return deps.db.transaction(async (tx) => {
     await campaignOf(tx, principal, campaignId);

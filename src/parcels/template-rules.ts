@@ -21,6 +21,21 @@ const LINKS = [
   /\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b(?:\/\S*)?/i,
 ];
 
+/**
+ * Telephone numbers of any form: a reminder must never give people a number to call back, which is exactly
+ * what a fraudster's copy of it would change (12381-style warnings carry none). Digits may be split by spaces,
+ * dashes or dots; checked after NFKC, so full-width digits count too.
+ */
+const SEP = "[\\s.\\-]?";
+const PHONES: { what: string; re: RegExp }[] = [
+  { what: "a mobile number", re: new RegExp(`(?<!\\d)(?:\\+?86${SEP})?1[3-9]\\d(?:${SEP}\\d){8}(?!\\d)`) },
+  { what: "a 400/800 number", re: new RegExp(`(?<!\\d)[48]00(?:${SEP}\\d){7}(?!\\d)`) },
+  { what: "a landline number", re: new RegExp(`(?<!\\d)\\(?0\\d{2,3}\\)?${SEP}\\d{7,8}(?!\\d)`) },
+  { what: "a 95xxx/96xxx service number", re: /(?<!\d)9[56]\d{3,6}(?!\d)/ },
+  // Whatever the form: seven digits or more in a row is a number someone could dial (a date, 2026-12-03, is not).
+  { what: "a telephone number", re: /(?<!\d)\d{7,}(?!\d)/ },
+];
+
 export interface TemplateCheck {
   valid: boolean;
   problems: FieldError[];
@@ -31,14 +46,28 @@ export interface TemplateCheck {
   parts: string[];
 }
 
-export function checkTemplate(body: string, path = "body"): TemplateCheck {
+export function checkTemplate(
+  body: string,
+  options: { path?: string; signature?: string } = {},
+): TemplateCheck {
+  const path = options.path ?? "body";
   const message = new SegmentedMessage(body);
   const parts = message.segments.map((segment) =>
     segment.map((c) => ("raw" in c && typeof c.raw === "string" ? c.raw : "")).join(""),
   );
   const problems: FieldError[] = [];
-  if (!SIGNATURE.test(body)) {
-    problems.push({ path, message: "must start with the SMS signature, e.g. 【昌吉公安】" });
+  const signature = SIGNATURE.exec(body)?.[0];
+  if (!signature) {
+    problems.push({
+      path,
+      message: `must start with the SMS signature, e.g. ${options.signature ?? "【昌吉公安】"}`,
+    });
+  } else if (options.signature && signature !== options.signature) {
+    // The carrier registered the station's signature; another (a courier's) is refused or misleads.
+    problems.push({
+      path,
+      message: `must start with this station's signature ${options.signature}, not ${signature}`,
+    });
   }
   if (!OPT_OUT_AT_END.test(body)) {
     problems.push({ path, message: `must end with the opt-out wording ${OPT_OUT_WORDING}` });
@@ -46,6 +75,13 @@ export function checkTemplate(body: string, path = "body"): TemplateCheck {
   const normalized = body.normalize("NFKC");
   const link = LINKS.map((re) => re.exec(normalized)?.[0]).find(Boolean);
   if (link) problems.push({ path, message: `must not contain links or web addresses (found "${link}")` });
+  for (const { what, re } of PHONES) {
+    const found = re.exec(normalized)?.[0];
+    if (found) {
+      problems.push({ path, message: `must not contain telephone numbers: "${found}" is ${what}` });
+      break;
+    }
+  }
   if (message.segmentsCount > MAX_TEMPLATE_PARTS) {
     problems.push({
       path,

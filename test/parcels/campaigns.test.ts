@@ -69,6 +69,20 @@ describe("campaign templates are validated on save", () => {
     ["a short link", "【昌吉公安】详见t.cn/A6xyz 拒收请回复R", "links"],
     ["a full-width web address", "【昌吉公安】访问ｗｗｗ．ｆａｎｚｈａ．ｃｏｍ 拒收请回复R", "links"],
     ["too many parts", `【昌吉公安】${"请".repeat(270)}拒收请回复R`, "parts"],
+    [
+      "another sender's signature",
+      "【中通快递】取件提醒：勿信客服退款。拒收请回复R",
+      "this station's signature 【昌吉公安】",
+    ],
+    ["a landline with its area code", "【昌吉公安】请拨打0994-1234567咨询。拒收请回复R", "landline"],
+    ["a landline in brackets", "【昌吉公安】咨询(0994)1234567。拒收请回复R", "landline"],
+    ["a mobile number", "【昌吉公安】有疑问请联系138 0013 8000。拒收请回复R", "mobile"],
+    ["a mobile number in full-width digits", "【昌吉公安】联系１３８００１３８０００。拒收请回复R", "mobile"],
+    ["a 400 number", "【昌吉公安】客服热线400-123-4567。拒收请回复R", "400/800"],
+    ["an 800 number", "【昌吉公安】免费电话8001234567。拒收请回复R", "400/800"],
+    ["a 95xxx number", "【昌吉公安】银行客服95588可核实。拒收请回复R", "95xxx/96xxx"],
+    ["a 96xxx number", "【昌吉公安】反诈专线96110。拒收请回复R", "95xxx/96xxx"],
+    ["a local number without area code", "【昌吉公安】请拨1234567。拒收请回复R", "telephone number"],
   ])("refuses a template with %s, naming the problem", async (_name, body, words) => {
     const ctx = await parcelContext();
     const token = await adminToken(ctx);
@@ -83,6 +97,15 @@ describe("campaign templates are validated on save", () => {
     expect(problem.errors?.map((e) => e.message).join(" ")).toContain(words);
     const stored = (await (await call(ctx, token, "GET", `/v1/campaigns/${campaign.id}`)).json()) as Campaign;
     expect(stored.templates).toHaveLength(1);
+  });
+
+  it("keeps a date and a parcel's short code: they are not telephone numbers", async () => {
+    const ctx = await parcelContext();
+    const token = await adminToken(ctx);
+    const res = await call(ctx, token, "POST", "/v1/campaign-templates/check", {
+      body: "【昌吉公安】2026-12-03起，取件码1234请勿告诉他人，警方不会让您转账。拒收请回复R",
+    });
+    expect(await res.json()).toMatchObject({ valid: true, problems: [] });
   });
 
   it("checks a text without saving it", async () => {

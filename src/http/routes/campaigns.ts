@@ -248,6 +248,6 @@ export function campaignRoutes(deps: Deps) {
     .openapi(templateStateRoute("disable"), setTemplate(true))
     .openapi(templateStateRoute("enable"), setTemplate(false))
     .openapi(checkTemplateRoute, async (c) =>
-      c.json(checkCampaignTemplate(c.get("principal"), c.req.valid("json").body), 200),
+      c.json(checkCampaignTemplate(deps, c.get("principal"), c.req.valid("json").body), 200),
     );
 }
