@@ -42,7 +42,11 @@ export const posts = pgTable(
     fallbackOfficerId: text("fallback_officer_id").references((): AnyPgColumn => officers.id),
     createdAt: createdAt(),
   },
-  (t) => [index("posts_station_idx").on(t.stationId)],
+  (t) => [
+    index("posts_station_idx").on(t.stationId),
+    // Two posts of one name cannot be told apart on any page or export.
+    uniqueIndex("posts_station_name_uq").on(t.stationId, t.name),
+  ],
 );
 
 /** Routing is data: an area code prefix or an address keyword maps to a post. */

@@ -56,7 +56,9 @@ export async function createPost(deps: AdminDeps, principal: Principal, input: {
     const [created] = await tx
       .insert(posts)
       .values({ id: newId("post"), stationId: principal.stationId, name: input.name })
+      .onConflictDoNothing({ target: [posts.stationId, posts.name] })
       .returning();
+    if (!created) throw nameTaken();
     const post = created as PostRow;
     await auditPost(tx, deps, principal, "post.created", post.id, { name: post.name });
     return postView(post);
@@ -71,6 +73,11 @@ export async function renamePost(
 ) {
   assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
+    const [other] = await tx
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(eq(posts.stationId, principal.stationId), eq(posts.name, input.name)));
+    if (other && other.id !== postId) throw nameTaken();
     const [renamed] = await tx
       .update(posts)
       .set({ name: input.name })
@@ -81,6 +88,12 @@ export async function renamePost(
     return postView(renamed);
   });
 }
+
+/** Post names are unique per station (the database says so too: posts_station_name_uq). */
+const nameTaken = () =>
+  new AppError("CONFLICT", "another post of your station has this name", [
+    { path: "name", message: "already the name of a post of your station" },
+  ]);
 
 export async function listRules(deps: AdminDeps, principal: Principal) {
   assertMayRead(principal);

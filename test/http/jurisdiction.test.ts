@@ -81,6 +81,27 @@ describe("posts and jurisdiction rules", () => {
     ).toBe(404);
   });
 
+  it("refuses a second post of the same name, created or renamed, and writes nothing", async () => {
+    const ctx = await createTestContext();
+    const before = await asAdmin(ctx, "GET", "/v1/posts");
+
+    const created = await asAdmin(ctx, "POST", "/v1/posts", { name: "二工村警务室" });
+    const renamed = await asAdmin(ctx, "PATCH", `/v1/posts/${ctx.fixture.ids.miaogong}`, {
+      name: "二工村警务室",
+    });
+
+    for (const res of [created, renamed]) {
+      expect(res.status).toBe(409);
+      expect((res.body as Problem).errors?.map((e) => e.path)).toEqual(["name"]);
+    }
+    expect(await asAdmin(ctx, "GET", "/v1/posts")).toEqual(before);
+    // Renaming a post to its own name is no conflict; another station may use the name.
+    const same = await asAdmin(ctx, "PATCH", `/v1/posts/${ctx.fixture.ids.ergong}`, { name: "二工村警务室" });
+    expect(same.status).toBe(200);
+    const audited = await ctx.deps.db.select().from(auditLog).where(eq(auditLog.action, "post.created"));
+    expect(audited).toEqual([]);
+  });
+
   it.each([
     ["an area prefix with letters", { kind: "area_prefix", pattern: "6523AB" }, 400, "pattern"],
     ["a one-character keyword", { kind: "address_keyword", pattern: "村" }, 400, "pattern"],

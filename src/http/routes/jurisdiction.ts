@@ -68,7 +68,11 @@ const createPostRoute = createRoute({
   summary: "Add a post to the admin's station (audited)",
   security: SECURITY.officer,
   request: { body: jsonBody(PostInput) },
-  responses: { 201: json(PostSchema, "The post"), ...refusals },
+  responses: {
+    201: json(PostSchema, "The post"),
+    ...refusals,
+    ...errorResponses({ 409: "Another post of the station has this name" }),
+  },
 });
 const renamePostRoute = createRoute({
   method: "patch",
@@ -81,7 +85,10 @@ const renamePostRoute = createRoute({
   responses: {
     200: json(PostSchema, "The post"),
     ...refusals,
-    ...errorResponses({ 404: "No such post at the admin's station" }),
+    ...errorResponses({
+      404: "No such post at the admin's station",
+      409: "Another post of the station has this name",
+    }),
   },
 });
 const listRulesRoute = createRoute({
