@@ -20,25 +20,34 @@ if (operatorEmail) {
 
 const notify = { alarmActions: [operators.arn], okActions: [operators.arn] };
 
+/** An alarm, to the operators, as soon as a queue that should stay empty holds a message. */
+export function nonEmptyQueueAlarm(name: string, queueName: $util.Input<string>, description: string) {
+  return new aws.cloudwatch.MetricAlarm(name, {
+    alarmDescription: description,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: queueName },
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    ...notify,
+  });
+}
+
 export const alarms = Object.entries(queues).flatMap(([name, { spec, queue, dlq }]) => {
   const id = name
     .split("-")
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
     .join("");
   return [
-    new aws.cloudwatch.MetricAlarm(`${id}DeadLetters`, {
-      alarmDescription: `Messages of ${name} were given up on: read them with npm run cloud:dead-letters -- ${name}, re-drive with npm run cloud:redrive -- ${name}`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: dlq.nodes.queue.name },
-      statistic: "Maximum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      ...notify,
-    }),
+    nonEmptyQueueAlarm(
+      `${id}DeadLetters`,
+      dlq.nodes.queue.name,
+      `Messages of ${name} were given up on: read them with npm run cloud:dead-letters -- ${name}, re-drive with npm run cloud:redrive -- ${name}`,
+    ),
     new aws.cloudwatch.MetricAlarm(`${id}OldestMessage`, {
       alarmDescription: `${name}'s oldest message has waited over ${spec.alarmAgeSeconds} s: its consumer is failing, throttled or stopped`,
       namespace: "AWS/SQS",

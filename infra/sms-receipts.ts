@@ -1,5 +1,5 @@
 import { CLOUD_FUNCTIONS } from "../src/topology";
-import { operators } from "./alarms";
+import { nonEmptyQueueAlarm } from "./alarms";
 import { appFunction } from "./functions";
 import { migration } from "./migrations";
 import { smsChannel } from "./settings";
@@ -73,21 +73,11 @@ function setUp() {
     maximumRetryAttempts: 2,
     destinationConfig: { onFailure: { destination: failed.arn } },
   });
-  new aws.cloudwatch.MetricAlarm("SnsDeliveryLogFailed", {
-    alarmDescription:
-      "SNS delivery-status records the receiver could not apply: their SMS keep no receipt until re-applied",
-    namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
-    dimensions: { QueueName: failed.nodes.queue.name },
-    statistic: "Maximum",
-    period: 60,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    alarmActions: [operators.arn],
-    okActions: [operators.arn],
-  });
+  nonEmptyQueueAlarm(
+    "SnsDeliveryLogFailed",
+    failed.nodes.queue.name,
+    "SNS delivery-status records the receiver could not apply: their SMS keep no receipt until re-applied",
+  );
 
   const prefix = $interpolate`sns/${region.region}/${identity.accountId}/DirectPublishToPhoneNumber`;
   const groups = [

@@ -33,6 +33,35 @@ function described(id: string, error?: string, hint?: boolean) {
   return { "aria-describedby": ids || undefined, "aria-invalid": error ? "true" : undefined };
 }
 
+/** A form's free-text note, with its error and what was typed, then its submit button. */
+function NoteAndSubmit(props: {
+  id: string;
+  maxLength: number;
+  label: string;
+  submit: string;
+  error?: string;
+  value?: string;
+}) {
+  return (
+    <>
+      <Field id={props.id} label={props.label} error={props.error}>
+        <textarea
+          id={props.id}
+          name="note"
+          maxlength={props.maxLength}
+          rows={2}
+          {...described(props.id, props.error)}
+        >
+          {props.value ?? ""}
+        </textarea>
+      </Field>
+      <button class="primary" type="submit">
+        {props.submit}
+      </button>
+    </>
+  );
+}
+
 const Hidden = (props: { csrf: string; version?: number }) => (
   <>
     <input type="hidden" name="_csrf" value={props.csrf} />
@@ -113,20 +142,14 @@ export function AttemptForm(props: { ctx: PageContext; alert: AlertView; state?:
         </select>
       </Field>
       {props.alert.visitRequired && <p class="hint">{t.visitReached}</p>}
-      <Field id="attempt-note" label={t.note} error={e.note}>
-        <textarea
-          id="attempt-note"
-          name="note"
-          maxlength={500}
-          rows={2}
-          {...described("attempt-note", e.note)}
-        >
-          {v.note ?? ""}
-        </textarea>
-      </Field>
-      <button class="primary" type="submit">
-        {t.submit}
-      </button>
+      <NoteAndSubmit
+        id="attempt-note"
+        maxLength={500}
+        label={t.note}
+        submit={t.submit}
+        error={e.note}
+        value={v.note}
+      />
     </form>
   );
 }
@@ -210,20 +233,14 @@ export function OutcomeForm(props: {
           </select>
         </Field>
       </div>
-      <Field id="outcome-note" label={t.note} error={e.note}>
-        <textarea
-          id="outcome-note"
-          name="note"
-          maxlength={1000}
-          rows={2}
-          {...described("outcome-note", e.note)}
-        >
-          {v.note ?? ""}
-        </textarea>
-      </Field>
-      <button class="primary" type="submit">
-        {t.submit}
-      </button>
+      <NoteAndSubmit
+        id="outcome-note"
+        maxLength={1000}
+        label={t.note}
+        submit={t.submit}
+        error={e.note}
+        value={v.note}
+      />
     </form>
   );
 }
