@@ -5,6 +5,7 @@ import { addDays, shanghaiDate } from "../../calendar";
 import type { Deps } from "../../deps";
 import { type SmsReportQuery, smsReport, smsReportCsv } from "../../parcels/report";
 import { partnerOf } from "../../partners/admin";
+import { DEFAULT_RANGE_DAYS } from "../../reports/day-range";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { requirePartner } from "../partner-auth";
@@ -48,12 +49,11 @@ const range = {
   to: z.iso.date().optional().openapi({ description: "Last day, inclusive; default today (Asia/Shanghai)" }),
 };
 
-/** The last 7 days by default, as the alert report: today and the 6 before it, Asia/Shanghai. */
+/** The same default range as every report (src/reports/day-range.ts): today and the days before it, Asia/Shanghai. */
 function days(now: Date, query: { from?: string; to?: string }) {
   const to = query.to ?? shanghaiDate(now);
-  return { from: query.from ?? addDays(to, -(DEFAULT_DAYS - 1)), to };
+  return { from: query.from ?? addDays(to, 1 - DEFAULT_RANGE_DAYS), to };
 }
-const DEFAULT_DAYS = 7;
 
 const description =
   "Per Asia/Shanghai day and partner: events received, reminders scheduled, attached, deferred, suppressed " +
