@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { feedbackEvents, officers } from "../../schema";
 import { SESSION_COOKIE } from "../../src/auth/sessions";
+import { nextShanghaiMidnight } from "../../src/calendar";
 import { csrfToken } from "../../src/console/csrf";
 import { givenPushedAlert } from "../support/alerts";
 import { ManualClock } from "../support/clock";
@@ -18,7 +19,9 @@ describe("console pages render on this database", () => {
   let clock: ManualClock;
 
   beforeEach(async () => {
-    clock = new ManualClock(new Date());
+    // 10:00 tomorrow in Beijing, not the wall clock: "today's figures" counted nothing when the test ran in
+    // the half hour before Beijing midnight and its 30-minute advance crossed into the next day.
+    clock = new ManualClock(new Date(nextShanghaiMidnight(new Date()).getTime() + 10 * 3_600_000));
     ctx = await createTestContext({ clock });
   });
 
