@@ -26,7 +26,32 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * The AWS SDK's default credential chain looks in a dozen places (SSO, profiles, process, IMDS, web identity)
+ * and brings an SSO and an STS client along, a tenth of a megabyte. A Lambda's credentials are always its
+ * execution role's, in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN: the chain's first link,
+ * which is all the bundles keep. A function that found none would fail its first AWS call, loudly.
+ */
+const lambdaCredentialsOnly = {
+  name: "lambda-credentials-only",
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, (args) => ({
+      path: args.path,
+      namespace: "lambda-credentials",
+      pluginData: { resolveDir: args.resolveDir },
+    }));
+    build.onLoad({ filter: /.*/, namespace: "lambda-credentials" }, (args) => ({
+      contents: [
+        `import { fromEnv } from "@aws-sdk/credential-provider-env";`,
+        "export const defaultProvider = (init) => fromEnv(init);",
+      ].join("\n"),
+      resolveDir: args.pluginData.resolveDir,
+      loader: "js",
+    }));
+  },
+};
+
 // Resolved here so that a zod upgrade that moves the file fails the build instead of keeping every locale.
 createRequire(import.meta.url).resolve("zod/v4/locales/en.js");
 
-export default [zodEnglishOnly];
+export default [zodEnglishOnly, lambdaCredentialsOnly];
