@@ -9,15 +9,19 @@ import {
   smsMessages,
   warnings,
 } from "../../schema";
+import { addDays, shanghaiDate } from "../../src/calendar";
 import { anEvent, DAY, HOUR, postEvents } from "../parcels/support";
 import { givenPushedAlert, type Problem, send } from "../support/alerts";
 import type { TestContext } from "../support/context";
 import { aPartner } from "../support/partners";
 import { call, givenClosedAlert, RETENTION_DAYS, retentionContext } from "./support";
 
-/** The station's alert report over the days around `day`. */
+/**
+ * The station's alert report over the days around `day`: [from, to) in Beijing days, so the window holds
+ * `day` whatever the hour (a UTC date ends the window at Beijing midnight before an alert from 00:30).
+ */
 async function alertReport(ctx: TestContext, day: Date) {
-  const date = (offset: number) => new Date(day.getTime() + offset * DAY).toISOString().slice(0, 10);
+  const date = (offset: number) => addDays(shanghaiDate(day), offset);
   const query = `?from=${date(-1)}&to=${date(1)}`;
   const res = await send(ctx, await ctx.login("supervisor"), "GET", `/v1/reports/alerts${query}`);
   expect(res.status).toBe(200);
