@@ -186,6 +186,33 @@ async function waitForRedelivery(queue: { name: string; url: string }, fn: Lambd
   throw new Error(`nothing came back on ${queue.name}`);
 }
 
+describe("the functions' bundles", () => {
+  const inputs = (name: string) =>
+    Object.values(bundle(name).metafile.outputs).flatMap((output) => Object.keys(output.inputs));
+
+  it("leave out what only a station server runs, and SNS wherever nothing is sent", () => {
+    for (const name of ["api", "queue-consumer", "sns-delivery-log", "migrate"]) {
+      const files = inputs(name);
+      expect(
+        files.filter((f) => /@electric-sql\/pglite|prom-client|^src\/local\/|^src\/db\/pglite/.test(f)),
+        name,
+      ).toEqual([]);
+      expect(
+        files.filter((f) => /zod\/v4\/locales\/(?!en\.js)/.test(f)),
+        name,
+      ).toEqual([]);
+      expect(
+        files.filter((f) => /credential-provider-(sso|ini|process|web-identity)/.test(f)),
+        name,
+      ).toEqual([]);
+      expect(
+        files.some((f) => f.includes("@aws-sdk/client-sns")),
+        name,
+      ).toBe(name === "queue-consumer");
+    }
+  });
+});
+
 describe("the cloud functions, bundled, on SQS, SNS and PostgreSQL over verified TLS", () => {
   it("takes a warning from API Gateway through the queues to an SNS text, and marks it delivered from SNS's log", async () => {
     const victim = "+8613800138000";
