@@ -21,7 +21,7 @@ code.ap-secret { display:block; overflow-wrap:anywhere; word-break:break-all; fo
 .ap-list h3 a { display:inline-flex; align-items:center; min-height:44px; }
 .ap-actions { display:flex; flex-wrap:wrap; gap:.5rem; margin-top:.6rem; align-items:flex-end; }
 .ap-actions form.stack { flex:1 1 16rem; max-width:none; }
-.ap-on { color:var(--ok); font-weight:600; } .ap-off { color:var(--critical); font-weight:600; }
+.ap-on { color:#1c6b40; font-weight:600; } .ap-off { color:var(--critical); font-weight:600; }
 .ap-warn { color:var(--critical); font-weight:600; margin:.3rem 0 0; }
 .ap-meta { color:var(--muted); font-size:.9rem; margin:.2rem 0; overflow-wrap:anywhere; }
 .ap-body { white-space:pre-wrap; overflow-wrap:anywhere; background:var(--bg); padding:.4rem .5rem; border-radius:4px; margin:.3rem 0; }
@@ -39,7 +39,7 @@ form.stack { max-width:36rem; }
 .ap-sigs { list-style:none; padding:0; margin:0 0 .8rem; }
 .ap-sigs li { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:center; padding:.3rem 0; border-bottom:1px solid var(--line); }
 .ap-quota { font-variant-numeric:tabular-nums; }
-.ap-state-warning { color:var(--high); font-weight:600; } .ap-state-exhausted { color:var(--critical); font-weight:600; } .ap-state-ok { color:var(--ok); font-weight:600; }
+.ap-state-warning { color:#9c3408; font-weight:600; } .ap-state-exhausted { color:var(--critical); font-weight:600; } .ap-state-ok { color:#1c6b40; font-weight:600; }
 .ap-pager { display:flex; gap:1rem; }
 .ap-pager a { display:inline-flex; align-items:center; min-height:44px; }
 `;

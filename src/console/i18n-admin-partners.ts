@@ -275,7 +275,7 @@ export const adminPartnersEn: Record<keyof typeof adminPartnersZh, string> = {
   apCampaignRunning: "Running",
   apCampaignUpcoming: "Not started",
   apCampaignEnded: "Ended",
-  apTemplatesCount: "{n} usable templates",
+  apTemplatesCount: "Usable templates: {n}",
   apNoTemplateWarn: "No usable template: this campaign sends nothing.",
   apErrAreas: "Each code prefix is 2 to 12 digits",
   apErrDate: "Use year-month-day, e.g. 2026-12-01",
