@@ -29,7 +29,7 @@ describe(`admin pages for partners and campaigns in a browser (${TEST_DB})`, () 
 
   beforeAll(async () => {
     // Reminders may go at any hour here, so the SMS is sent while the test watches, whatever the time of day.
-    station = await startDemoStation("admin-partners", { REMINDER_HOURS: "00:00-24:00" });
+    station = await startDemoStation("adminpartners", { REMINDER_HOURS: "00:00-24:00" });
     ({ credentials } = station);
     browser = await launchBrowser();
     await mkdir(ARTIFACTS, { recursive: true });
