@@ -77,6 +77,21 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
     },
   );
 
+  it("refuses a form posted without the session's CSRF token, and creates nothing", async () => {
+    const token = await ctx.login("admin");
+    const res = await ctx.app.request("/console/admin/partners", {
+      method: "POST",
+      headers: {
+        cookie: `${SESSION_COOKIE}=${token}`,
+        origin: "http://localhost",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ name: "伪造", channel: "sns" }).toString(),
+    });
+    expect(res.status).toBe(403);
+    expect(await ctx.deps.db.select().from(partners)).toHaveLength(0);
+  });
+
   it("shows an admin every page in Chinese, and in English on ?lang=en", async () => {
     const browser = await browserAs("admin");
     const titles = [
