@@ -27,6 +27,7 @@ import {
   type FormState,
   parseCampaignForm,
 } from "./admin-campaigns-view";
+import { historyOf } from "./admin-history";
 import {
   adminOnly,
   doneMessage,
@@ -100,9 +101,13 @@ export function adminCampaignsRoutes(deps: Deps) {
     } catch (error) {
       return renderList(c, { error: refusalText(ctx.i18n.t, error) }, refusalStatus(error));
     }
-    const signatures = await listTemplateSignatures(deps, principal);
+    const [signatures, history] = await Promise.all([
+      listTemplateSignatures(deps, principal),
+      historyOf(deps, principal, id),
+    ]);
     const page = (
       <CampaignPage
+        history={history}
         ctx={ctx}
         campaign={campaign}
         signatures={signatures}

@@ -2,6 +2,7 @@ import { isCalendarDate } from "../calendar";
 import type { getCampaign } from "../parcels/campaigns";
 import type { TemplateProblem } from "../parcels/template-rules";
 import type { StationSignatures } from "../parcels/template-signatures";
+import { History, type HistoryEntry } from "./admin-history";
 import {
   ActionButton,
   AdminFrame,
@@ -289,6 +290,7 @@ export function CampaignPage(props: {
   campaign: Campaign;
   signatures: StationSignatures;
   today: string;
+  history: HistoryEntry[];
   done?: string;
   error?: string;
   form?: FormState;
@@ -383,6 +385,7 @@ export function CampaignPage(props: {
           </div>
         </section>
       </div>
+      <History i18n={ctx.i18n} entries={props.history} />
       <script src="/console/assets/admin-template-check.js" defer />
     </AdminFrame>
   );

@@ -12,6 +12,7 @@ import {
   setPartnerDisabled,
 } from "../partners/admin";
 import { partnerQuotas } from "../reports/partner-quotas";
+import { historyOf } from "./admin-history";
 import {
   adminOnly,
   doneMessage,
@@ -93,13 +94,18 @@ export function adminPartnersRoutes(deps: Deps) {
     } catch (error) {
       return renderList(c, { error: refusalText(ctx.i18n.t, error) }, refusalStatus(error));
     }
-    const [keys, quotas] = await Promise.all([listPartnerKeys(deps, principal, id), quotasOf(c)]);
+    const [keys, quotas, history] = await Promise.all([
+      listPartnerKeys(deps, principal, id),
+      quotasOf(c),
+      historyOf(deps, principal, id),
+    ]);
     const page = (
       <PartnerPage
         ctx={ctx}
         partner={partner}
         keys={keys}
         quota={quotas.get(id)}
+        history={history}
         done={doneMessage(c, ctx.i18n.t, DONE)}
         once={status === 200 ? takeOnce(deps, c) : undefined}
         {...extra}

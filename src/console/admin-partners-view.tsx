@@ -2,6 +2,7 @@ import { AppError } from "../errors";
 import type { getPartner, listPartnerKeys, PartnerSettings } from "../partners/admin";
 import { PARTNER_CHANNELS, type PartnerChannel } from "../partners/admin";
 import type { partnerQuotas, QuotaState } from "../reports/partner-quotas";
+import { History, type HistoryEntry } from "./admin-history";
 import {
   ActionButton,
   AdminFrame,
@@ -234,6 +235,7 @@ export function PartnerPage(props: {
   partner: Partner;
   keys: Key[];
   quota?: Quota;
+  history: HistoryEntry[];
   done?: string;
   error?: string;
   once?: OnceItem[];
@@ -315,6 +317,7 @@ export function PartnerPage(props: {
             <p>{p.webhookSecretSet ? t.apWebhookSet : t.apWebhookNotSet}</p>
             <ActionButton ctx={ctx} action={`${base}/webhook-secret`} label={t.apWebhookRotate} secondary />
           </section>
+          <History i18n={ctx.i18n} entries={props.history} />
         </div>
       </div>
     </AdminFrame>

@@ -200,6 +200,8 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
     const theirs = await other.get(`/console/admin/partners/${partnerId}`);
     expect(theirs.status).toBe(404);
     expect(theirs.html).toContain("未找到，或不属于本所");
+    const history = await browser.get(`/console/admin/partners/${partnerId}`);
+    expect(history.html).toMatch(/变更记录[\s\S]*吊销接口密钥[\s\S]*创建/);
     const [row] = await ctx.deps.db.select().from(partners).where(eq(partners.id, partnerId));
     expect(row).toMatchObject({ partsPerSecond: 5, dailyQuota: 2000, channel: "sns" });
   });
@@ -256,6 +258,31 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
       .from(auditLog)
       .where(eq(auditLog.targetId, id));
     expect(actions.map((a) => a.action)).toEqual(["campaign.create", "campaign.template_add"]);
+    // The campaign's page shows that history, with who did it.
+    expect(after.html).toMatch(/变更记录[\s\S]*新增模板[\s\S]*admin[\s\S]*创建/);
+  });
+
+  it("shows another station's admin neither this station's campaigns nor its feed sources", async () => {
+    const admin = await browserAs("admin");
+    const created = await admin.post("/console/admin/campaigns", {
+      name: "本所活动",
+      areas: "652301",
+      startsOn: "2026-11-28",
+      endsOn: "2026-12-31",
+      priority: "0",
+    });
+    const path = (created.location as string).split("?")[0] as string;
+    const other = await browserAs("otheradmin");
+
+    const campaign = await other.get(path);
+    const list = await other.get("/console/admin/campaigns");
+    const feeds = await other.get("/console/admin/feeds");
+    const rotate = await other.post("/console/admin/feeds/src_platform/rotate");
+
+    expect(campaign.status).toBe(404);
+    expect(list.html).not.toContain("本所活动");
+    expect(feeds.html).not.toContain("Test platform");
+    expect(rotate.status).toBe(404);
   });
 
   it("allow-lists a signature from the campaigns page, refusing the station's own", async () => {
