@@ -199,6 +199,14 @@ describe(`admin pages for partners and campaigns in a browser (${TEST_DB})`, () 
     await expectAccessible(page);
     await expectFitsWidth(page);
     await shot(page, `campaign-${width}-${lang}`);
+    if (lang === "en") {
+      // The live check speaks the page's language.
+      await page.locator("#ap-template-body").pressSequentially(REFUSED, { delay: 5 });
+      const landline = page.locator("#ap-template-check li[data-code=phone_landline]");
+      await landline.waitFor();
+      await expect(landline.textContent()).resolves.toContain("is a landline number with its area code");
+      await shot(page, `template-live-refused-${width}-en`);
+    }
     // A secret shown once: a rotated feed secret, then gone on reload.
     if (width === 1280 && lang === "zh") {
       await page.goto(`${base()}/console/admin/feeds`);
