@@ -20,6 +20,8 @@ export type AuditTarget =
   | "feed_source"
   | "partner"
   | "campaign"
+  /** A signature allow-listed for reminder templates (the target id is the station; the signature in data). */
+  | "template_signature"
   /** An export of a report (the kind is the target id; the range in data). */
   | "report";
 

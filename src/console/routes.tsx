@@ -8,6 +8,11 @@ import { authenticate, login, logout, SESSION_COOKIE } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { clientAddress } from "../http/client-address";
+import { adminCampaignsRoutes } from "./admin-campaigns-routes";
+import { adminFeedsRoutes } from "./admin-feeds-routes";
+import { adminOptOutsRoutes } from "./admin-opt-outs-routes";
+import { adminPartnersAssetRoutes } from "./admin-partners-assets";
+import { adminPartnersRoutes } from "./admin-partners-routes";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import type { ConsoleContext, ConsoleEnv } from "./context";
 import { csrfToken, validCsrf } from "./csrf";
@@ -178,6 +183,12 @@ export function consoleRoutes(deps: Deps) {
     "/",
     supervisorRoutes(deps, (c) => pageContext(c)),
   );
+
+  app.route("/", adminPartnersAssetRoutes());
+  app.route("/", adminFeedsRoutes(deps));
+  app.route("/", adminPartnersRoutes(deps));
+  app.route("/", adminCampaignsRoutes(deps));
+  app.route("/", adminOptOutsRoutes(deps));
 
   return app;
 }
