@@ -8,6 +8,8 @@ import { authenticate, login, logout, SESSION_COOKIE } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { clientAddress } from "../http/client-address";
+import { adminOfficersRoutes } from "./admin-officers-routes";
+import { adminRoutes } from "./admin-routes";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import type { ConsoleContext, ConsoleEnv } from "./context";
 import { csrfToken, validCsrf } from "./csrf";
@@ -178,6 +180,10 @@ export function consoleRoutes(deps: Deps) {
     "/",
     supervisorRoutes(deps, (c) => pageContext(c)),
   );
+
+  // The admin area: its frame, then one line per section (./admin-nav.ts lists them).
+  app.route("/", adminRoutes(deps));
+  app.route("/", adminOfficersRoutes(deps));
 
   return app;
 }
