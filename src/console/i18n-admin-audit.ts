@@ -2,6 +2,7 @@
 export const auditWords = {
   zh: {
     other: "其他操作",
+    otherTarget: "其他对象",
     actions: {
       "alert.acknowledged": "签收预警",
       "alert.attempt_logged": "记录联系",
@@ -63,6 +64,7 @@ export const auditWords = {
   },
   en: {
     other: "Other action",
+    otherTarget: "Other",
     actions: {
       "alert.acknowledged": "Acknowledged an alert",
       "alert.attempt_logged": "Logged a contact attempt",

@@ -8,8 +8,13 @@ import { authenticate, login, logout, SESSION_COOKIE } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { clientAddress } from "../http/client-address";
+import { adminAuditRoutes } from "./admin-audit-routes";
+import { adminEscalationRoutes } from "./admin-escalation-routes";
 import { adminOfficersRoutes } from "./admin-officers-routes";
+import { adminPostsRoutes } from "./admin-posts-routes";
+import { adminRostersRoutes } from "./admin-rosters-routes";
 import { adminRoutes } from "./admin-routes";
+import { adminRulesRoutes } from "./admin-rules-routes";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import type { ConsoleContext, ConsoleEnv } from "./context";
 import { csrfToken, validCsrf } from "./csrf";
@@ -184,6 +189,11 @@ export function consoleRoutes(deps: Deps) {
   // The admin area: its frame, then one line per section (./admin-nav.ts lists them).
   app.route("/", adminRoutes(deps));
   app.route("/", adminOfficersRoutes(deps));
+  app.route("/", adminPostsRoutes(deps));
+  app.route("/", adminRulesRoutes(deps));
+  app.route("/", adminRostersRoutes(deps));
+  app.route("/", adminEscalationRoutes(deps));
+  app.route("/", adminAuditRoutes(deps));
 
   return app;
 }
