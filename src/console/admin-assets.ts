@@ -46,4 +46,7 @@ ul.adm-list { list-style:none; padding:0; margin:0; }
 ul.adm-list li { padding:.4rem 0; border-bottom:1px solid var(--line); display:flex; flex-wrap:wrap; gap:.3rem 1rem; align-items:center; justify-content:space-between; }
 .adm-data { font-size:.9rem; color:var(--muted); overflow-wrap:anywhere; }
 code { overflow-wrap:anywhere; }
+.sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
+.adm-table td > .adm-tag, .adm-table td > span { justify-self:start; }
+.adm-table .field .adm-tag { justify-self:start; }
 `;

@@ -57,8 +57,10 @@ export function adminAuditRoutes(deps: Deps) {
     }
     const officerName = new Map(officers.map((o) => [o.id, o.displayName]));
     const postName = new Map(posts.map((p) => [p.id, p.name]));
-    const targetName = (type: string, id: string) =>
+    // A rule is named by its pattern (kept in the entry, so a removed rule still reads).
+    const targetName = (type: string, id: string, data: Record<string, unknown> | null) =>
       (type === "officer" ? officerName.get(id) : type === "post" ? postName.get(id) : undefined) ??
+      (type === "jurisdiction_rule" && typeof data?.pattern === "string" ? data.pattern : undefined) ??
       (type === "escalation_policy" && id in i18n.label.risk ? i18n.label.risk[id as "high"] : undefined);
     const query = new URLSearchParams(Object.entries(typed).filter(([, v]) => v));
     const older = page.nextCursor
@@ -126,7 +128,7 @@ export function adminAuditRoutes(deps: Deps) {
                 <th scope="col">{t.admAt}</th>
                 <th scope="col">{t.admWho}</th>
                 <th scope="col">{t.admWhat}</th>
-                <th scope="col">{t.admTargetType}</th>
+                <th scope="col">{t.admTargetCol}</th>
               </tr>
             </thead>
             <tbody>
@@ -137,9 +139,9 @@ export function adminAuditRoutes(deps: Deps) {
                     {e.officerId ? (officerName.get(e.officerId) ?? "—") : t.admSystem}
                   </td>
                   <td data-label={t.admWhat}>{words.actions[e.action] ?? words.other}</td>
-                  <td data-label={t.admTargetType}>
+                  <td data-label={t.admTargetCol}>
                     {words.targets[e.targetType] ?? words.otherTarget}{" "}
-                    {targetName(e.targetType, e.targetId) ?? <code>{e.targetId}</code>}
+                    {targetName(e.targetType, e.targetId, e.data) ?? <code>{e.targetId}</code>}
                   </td>
                 </tr>
               ))}

@@ -78,7 +78,12 @@ function PostsPage(props: {
                 <td data-label={t.admPostName}>
                   <form class="adm-inline" method="post" action={`${SECTION}/${p.id}`}>
                     <Csrf ctx={props.ctx} />
-                    <Field id={id} label={p.isDutyDesk ? t.admDutyDesk : t.admPostName} error={error}>
+                    <div class={`field${error ? " invalid" : ""}`}>
+                      {/* The column says what the field is; the label names the post for a screen reader. */}
+                      <label class="sr-only" for={id}>
+                        {`${t.admRename} ${p.name}`}
+                      </label>
+                      {p.isDutyDesk && <span class="adm-tag">{t.admDutyDesk}</span>}
                       <input
                         id={id}
                         name="name"
@@ -88,7 +93,12 @@ function PostsPage(props: {
                         value={s?.form === p.id ? (s.values.name ?? "") : p.name}
                         {...described(id, error)}
                       />
-                    </Field>
+                      {error && (
+                        <p class="field-error" id={`${id}-error`}>
+                          {error}
+                        </p>
+                      )}
+                    </div>
                     <button class="secondary" type="submit">
                       {t.admRename}
                     </button>

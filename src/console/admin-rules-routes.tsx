@@ -177,7 +177,7 @@ function RulesPage(props: {
             ))}
           </select>
         </Field>
-        <Field id="rule-pattern" label={t.admPattern} error={e.pattern} hint={t.admErrPatternPrefix}>
+        <Field id="rule-pattern" label={t.admPattern} error={e.pattern} hint={t.admPatternHint}>
           <input
             id="rule-pattern"
             name="pattern"
