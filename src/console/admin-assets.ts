@@ -14,7 +14,7 @@ ul.adm-sections a strong { color:#1a4fa0; font-size:1.1rem; }
 ul.adm-sections a:hover { background:#ebf4ff; }
 .adm-table { margin:0 0 1rem; }
 .adm-table th { white-space:nowrap; }
-.adm-table td { vertical-align:top; }
+.adm-table td { vertical-align:middle; }
 .adm-table a { display:inline-flex; align-items:center; min-height:44px; }
 .adm-table form { margin:0; }
 .adm-off { color:var(--muted); }

@@ -110,7 +110,7 @@ export function refusalToFields(
   const details = error.errors?.length ? error.errors : [{ path: whole, message: error.message }];
   for (const d of details) {
     const text = explain(d.path, error.code, d.message);
-    if (text) errors[text === "" ? whole : d.path] = text;
+    if (text) errors[d.path] = text;
     else errors[whole] = t.admErrGeneric;
   }
   return errors;

@@ -63,6 +63,30 @@ describe("admin pages", () => {
   });
 });
 
+describe("an admin's station", () => {
+  it("is all an admin sees: another station's officers, posts and rosters are not found", async () => {
+    const ctx = await createTestContext();
+    const admin = await visitorAs(ctx, "admin");
+    const list = await admin.get("/console/admin/officers");
+    expect(list.html).not.toContain("otheradmin");
+    expect(list.html).not.toContain("off_other");
+    for (const path of ["/console/admin/officers/off_other", "/console/admin/rosters/pst_other_duty"]) {
+      const page = await admin.get(path);
+      expect(page.status, path).toBe(404);
+      expect(visibleText(page.html)).toContain("本所没有这条记录。");
+    }
+    const edit = await admin.post("/console/admin/officers/off_other/disable", {});
+    expect(edit.status).toBe(404);
+    const rename = await admin.post("/console/admin/posts/pst_other_duty", { name: "改名" });
+    expect(rename.status).toBe(404);
+    const [other] = await ctx.deps.db.select().from(officers).where(eq(officers.id, "off_other"));
+    expect(other?.disabledAt).toBeNull();
+    expect((await ctx.deps.db.select().from(posts).where(eq(posts.id, "pst_other_duty")))[0]?.name).toBe(
+      "值班室",
+    );
+  });
+});
+
 describe("officers", () => {
   it("creates an account and shows its password once, never in a URL or on a later page", async () => {
     const ctx = await createTestContext();
