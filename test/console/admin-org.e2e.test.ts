@@ -32,7 +32,7 @@ describe(`admin console in a browser (${TEST_DB})`, () => {
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    station = await startDemoStation("admin-org");
+    station = await startDemoStation("adminorg");
     ({ runtime, credentials } = station);
     browser = await launchBrowser();
   }, 120_000);

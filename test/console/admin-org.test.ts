@@ -210,6 +210,13 @@ describe("posts and rules", () => {
     ).map((p) => p.name);
     expect(names.filter((n) => n === "庙工村警务室")).toHaveLength(1);
     expect(names).toContain("头屯河村警务室");
+    // Disabled: still listed, its rule marked as not routing, no longer offered for new officers or rules.
+    expect((await admin.post(`/console/admin/posts/${ctx.fixture.ids.ergong}/disable`, {})).status).toBe(303);
+    const rules = visibleText((await admin.get("/console/admin/rules")).html).replace(/\s/g, "");
+    expect(rules).toContain("二工村警务室（警务室已停用，此规则不生效）");
+    const officersPage = (await admin.get("/console/admin/officers")).html;
+    expect(officersPage).not.toContain(`<option value="${ctx.fixture.ids.ergong}"`);
+    expect(visibleText((await admin.get("/console/admin/posts")).html)).toContain("已停用");
     const desk = await admin.post(`/console/admin/posts/${ctx.fixture.ids.dutyDesk}/disable`, {});
     expect(desk.status).toBe(409);
     expect(visibleText(desk.html)).toContain("值班室负责兜底，不能停用");

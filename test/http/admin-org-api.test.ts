@@ -5,6 +5,7 @@ import { expectRejectsTheWrongCaller, NOT_LOGGED_IN, tokenFor, type WrongCaller 
 import { aSubjectPhone, type Problem, send } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
+import { acknowledged, act, alertRow, problem } from "./verify-support";
 
 /**
  * What issue 16 found missing from the API an admin console needs: editing an officer (name, phone, post,
@@ -196,6 +197,23 @@ describe("disabling a post", () => {
     expect((await asAdmin(ctx, "POST", `/v1/posts/${ergong}/enable`)).body.disabledAt).toBeNull();
     expect(await routedTo(ctx, { address: "三工镇二工村四组" })).toBe(ergong);
     expect((await auditOf(ctx, ergong)).map((a) => a.action)).toEqual(["post.disabled", "post.enabled"]);
+  });
+
+  it("takes no transfer: an officer moving an alert there is refused naming the field", async () => {
+    const ctx = await createTestContext();
+    const id = await acknowledged(ctx);
+    await asAdmin(ctx, "POST", `/v1/posts/${ctx.fixture.ids.ergong}/disable`);
+
+    const p = await problem(
+      await act(ctx, "miaogong", id, "outcome", {
+        outcome: "wrong_subject",
+        transferToPostId: ctx.fixture.ids.ergong,
+      }),
+      400,
+    );
+
+    expect(p.errors?.map((e) => e.path)).toEqual(["transferToPostId"]);
+    expect((await alertRow(ctx, id))?.postId).toBe(ctx.fixture.ids.miaogong);
   });
 
   it("refuses the duty desk (409) and another station's post (404)", async () => {
