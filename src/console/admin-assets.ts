@@ -40,6 +40,7 @@ ul.adm-sections a:hover { background:#ebf4ff; }
 @media (max-width: 479px) { .adm-times { grid-template-columns:1fr 1fr; } .adm-times .field:first-child { grid-column:1 / -1; } }
 fieldset.adm-shift { margin:0 0 .8rem; padding:.6rem; display:grid; gap:.5rem; background:#fff; }
 fieldset.adm-shift legend { font-weight:700; }
+fieldset.adm-shift > label.chip, form.stack > label.chip { justify-self:start; }
 .adm-actions { display:flex; flex-wrap:wrap; gap:.6rem; align-items:center; }
 .adm-result { font-weight:600; }
 ul.adm-list { list-style:none; padding:0; margin:0; }
