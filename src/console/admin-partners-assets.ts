@@ -7,9 +7,6 @@ import type { ConsoleEnv } from "./context";
  * same Content-Security-Policy (no inline script or style). Every page works without the script.
  */
 export const ADMIN_PARTNERS_CSS = `
-.ap-sections { display:flex; flex-wrap:wrap; gap:.4rem; margin:0 0 1rem; }
-.ap-sections a { display:inline-flex; align-items:center; min-height:44px; padding:0 .9rem; border:1px solid #1a4fa0; border-radius:22px; background:#fff; text-decoration:none; }
-.ap-sections a[aria-current=page] { background:#1a4fa0; color:#fff; font-weight:600; }
 main > h2 { margin:.2rem 0 .6rem; }
 .ap-once { border:2px solid var(--high); background:#fffaf0; }
 .ap-once h3 { margin-top:0; }

@@ -3,7 +3,8 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
 import type { Deps } from "../deps";
 import { AppError, ERROR_STATUS } from "../errors";
-import { ADMIN_PARTNERS_SECTIONS } from "./admin-sections-partners";
+import { AdminSectionsNav } from "./admin-layout";
+import { ADMIN_SECTIONS } from "./admin-nav";
 import { type ConsoleContext, type ConsoleEnv, signedInPage } from "./context";
 import type { I18n } from "./i18n";
 import { fill } from "./i18n-officer";
@@ -55,13 +56,7 @@ export function AdminFrame(props: {
   return (
     <Layout ctx={props.ctx} title={props.title}>
       <link rel="stylesheet" href="/console/assets/admin-partners.css" />
-      <nav class="ap-sections" aria-label={t.apSections}>
-        {ADMIN_PARTNERS_SECTIONS.map((s) => (
-          <a href={s.href} aria-current={here.startsWith(s.href) ? "page" : undefined}>
-            {t[s.labelKey]}
-          </a>
-        ))}
-      </nav>
+      <AdminSectionsNav ctx={props.ctx} section={ADMIN_SECTIONS.find((s) => here.startsWith(s.href))?.href} />
       <h2>{props.title}</h2>
       {props.done && (
         <p class="flash ok" role="status">

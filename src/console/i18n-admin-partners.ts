@@ -5,8 +5,11 @@
  */
 export const adminPartnersZh = {
   apForbidden: "仅系统管理员可以使用此页面。",
-  apSections: "管理：对接与短信",
   apFeeds: "预警数据源",
+  apFeedsHint: "推送预警的平台：新建、更换密钥、回调地址、停用和恢复。",
+  apPartnersHint: "物流合作方：短信通道、发送速率、每日配额、接口密钥。",
+  apCampaignsHint: "提醒活动：地区、日期、优先级和短信模板（输入时即检查）。",
+  apOptOutsHint: "按号码查询、添加和移除拒收登记。",
   apPartners: "物流企业",
   apCampaigns: "宣传活动与短信模板",
   apOptOuts: "退订名单",
@@ -188,8 +191,11 @@ export const adminPartnersZh = {
 
 export const adminPartnersEn: Record<keyof typeof adminPartnersZh, string> = {
   apForbidden: "Only admins can use this page.",
-  apSections: "Admin: partners and SMS",
   apFeeds: "Feed sources",
+  apFeedsHint: "Platforms that push warnings: create, rotate secrets, callback URL, disable and enable.",
+  apPartnersHint: "Courier partners: SMS channel, sending rate, daily quota, API keys.",
+  apCampaignsHint: "Reminder campaigns: areas, dates, priority and SMS templates, checked as you type.",
+  apOptOutsHint: "Search, add and remove opted-out numbers.",
   apPartners: "Partners",
   apCampaigns: "Campaigns and templates",
   apOptOuts: "Opt-outs",

@@ -1,3 +1,4 @@
+import { adminOrgEn, adminOrgZh } from "./i18n-admin-org";
 import { adminPartnersEn, adminPartnersZh } from "./i18n-admin-partners";
 import { officerEn, officerZh } from "./i18n-officer";
 import { supervisorEn, supervisorZh } from "./i18n-supervisor";
@@ -101,6 +102,7 @@ const zh = {
   error: "出错了",
   ...supervisorZh,
   ...adminPartnersZh,
+  ...adminOrgZh,
 } as const;
 
 type Messages = Record<keyof typeof zh, string>;
@@ -197,7 +199,10 @@ const en: Messages = {
   error: "Something went wrong",
   ...supervisorEn,
   ...adminPartnersEn,
+  ...adminOrgEn,
 };
+
+export type MessageKey = keyof Messages;
 
 export interface I18n {
   lang: Lang;
