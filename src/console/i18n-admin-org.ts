@@ -6,7 +6,8 @@
 export const adminOrgZh = {
   admNav: "管理",
   admTitle: "系统管理",
-  admIntro: "管理本所的民警账号、警务室、辖区规则、排班和升级策略，查看审计日志。所有修改都记入审计日志。",
+  admIntro:
+    "管理本所的民警账号、警务室、辖区规则、排班和升级策略，预警数据源、物流企业、提醒活动和退订名单，查看审计日志。所有修改都记入审计日志。",
   admSectionsNav: "管理栏目",
   admForbidden: "仅系统管理员可以使用管理页面。",
   admSaved: "已保存。",
@@ -202,7 +203,7 @@ export const adminOrgEn: AdminOrgWords = {
   admNav: "Admin",
   admTitle: "Administration",
   admIntro:
-    "Manage the station's officer accounts, posts, jurisdiction rules, rosters and escalation policies, and read the audit log. Every change is recorded in the audit log.",
+    "Manage the station's officer accounts, posts, jurisdiction rules, rosters and escalation policies, feed sources, courier partners, reminder campaigns and opt-outs, and read the audit log. Every change is recorded in the audit log.",
   admSectionsNav: "Admin sections",
   admForbidden: "Only admins may use the admin pages.",
   admSaved: "Saved.",
