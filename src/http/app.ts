@@ -26,6 +26,7 @@ import { feedSourceRoutes } from "./routes/feed-sources";
 import { feedbackRoutes } from "./routes/feedback";
 import { feedRoutes } from "./routes/feeds";
 import { jurisdictionRoutes } from "./routes/jurisdiction";
+import { messageEventRoutes } from "./routes/message-events";
 import { messageRoutes } from "./routes/messages";
 import { officerRoutes } from "./routes/officers";
 import { parcelEventRoutes } from "./routes/parcel-events";
@@ -105,6 +106,7 @@ export function createApp(deps: Deps, metrics: Metrics = createMetrics(deps)) {
   app.route("/", messageRoutes(deps));
   app.route("/", smsRoutes(deps));
   app.route("/", deliveryReceiptRoutes(deps));
+  app.route("/", messageEventRoutes(deps));
   if (deps.config.local) app.route("/", devRoutes(deps));
   app.route("/console", consoleRoutes(deps));
   app.get("/", (c) => c.redirect("/console"));
