@@ -214,7 +214,7 @@ async function decideAndStore(
     queryRows<{ waybill_no: string; kind: string; message_id: string | null }>(
       tx,
       sql`select waybill_no, kind, message_id from parcel_events
-          where partner_id = ${partner.partnerId}
+          where partner_id = ${partner.partnerId} and test = ${test}
             and waybill_no = any(${textArray(candidates.map((c) => c.input.waybillNo))}::text[])`,
     ),
     queryRows<{ recipient_hash: string }>(
