@@ -1,6 +1,9 @@
 import { SIGN_CURL, SIGN_JAVA, SIGN_NODE, SIGN_PYTHON, VERIFY_NODE, VERIFY_PYTHON } from "./signing-examples";
 
 const code = (lang: string, text: string) => `\`\`\`${lang}\n${text.trimEnd()}\n\`\`\``;
+/** A language's example folded under its name, so the guide stays short until a reader opens the one they need. */
+const folded = (label: string, lang: string, text: string) =>
+  `<details><summary>${label}</summary>\n\n${code(lang, text)}\n\n</details>`;
 
 /**
  * The API document's description: what a developer needs before the first call — who calls what, how to
@@ -29,29 +32,17 @@ sent. \`t\` must be within 300 s of our clock. Several \`v1=\` values may be giv
 rotation). Callbacks we POST to you — feedback to feeds, message status to partners — are signed the same way
 with your callback's secret, and carry \`X-Event-Id\` for de-duplication.
 
-curl:
+${folded("Sign and send a warning: curl", "sh", SIGN_CURL)}
 
-${code("sh", SIGN_CURL)}
+${folded("Sign and send a warning: Node", "js", SIGN_NODE)}
 
-Node:
+${folded("Sign and send a warning: Python", "python", SIGN_PYTHON)}
 
-${code("js", SIGN_NODE)}
+${folded("Sign and send a warning: Java", "java", SIGN_JAVA)}
 
-Python:
+${folded("Verify a callback: Node", "js", VERIFY_NODE)}
 
-${code("python", SIGN_PYTHON)}
-
-Java:
-
-${code("java", SIGN_JAVA)}
-
-Verifying a callback, Node:
-
-${code("js", VERIFY_NODE)}
-
-Python:
-
-${code("python", VERIFY_PYTHON)}
+${folded("Verify a callback: Python", "python", VERIFY_PYTHON)}
 
 ## Errors: \`application/problem+json\`
 

@@ -9,7 +9,7 @@ import { newId } from "../ids";
 import { bodyGuard } from "./body-guard";
 import { noStoreByDefault } from "./cache";
 import { jsonBodiesOnly } from "./content-type";
-import { docsPage } from "./docs";
+import { docsRoutes } from "./docs";
 import type { AppEnv } from "./env";
 import { createMetrics, hasMetricsToken, type Metrics } from "./metrics";
 import { apiDocument } from "./openapi";
@@ -113,7 +113,7 @@ export function createApp(deps: Deps, metrics: Metrics = createMetrics(deps)) {
 
   const document = apiDocument(app);
   app.get("/openapi.json", (c) => c.json(document()));
-  app.get("/docs", (c) => c.html(docsPage(document())));
+  app.route("/", docsRoutes("antifraud-alerts"));
   return app;
 }
 

@@ -44,6 +44,10 @@ export function audiencesOf(path: string, resource: string): Audience[] {
   return ["Officers"];
 }
 
+/** "Partners · Parcels"; a resource named like its audience ("Feeds") is just that. */
+const tagName = (audience: string, resource: string) =>
+  audience === resource ? audience : `${audience} · ${resource}`;
+
 type Operation = { tags?: string[] };
 type Doc = {
   paths?: Record<string, Record<string, Operation>>;
@@ -57,7 +61,7 @@ export function byAudience<D>(document: D): D {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const operation of Object.values(item)) {
       const resource = operation.tags?.[0] ?? "Other";
-      operation.tags = audiencesOf(path, resource).map((audience) => `${audience} · ${resource}`);
+      operation.tags = audiencesOf(path, resource).map((audience) => tagName(audience, resource));
       for (const t of operation.tags) used.add(t);
     }
   }
