@@ -59,7 +59,9 @@ describe(`API reference at /docs in a browser (${TEST_DB})`, () => {
     const tags = await page.locator(".opblock-tag").allInnerTexts();
     const audiences = [...new Set(tags.map((t) => t.split(" · ")[0]?.trim()))];
     expect(audiences.slice(0, 4)).toEqual(["Feeds", "Partners", "Officers", "Admins"]);
-    expect(await page.locator(".swagger-ui .info").innerText()).toContain("X-Signature: t=<unix seconds>");
+    expect((await page.locator(".swagger-ui .info").textContent()) ?? "").toContain(
+      "X-Signature: t=<unix seconds>",
+    );
     await page.screenshot({ path: join(ARTIFACTS, "docs-1280.png") });
     const paths = await opSummaries(page, "Partners · Message events");
     expect(paths.map((p) => p.replace(/\u200b/g, ""))).toContain("/v1/partners/{partnerId}/message-events");
@@ -86,8 +88,10 @@ describe(`API reference at /docs in a browser (${TEST_DB})`, () => {
     await op.getByRole("button", { name: "Execute" }).click();
     const status = op.locator(".live-responses-table tr.response td.response-col_status").first();
     await status.waitFor({ timeout: 20_000 });
-    expect((await status.innerText()).trim()).toBe("200");
-    expect(await op.locator(".live-responses-table .microlight").first().innerText()).toContain("nextCursor");
+    expect(((await status.textContent()) ?? "").trim()).toBe("200");
+    expect((await op.locator(".live-responses-table .microlight").first().textContent()) ?? "").toContain(
+      "nextCursor",
+    );
     await op.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, "docs-try-it-1280.png") });
     expect(problems).toEqual([]);
