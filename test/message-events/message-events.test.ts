@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { deleteExpiredRows } from "../../src/privacy/retention";
 import { aCampaign, anEvent, decide, parcelContext, warmDatabase } from "../parcels/support";
 import { aPartner } from "../support/partners";
 import { partnerGet, pullAll, receiptFor } from "./support";
@@ -82,6 +83,20 @@ describe("GET /v1/partners/{partnerId}/message-events: the pull", () => {
     );
     const anonymous = await ctx.app.request(`/v1/partners/${partner.id}/message-events`);
     expect(anonymous.status).toBe(401);
+  });
+
+  it("forgets events after the retention period, with the records they describe", async () => {
+    const ctx = await parcelContext();
+    const partner = await aPartner(ctx);
+    await aCampaign(ctx);
+    await decide(ctx, partner, [anEvent()]);
+    await ctx.drain();
+    expect((await pullAll(ctx, partner)).events).toHaveLength(2);
+
+    ctx.clock.advance((ctx.deps.config.PII_RETENTION_DAYS + 30) * 86_400_000);
+    await deleteExpiredRows(ctx.deps, 100);
+
+    expect((await pullAll(ctx, partner)).events).toEqual([]);
   });
 
   it.each([["not-a-cursor"], ["eyJ4IjotMX0"]])(

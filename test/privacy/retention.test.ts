@@ -9,6 +9,7 @@ import {
   smsMessages,
   warnings,
 } from "../../schema";
+import { shanghaiDate } from "../../src/calendar";
 import { anEvent, DAY, HOUR, postEvents } from "../parcels/support";
 import { givenPushedAlert, type Problem, send } from "../support/alerts";
 import type { TestContext } from "../support/context";
@@ -17,7 +18,9 @@ import { call, givenClosedAlert, RETENTION_DAYS, retentionContext } from "./supp
 
 /** The station's alert report over the days around `day`. */
 async function alertReport(ctx: TestContext, day: Date) {
-  const date = (offset: number) => new Date(day.getTime() + offset * DAY).toISOString().slice(0, 10);
+  // Beijing dates: the report reads a date as Asia/Shanghai midnight, and between 16:00 and 24:00 UTC the UTC
+  // date is the day before Beijing's, which left the alerts of `day` after the range's end.
+  const date = (offset: number) => shanghaiDate(new Date(day.getTime() + offset * DAY));
   const query = `?from=${date(-1)}&to=${date(1)}`;
   const res = await send(ctx, await ctx.login("supervisor"), "GET", `/v1/reports/alerts${query}`);
   expect(res.status).toBe(200);
