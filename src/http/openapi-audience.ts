@@ -44,9 +44,8 @@ export function audiencesOf(path: string, resource: string): Audience[] {
   return ["Officers"];
 }
 
-/** "Partners · Parcels"; a resource named like its audience ("Feeds") is just that. */
-const tagName = (audience: string, resource: string) =>
-  audience === resource ? audience : `${audience} · ${resource}`;
+/** "Partners · Parcels", always both words: Swagger UI lists a tag named like its audience ("Feeds") last. */
+const tagName = (audience: string, resource: string) => `${audience} · ${resource}`;
 
 type Operation = { tags?: string[] };
 type Doc = {

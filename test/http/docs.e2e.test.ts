@@ -56,9 +56,11 @@ describe(`API reference at /docs in a browser (${TEST_DB})`, () => {
 
   it("renders the reference by audience under the console's CSP, fetching nothing from elsewhere", async () => {
     const { page, problems } = await openDocs(1280);
-    const tags = await page.locator(".opblock-tag").allInnerTexts();
+    const tags = await page
+      .locator("h3.opblock-tag")
+      .evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-tag") ?? ""));
     const audiences = [...new Set(tags.map((t) => t.split(" · ")[0]?.trim()))];
-    expect(audiences.slice(0, 4)).toEqual(["Feeds", "Partners", "Officers", "Admins"]);
+    expect(audiences.slice(0, 4), tags.join(" | ")).toEqual(["Feeds", "Partners", "Officers", "Admins"]);
     expect((await page.locator(".swagger-ui .info").textContent()) ?? "").toContain(
       "X-Signature: t=<unix seconds>",
     );
@@ -66,6 +68,15 @@ describe(`API reference at /docs in a browser (${TEST_DB})`, () => {
     const paths = await opSummaries(page, "Partners · Message events");
     expect(paths.map((p) => p.replace(/\u200b/g, ""))).toContain("/v1/partners/{partnerId}/message-events");
     await page.screenshot({ path: join(ARTIFACTS, "docs-partners-1280.png") });
+    // An operation opened: its request example, and its errors' problem+json examples.
+    const op = page.locator("#operations-Partners_·_Message_events-setMessageCallback");
+    await op.locator(".opblock-summary").click();
+    await op.locator(".responses-table").first().waitFor();
+    const text = (await op.textContent()) ?? "";
+    expect(text).toContain("https://courier.example/af-callbacks");
+    expect(text).toContain("VALIDATION_FAILED");
+    await op.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, "docs-operation-1280.png"), fullPage: false });
     expect(problems).toEqual([]);
     await page.close();
   }, 90_000);
