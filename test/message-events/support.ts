@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { devOutbox } from "../../schema";
+import { queryRows } from "../../src/db/client";
 import { applyReceipt } from "../../src/sms/receipts/receipts";
 import type { TestContext } from "../support/context";
 import type { TestPartner } from "../support/partners";
@@ -37,11 +38,30 @@ export interface PulledEvent {
 }
 
 /** Every event the pull gives from the start (or a cursor), following nextCursor page by page. */
+/**
+ * Waits until every event written so far is readable. Readers see an event once no transaction older than the
+ * one that wrote it is still running (src/message-events/stream.ts); on a PostgreSQL server shared by other test
+ * workers their transactions count too, so an event committed a moment ago may wait a few milliseconds.
+ */
+export async function eventsReadable(ctx: TestContext): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const [row] = await queryRows<{ ready: boolean }>(
+      ctx.deps.db,
+      sql`select coalesce(max(txid), 0) < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint as ready
+          from partner_message_events`,
+    );
+    if (row?.ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("events did not become readable within 5 s");
+}
+
 export async function pullAll(
   ctx: TestContext,
   partner: Credentials,
-  options: { after?: string; limit?: number } = {},
+  options: { after?: string; limit?: number; wait?: boolean } = {},
 ) {
+  if (options.wait !== false) await eventsReadable(ctx);
   const events: PulledEvent[] = [];
   let after = options.after;
   for (let page = 0; page < 100; page++) {
@@ -65,6 +85,7 @@ export async function receiptFor(ctx: TestContext, messageId: string, status: "d
 
 /** What the scheduler does every few seconds: start deliveries for callbacks with events waiting. */
 export async function tick(ctx: TestContext) {
+  await eventsReadable(ctx);
   await ctx.deps.queue.publish([
     { queue: "partner-callbacks", message: { type: "partner-callbacks.tick", v: 1 } },
   ]);
