@@ -77,6 +77,9 @@ interface Row {
  * transaction still running are read (pg_snapshot_xmin): later ones wait for the next read, so a cursor never
  * passes an event that was still being written (schema/partner-callbacks.ts). Unlike the feedback pull, this
  * takes no table lock: SMS sends write this table hundreds of times a second and must not wait for readers.
+ * The price: transaction ids are the whole server's, so a long-running writing transaction anywhere on it (a bulk
+ * import, a session left open in a transaction) holds back events written after it began until it ends. Readers
+ * are not held up (a read-only transaction takes no id), and deliveries catch up on the next tick.
  */
 export async function readEvents(
   db: Executor,
