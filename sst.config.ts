@@ -11,7 +11,9 @@ export default $config({
       home: "aws",
       removal: input?.stage === "production" ? "retain" : "remove",
       protect: input?.stage === "production",
-      providers: { aws: { region: "ap-east-1" } },
+      // Hong Kong unless DEPLOY_REGION names another; a stage that sends through SNS must be in a Region
+      // that offers SMS (infra/sms-settings.ts).
+      providers: { aws: { region: (process.env.DEPLOY_REGION ?? "ap-east-1") as aws.Region } },
     };
   },
   async run() {

@@ -1,5 +1,13 @@
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
-import { ALL, BROWSER, POSTGRES_ONLY, PROCESSES, withBrowser, withPostgres } from "./test/support/groups";
+import {
+  ALL,
+  BROWSER,
+  CLOUD,
+  POSTGRES_ONLY,
+  PROCESSES,
+  withBrowser,
+  withPostgres,
+} from "./test/support/groups";
 
 /**
  * The suite as projects (TESTING.md explains them). Every database test runs on PGlite; with DATABASE_URL set,
@@ -41,12 +49,13 @@ const reuseWorkers = { isolate: false };
 export default defineConfig({
   test: {
     projects: [
-      project("pglite", "pglite", ALL, [...BROWSER, ...PROCESSES], reuseWorkers),
+      project("pglite", "pglite", ALL, [...BROWSER, ...PROCESSES, ...CLOUD], reuseWorkers),
       project("processes:pglite", "pglite", PROCESSES, []),
       ...(withBrowser ? [project("browser:pglite", "pglite", BROWSER, [])] : []),
       ...(withPostgres
         ? [
-            project("postgres", "postgres", ALL, [...BROWSER, ...PROCESSES], reuseWorkers),
+            project("postgres", "postgres", ALL, [...BROWSER, ...PROCESSES, ...CLOUD], reuseWorkers),
+            project("cloud", "postgres", CLOUD, []),
             project("processes:postgres", "postgres", PROCESSES, []),
             ...(withBrowser ? [project("browser:postgres", "postgres", BROWSER, [])] : []),
           ]

@@ -26,8 +26,9 @@ import {
   stations,
 } from "../schema";
 import { loadConfig } from "../src/config";
-import { type Database, openDatabase } from "../src/db/client";
+import type { Database } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
+import { openDatabase } from "../src/db/open";
 import { startLocalRuntime } from "../src/local/runtime";
 import { seedDemo } from "../src/local/seed";
 import { createLog } from "../src/log";

@@ -11,8 +11,8 @@
  */
 import { Logger, makeWorkerUtils, run } from "graphile-worker";
 import postgres from "postgres";
-import { openDatabase } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
+import { openDatabase } from "../src/db/open";
 import { createLog } from "../src/log";
 import type { MessageHandler } from "../src/queue/batch";
 import { PgTableQueue } from "../src/queue/pg-queue";

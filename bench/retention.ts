@@ -9,8 +9,8 @@
  */
 import postgres from "postgres";
 import { loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
+import { openDatabase } from "../src/db/open";
 import { purgeParcelEvents } from "../src/privacy/retention";
 import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
 import { loadAverage, machine } from "./support/machine";

@@ -3,7 +3,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLOUD_FUNCTIONS } from "../src/topology";
 import { database } from "./database";
+import { leanBundle } from "./functions";
 import { vpc } from "./network";
+import { RDS_CA_FILE } from "./rds-ca-bundle";
 import { secrets } from "./secrets";
 import { runtime } from "./settings";
 
@@ -22,8 +24,14 @@ export const migrator = new sst.aws.Function("Migrator", {
   concurrency: { reserved: CLOUD_FUNCTIONS.migrate.reservedConcurrency },
   vpc,
   link: [database, secrets.piiEncryptionKey, secrets.piiHashKey],
-  copyFiles: [{ from: MIGRATIONS, to: "migrations" }],
-  environment: { NODE_ENV: "production", LOG_LEVEL: "info", MIGRATIONS_DIR: "migrations" },
+  nodejs: leanBundle.nodejs,
+  copyFiles: [...leanBundle.copyFiles, { from: MIGRATIONS, to: "migrations" }],
+  environment: {
+    NODE_ENV: "production",
+    LOG_LEVEL: "info",
+    MIGRATIONS_DIR: "migrations",
+    DATABASE_CA_FILE: RDS_CA_FILE,
+  },
 });
 
 /**

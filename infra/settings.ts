@@ -1,11 +1,18 @@
+import { smsSettings } from "./sms-settings";
+
 /** Per-stage choices; everything else about the system is in src/topology.ts and src/config.ts. */
 export const isProduction = $app.stage === "production";
 
+/** The stage's Region (sst.config.ts: DEPLOY_REGION, Hong Kong unless set). */
+export const region: string = $app.providers?.aws?.region ?? "ap-east-1";
+
 /**
- * Only production texts real phones. Other stages record every SMS in the dev outbox table, so a staging
- * deploy runs the whole pipeline without reaching anyone.
+ * How the stage sends SMS (infra/sms-settings.ts): production names its channel, a domestic gateway (http)
+ * or SNS where the Region offers it, with a spend limit; other stages record every SMS in the dev outbox
+ * table unless told otherwise, so a staging deploy runs the whole pipeline without reaching anyone. A
+ * setting that cannot work fails the deploy before anything is created.
  */
-export const smsChannel = isProduction ? "sns" : "outbox";
+export const sms = smsSettings({ stage: $app.stage, region, env: process.env });
 
 /**
  * Database connections the stage's functions may hold at once (src/topology.ts, cloudConnectionDemand: every
@@ -17,9 +24,6 @@ export const databaseConnectionBudget = isProduction ? 200 : 120;
 
 /** Who hears about alarms (infra/alarms.ts) by e-mail; set OPERATOR_EMAIL when deploying. */
 export const operatorEmail: string | undefined = process.env.OPERATOR_EMAIL || undefined;
-
-/** An alphanumeric sender id, where the destination country supports one (mainland China does not). */
-export const snsSenderId: string | undefined = undefined;
 
 /** Lambda's runtime; the code itself stays Node 20-compatible, as `npm start` and CI run it there. */
 export const runtime = "nodejs22.x";

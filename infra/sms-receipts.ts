@@ -2,7 +2,8 @@ import { CLOUD_FUNCTIONS } from "../src/topology";
 import { nonEmptyQueueAlarm } from "./alarms";
 import { appFunction } from "./functions";
 import { migration } from "./migrations";
-import { smsChannel } from "./settings";
+import { sms } from "./settings";
+import type { SmsSettings } from "./sms-settings";
 
 /**
  * Delivery receipts for SMS sent through SNS. SNS logs a delivery-status record per SMS to two log groups
@@ -14,9 +15,9 @@ import { smsChannel } from "./settings";
  * creates the log groups itself on first delivery; declaring them here first lets the subscription exist
  * from the start (an account that already has them must import them: `sst import`/pulumi import).
  */
-export const smsReceipts = smsChannel === "sns" ? setUp() : undefined;
+export const smsReceipts = sms.channel === "sns" ? setUp(sms) : undefined;
 
-function setUp() {
+function setUp(settings: Extract<SmsSettings, { channel: "sns" }>) {
   const identity = aws.getCallerIdentityOutput();
   const region = aws.getRegionOutput();
 
@@ -49,6 +50,9 @@ function setUp() {
     // Every success is logged: a receipt per SMS is what lets an officer see that a warning arrived.
     deliveryStatusSuccessSamplingRate: "100",
     defaultSmsType: "Transactional",
+    // SNS stops sending once the month's SMS cost reaches this (infra/sms-settings.ts requires one).
+    monthlySpendLimit: settings.monthlySpendLimitUsd,
+    ...(settings.senderId ? { defaultSenderId: settings.senderId } : {}),
   });
 
   // CloudWatch Logs invokes the receiver asynchronously: a batch it fails on after Lambda's two retries would

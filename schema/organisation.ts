@@ -40,6 +40,11 @@ export const posts = pgTable(
      * desk is (src/organisation/on-duty.ts).
      */
     fallbackOfficerId: text("fallback_officer_id").references((): AnyPgColumn => officers.id),
+    /**
+     * A disabled post takes no new alerts (its jurisdiction rules stop routing, no officer is newly assigned
+     * to it) but keeps its history: alerts, rules and rosters still name it, so it is never deleted.
+     */
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -102,6 +103,24 @@ export const campaignTemplates = pgTable(
     createdAt: at("created_at").notNull().defaultNow(),
   },
   (t) => [index("campaign_templates_campaign_idx").on(t.campaignId)],
+);
+
+/**
+ * Signatures a station's admin allow-listed for reminder templates besides the station's own
+ * (stations.sms_signature, or SMS_SIGNATURE): each must be registered with the carrier for this sender, which
+ * the admin vouches for by adding it. Removing one refuses new templates with it; stored templates stay.
+ */
+export const templateSignatures = pgTable(
+  "template_signatures",
+  {
+    stationId: text("station_id")
+      .notNull()
+      .references(() => stations.id),
+    signature: text("signature").notNull(),
+    createdBy: text("created_by"),
+    createdAt: at("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.stationId, t.signature] })],
 );
 
 /**

@@ -7,7 +7,7 @@ const at = (name: string) => timestamp(name, { withTimezone: true });
 /**
  * The status changes of partners' reminders, as partners receive them (callbacks) and pull them
  * (GET /v1/partners/{id}/message-events). Written by database triggers on parcel_events and sms_events
- * (migration 0015), so every path that changes a reminder's status — intake, release, send, receipt, expiry,
+ * (migration 0017), so every path that changes a reminder's status — intake, release, send, receipt, expiry,
  * the worker take-over — records it in the same transaction, whichever room's SQL made the change.
  *
  * The order partners see is (txid, id): the writing transaction's id, then the row's. Readers take only rows

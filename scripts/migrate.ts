@@ -4,8 +4,8 @@
  * this is for upgrading the schema before the new version starts, or checking that it can be.
  */
 import { ConfigError, loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/client";
 import { migrateDatabase } from "../src/db/migrate";
+import { openDatabase } from "../src/db/open";
 import { describeDatabase } from "../src/local/startup-summary";
 
 let config: ReturnType<typeof loadConfig>;

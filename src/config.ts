@@ -267,8 +267,19 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, "must be 1-11 letters or digits, at least one letter")
     .optional(),
+  /** SNS: the dedicated number SMS are sent from, where the destination country requires one (E.164). */
+  SNS_ORIGINATION_NUMBER: z
+    .string()
+    .regex(/^\+[1-9]\d{4,14}$/, "must be an E.164 number such as +12065550100")
+    .optional(),
   /** Where the migration files are when the code runs bundled (the Lambda copies them beside the bundle). */
   MIGRATIONS_DIR: z.string().optional(),
+  /**
+   * PEM file of the CAs the database's certificate must chain to (the cloud: the RDS bundle infra/ copies
+   * beside each function, relative to its working directory). Required in the cloud: TLS that checks no
+   * certificate would talk to whoever answers.
+   */
+  DATABASE_CA_FILE: z.string().optional(),
 });
 
 const QueueUrlsSchema = z.object(
@@ -380,6 +391,8 @@ const LinksSchema = z.object({
   }),
   PiiEncryptionKey: z.object({ value: z.string() }),
   PiiHashKey: z.object({ value: z.string() }),
+  /** Linked only to the functions that send, and only where the stage sends through a gateway. */
+  SmsHttpApi: z.object({ value: z.string() }).optional(),
 });
 
 export function envFromLinks(resource: Record<string, unknown>): Record<string, string> {
@@ -391,7 +404,7 @@ export function envFromLinks(resource: Record<string, unknown>): Record<string, 
     const problems = describeZodError(parsed.error);
     throw new ConfigError(`invalid SST links: ${problems}`);
   }
-  const { Database: db, PiiEncryptionKey, PiiHashKey } = parsed.data;
+  const { Database: db, PiiEncryptionKey, PiiHashKey, SmsHttpApi } = parsed.data;
   const credentials = `${encodeURIComponent(db.username)}:${encodeURIComponent(db.password)}`;
   // RDS refuses unencrypted connections, and src/cloud/deps.ts verifies the certificate against the RDS CA
   // bundle (verify-full says so here too); idle_timeout drops connections a frozen Lambda would find dead.
@@ -400,6 +413,7 @@ export function envFromLinks(resource: Record<string, unknown>): Record<string, 
     DATABASE_URL: `postgres://${credentials}@${db.host}:${db.port}/${encodeURIComponent(db.database)}?${query}`,
     PII_ENCRYPTION_KEY: PiiEncryptionKey.value,
     PII_HASH_KEY: PiiHashKey.value,
+    ...(SmsHttpApi ? { SMS_HTTP_API: SmsHttpApi.value } : {}),
   };
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config";
-import { openDatabase } from "../../src/db/client";
 import { migrateDatabase } from "../../src/db/migrate";
+import { openDatabase } from "../../src/db/open";
 import { buildLocalDeps } from "../../src/local/deps";
 import { createLog } from "../../src/log";
 import { recreateDatabase } from "./databases";

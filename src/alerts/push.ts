@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { alertEvents, alerts, jurisdictionRules, posts } from "../../schema";
+import { alertEvents, alerts, posts } from "../../schema";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
+import { routableRules } from "../organisation/jurisdiction";
 import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { numberKind } from "../privacy/phone";
 import { openSubjectPhone } from "../privacy/subject";
@@ -66,7 +67,8 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
 
     const stationIds = [...new Set(toPush.map((p) => p.alert.stationId))];
     const [rules, dutyDesks] = await Promise.all([
-      tx.select().from(jurisdictionRules).where(inArray(jurisdictionRules.stationId, stationIds)),
+      // Rules of disabled posts route nothing new (src/organisation/jurisdiction.ts).
+      routableRules(tx, stationIds),
       tx
         .select({ id: posts.id, stationId: posts.stationId })
         .from(posts)

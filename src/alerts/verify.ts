@@ -155,12 +155,18 @@ async function act(
 
 async function assertPostInStation(tx: Tx, stationId: string, postId: string) {
   const [post] = await tx
-    .select({ id: posts.id })
+    .select({ id: posts.id, disabledAt: posts.disabledAt })
     .from(posts)
     .where(and(eq(posts.id, postId), eq(posts.stationId, stationId)));
   if (!post) {
     throw new AppError("VALIDATION_FAILED", "no such post at this station", [
       { path: "transferToPostId", message: "must be a post of the alert's station" },
+    ]);
+  }
+  // A disabled post takes no new alerts (src/organisation/jurisdiction.ts).
+  if (post.disabledAt) {
+    throw new AppError("VALIDATION_FAILED", "that post is disabled", [
+      { path: "transferToPostId", message: "the post is disabled and takes no new alerts" },
     ]);
   }
 }

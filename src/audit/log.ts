@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import { auditLog } from "../../schema";
 import { assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
@@ -20,6 +20,8 @@ export type AuditTarget =
   | "feed_source"
   | "partner"
   | "campaign"
+  /** A signature allow-listed for reminder templates (the target id is the station; the signature in data). */
+  | "template_signature"
   /** An export of a report (the kind is the target id; the range in data). */
   | "report";
 
@@ -68,7 +70,12 @@ export interface AuditQuery {
   cursor?: string;
   action?: string;
   officerId?: string;
+  targetType?: string;
   targetId?: string;
+  /** Entries at or after this instant. */
+  from?: Date;
+  /** Entries before this instant. */
+  to?: Date;
 }
 
 /** Newest first, for supervisors and admins of the station; officers read their alerts' timelines instead. */
@@ -77,7 +84,10 @@ export async function listAudit(deps: Pick<Deps, "db">, principal: Principal, qu
   const filters: SQL[] = [eq(auditLog.stationId, principal.stationId)];
   if (query.action) filters.push(eq(auditLog.action, query.action));
   if (query.officerId) filters.push(eq(auditLog.officerId, query.officerId));
+  if (query.targetType) filters.push(eq(auditLog.targetType, query.targetType));
   if (query.targetId) filters.push(eq(auditLog.targetId, query.targetId));
+  if (query.from) filters.push(gte(auditLog.at, query.from));
+  if (query.to) filters.push(lt(auditLog.at, query.to));
   if (query.cursor) {
     const { id } = decodeCursor(query.cursor, (v) =>
       typeof v === "object" && v !== null && Number.isSafeInteger((v as { id?: unknown }).id)

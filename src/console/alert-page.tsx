@@ -10,7 +10,8 @@ import { clockTime, Layout, type PageContext, yuan } from "./layout";
 export interface AlertPageOptions {
   ctx: PageContext;
   alert: AlertView;
-  posts: { id: string; name: string }[];
+  /** Every post of the station: disabled ones still name past alerts' posts, but take no transfer. */
+  posts: { id: string; name: string; disabledAt?: Date | null }[];
   /** Officer id → display name (who acknowledged). */
   names: Record<string, string>;
   flash?: { kind: "ok" | "error"; text: string };
@@ -119,7 +120,12 @@ export function AlertPage(props: AlertPageOptions) {
           {a.stage === "pushed" && <AcknowledgeForm ctx={props.ctx} alert={a} />}
           {a.stage === "acknowledged" && <AttemptForm ctx={props.ctx} alert={a} state={props.form} />}
           {a.stage === "acknowledged" && (
-            <OutcomeForm ctx={props.ctx} alert={a} posts={props.posts} state={props.form} />
+            <OutcomeForm
+              ctx={props.ctx}
+              alert={a}
+              posts={props.posts.filter((p) => !p.disabledAt)}
+              state={props.form}
+            />
           )}
         </section>
       ) : (

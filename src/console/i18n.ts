@@ -1,3 +1,5 @@
+import { adminOrgEn, adminOrgZh } from "./i18n-admin-org";
+import { adminPartnersEn, adminPartnersZh } from "./i18n-admin-partners";
 import { officerEn, officerZh } from "./i18n-officer";
 import { supervisorEn, supervisorZh } from "./i18n-supervisor";
 import { type Labels, labels } from "./labels";
@@ -99,6 +101,8 @@ const zh = {
   dutyOnlyOne: "您是本岗位当前唯一在岗的民警，不能标记离岗；请联系管理员安排替班或请假。",
   error: "出错了",
   ...supervisorZh,
+  ...adminPartnersZh,
+  ...adminOrgZh,
 } as const;
 
 type Messages = Record<keyof typeof zh, string>;
@@ -194,7 +198,11 @@ const en: Messages = {
     "You are the only officer on duty at your post now: ask an admin for a cover or leave instead.",
   error: "Something went wrong",
   ...supervisorEn,
+  ...adminPartnersEn,
+  ...adminOrgEn,
 };
+
+export type MessageKey = keyof Messages;
 
 export interface I18n {
   lang: Lang;

@@ -41,6 +41,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             <nav aria-label={t.mainNav}>
               {principal && <a href="/console">{t.myQueue}</a>}
               {principal && principal.role !== "officer" && <a href="/console/supervisor">{t.supervisor}</a>}
+              {principal?.role === "admin" && <a href="/console/admin">{t.admNav}</a>}
               <a
                 href={`${path}${path.includes("?") ? "&" : "?"}lang=${otherLang}`}
                 lang={otherLang === "zh" ? "zh-CN" : "en"}

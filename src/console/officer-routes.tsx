@@ -44,7 +44,7 @@ export function officerRoutes(deps: Deps) {
     );
   const stationPosts = (principal: Principal) =>
     deps.db
-      .select({ id: posts.id, name: posts.name })
+      .select({ id: posts.id, name: posts.name, disabledAt: posts.disabledAt })
       .from(posts)
       .where(eq(posts.stationId, principal.stationId))
       .orderBy(posts.name);

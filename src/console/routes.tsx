@@ -8,6 +8,18 @@ import { authenticate, login, logout, SESSION_COOKIE } from "../auth/sessions";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { clientAddress } from "../http/client-address";
+import { adminAuditRoutes } from "./admin-audit-routes";
+import { adminCampaignsRoutes } from "./admin-campaigns-routes";
+import { adminEscalationRoutes } from "./admin-escalation-routes";
+import { adminFeedsRoutes } from "./admin-feeds-routes";
+import { adminOfficersRoutes } from "./admin-officers-routes";
+import { adminOptOutsRoutes } from "./admin-opt-outs-routes";
+import { adminPartnersAssetRoutes } from "./admin-partners-assets";
+import { adminPartnersRoutes } from "./admin-partners-routes";
+import { adminPostsRoutes } from "./admin-posts-routes";
+import { adminRostersRoutes } from "./admin-rosters-routes";
+import { adminRoutes } from "./admin-routes";
+import { adminRulesRoutes } from "./admin-rules-routes";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import type { ConsoleContext, ConsoleEnv } from "./context";
 import { csrfToken, validCsrf } from "./csrf";
@@ -178,6 +190,20 @@ export function consoleRoutes(deps: Deps) {
     "/",
     supervisorRoutes(deps, (c) => pageContext(c)),
   );
+
+  app.route("/", adminPartnersAssetRoutes());
+  app.route("/", adminFeedsRoutes(deps));
+  app.route("/", adminPartnersRoutes(deps));
+  app.route("/", adminCampaignsRoutes(deps));
+  app.route("/", adminOptOutsRoutes(deps));
+  // The admin area: its frame, then one line per section (./admin-nav.ts lists them).
+  app.route("/", adminRoutes(deps));
+  app.route("/", adminOfficersRoutes(deps));
+  app.route("/", adminPostsRoutes(deps));
+  app.route("/", adminRulesRoutes(deps));
+  app.route("/", adminRostersRoutes(deps));
+  app.route("/", adminEscalationRoutes(deps));
+  app.route("/", adminAuditRoutes(deps));
 
   return app;
 }

@@ -11,7 +11,8 @@ import { noStoreByDefault } from "./cache";
 import { jsonBodiesOnly } from "./content-type";
 import { docsRoutes } from "./docs";
 import type { AppEnv } from "./env";
-import { createMetrics, hasMetricsToken, type Metrics } from "./metrics";
+import type { Metrics } from "./metrics";
+import { hasMetricsToken } from "./metrics-token";
 import { apiDocument } from "./openapi";
 import { parameterGuard } from "./param-guard";
 import { handleError, problem } from "./problem";
@@ -36,11 +37,15 @@ import { rosterRoutes } from "./routes/roster";
 import { smsRoutes } from "./routes/sms";
 import { smsReportRoutes } from "./routes/sms-reports";
 
-/** The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. */
-export function createApp(deps: Deps, metrics: Metrics = createMetrics(deps)) {
+/**
+ * The whole HTTP surface. The same app serves Node locally and API Gateway/Lambda in the cloud. Prometheus
+ * metrics (./metrics.ts) are the station server's, passed in by the local runtime; the cloud watches its
+ * functions with CloudWatch and leaves prom-client out of its bundle.
+ */
+export function createApp(deps: Deps, metrics?: Metrics) {
   const app = new OpenAPIHono<AppEnv>();
 
-  app.use(metrics.observe);
+  if (metrics) app.use(metrics.observe);
   app.use(requestId({ generator: () => newId("request") }));
   app.use(async (c, next) => {
     const log = deps.log.child({ requestId: c.get("requestId") });
@@ -72,7 +77,7 @@ export function createApp(deps: Deps, metrics: Metrics = createMetrics(deps)) {
   app.notFound((c) => problem(c, 404, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
 
   const metricsToken = deps.config.METRICS_TOKEN;
-  if (metricsToken) {
+  if (metrics && metricsToken) {
     app.get("/metrics", async (c) => {
       if (!hasMetricsToken(c.req.header("authorization"), metricsToken)) {
         return problem(c, 401, "UNAUTHENTICATED", "metrics need Authorization: Bearer <METRICS_TOKEN>");

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Deps } from "../deps";
@@ -117,11 +116,4 @@ export function metricsApp(metrics: Metrics) {
     const { contentType, body } = await metrics.render();
     return c.body(body, 200, { "content-type": contentType });
   });
-}
-
-/** Whether the request carries the metrics token (compared in constant time). */
-export function hasMetricsToken(authorization: string | undefined, token: string): boolean {
-  const given = Buffer.from(authorization?.replace(/^Bearer\s+/i, "") ?? "");
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

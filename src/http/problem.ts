@@ -13,6 +13,14 @@ export const FieldErrorSchema = z
   .object({
     path: z.string().openapi({ description: "The field, dotted (warnings.0.subject.phone), or (body)" }),
     message: z.string(),
+    code: z.string().optional().openapi({
+      description:
+        "Why, as a code, where the rule has one (a template's: signature_not_allowed, phone_landline, ...)",
+    }),
+    values: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .openapi({ description: "What the rule found or expected, for a client wording the code itself" }),
   })
   .openapi("FieldError");
 

@@ -62,6 +62,13 @@ const DEMO_TEMPLATES = [
   "【昌吉公安】正规理赔退款原路退回，不会让您开通借款、刷流水或扫码转账。接到“客服”退款电话请挂断核实。拒收请回复R",
 ];
 
+/**
+ * The region's courier + SMS programme sends anti-theft (防盗) reminders too: parcels taken from pickup points
+ * by someone else, and waybill labels thrown away whole, which give scammers a name, a number and an order.
+ */
+const DEMO_ANTI_THEFT_TEMPLATE =
+  "【昌吉公安】防盗提醒：取件请本人到驿站核对后领取，勿让陌生人代领；面单撕毁后再丢弃，防止个人信息泄露。拒收请回复R";
+
 const DEMO_ESCALATION: { riskLevel: RiskLevel; steps: EscalationStep[] }[] = [
   {
     riskLevel: "critical",
@@ -206,14 +213,26 @@ export async function seedDemo(
       endsOn: shanghaiDate(new Date(today.getTime() + 365 * 86_400_000)),
       priority: 10,
     });
-    await tx.insert(campaignTemplates).values(
-      DEMO_TEMPLATES.map((body) => ({
-        id: newId("template"),
-        campaignId,
-        body,
-        segments: checkTemplate(body).segments,
-      })),
-    );
+    // The anti-theft campaign covers 三工村, where the town's pickup points are; at the same priority the more
+    // specific area wins there, so both campaigns send (anti-fraud everywhere else in the town).
+    const antiTheftId = newId("campaign");
+    await tx.insert(campaigns).values({
+      id: antiTheftId,
+      stationId,
+      name: "防盗提醒：驿站取件与面单",
+      areaPrefixes: ["652301105203"],
+      startsOn: shanghaiDate(today),
+      endsOn: shanghaiDate(new Date(today.getTime() + 365 * 86_400_000)),
+      priority: 10,
+    });
+    await tx
+      .insert(campaignTemplates)
+      .values(
+        [
+          ...DEMO_TEMPLATES.map((body) => ({ campaignId, body })),
+          { campaignId: antiTheftId, body: DEMO_ANTI_THEFT_TEMPLATE },
+        ].map((t) => ({ ...t, id: newId("template"), segments: checkTemplate(t.body).segments })),
+      );
   });
   return credentials;
 }

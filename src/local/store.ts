@@ -1,6 +1,7 @@
 import type { Config } from "../config";
-import { type Database, openDatabase } from "../db/client";
+import type { Database } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
+import { openDatabase } from "../db/open";
 import { createPii, type Pii } from "../privacy/pii";
 import { localPiiKeys } from "./keys";
 

@@ -1,9 +1,11 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull } from "drizzle-orm";
 import { jurisdictionRules, posts } from "../../schema";
 import { chooseRoute, type Route } from "../alerts/routing";
 import { auditFor } from "../audit/log";
 import { assertAdmin, assertSupervisorOrAdmin } from "../auth/roles";
 import type { Principal } from "../auth/sessions";
+import type { Executor } from "../db/client";
+import { stationLookup } from "../db/station-scope";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -26,6 +28,7 @@ const postView = (p: PostRow) => ({
   id: p.id,
   name: p.name,
   isDutyDesk: p.isDutyDesk,
+  disabledAt: p.disabledAt?.toISOString() ?? null,
   createdAt: p.createdAt.toISOString(),
 });
 const ruleView = (r: RuleRow) => ({
@@ -89,6 +92,51 @@ export async function renamePost(
   });
 }
 
+/**
+ * Disables or enables a post. A disabled post keeps its history (alerts, rules, rosters still name it) but
+ * gets no new routing: its rules stop matching (`routableRules`), no officer or rule is newly put on it, and
+ * no alert is transferred to it. The duty desk takes what no rule claims, so it cannot be disabled.
+ */
+export async function setPostDisabled(
+  deps: AdminDeps,
+  principal: Principal,
+  postId: string,
+  disabled: boolean,
+) {
+  assertAdmin(principal, ADMIN_REFUSAL);
+  return deps.db.transaction(async (tx) => {
+    const post = await stationPost(tx, principal, postId, { forUpdate: true });
+    if (disabled && post.isDutyDesk) {
+      throw new AppError("CONFLICT", "the duty desk takes every alert no rule claims; it cannot be disabled");
+    }
+    // Twice is once: the first time is when the post stopped taking alerts.
+    if (Boolean(post.disabledAt) === disabled) return postView(post);
+    const [changed] = await tx
+      .update(posts)
+      .set({ disabledAt: disabled ? deps.clock.now() : null })
+      .where(eq(posts.id, postId))
+      .returning();
+    await auditPost(tx, deps, principal, disabled ? "post.disabled" : "post.enabled", postId, {
+      name: post.name,
+    });
+    return postView(changed as PostRow);
+  });
+}
+
+const stationPost = stationLookup(posts, "no such post at your station");
+
+/**
+ * The station's rules that still route: those of enabled posts. Push and the try-out both read them, so the
+ * try-out answers what the next alert would meet.
+ */
+export function routableRules(executor: Executor, stationIds: string[]) {
+  return executor
+    .select(getTableColumns(jurisdictionRules))
+    .from(jurisdictionRules)
+    .innerJoin(posts, eq(posts.id, jurisdictionRules.postId))
+    .where(and(inArray(jurisdictionRules.stationId, stationIds), isNull(posts.disabledAt)));
+}
+
 /** Post names are unique per station (the database says so too: posts_station_name_uq). */
 const nameTaken = () =>
   new AppError("CONFLICT", "another post of your station has this name", [
@@ -117,12 +165,12 @@ export async function createRule(
   assertAdmin(principal, ADMIN_REFUSAL);
   return deps.db.transaction(async (tx) => {
     const [post] = await tx
-      .select({ id: posts.id })
+      .select({ id: posts.id, disabledAt: posts.disabledAt })
       .from(posts)
       .where(and(eq(posts.id, input.postId), eq(posts.stationId, principal.stationId)));
-    if (!post) {
+    if (!post || post.disabledAt) {
       throw new AppError("VALIDATION_FAILED", "the rule is not valid", [
-        { path: "postId", message: "no such post at your station" },
+        { path: "postId", message: post ? "the post is disabled" : "no such post at your station" },
       ]);
     }
     const [created] = await tx
@@ -171,7 +219,7 @@ export async function tryRoute(
   assertMayRead(principal);
   const [stationPosts, rules] = await Promise.all([
     deps.db.select().from(posts).where(eq(posts.stationId, principal.stationId)),
-    deps.db.select().from(jurisdictionRules).where(eq(jurisdictionRules.stationId, principal.stationId)),
+    routableRules(deps.db, [principal.stationId]),
   ]);
   const dutyDesk = stationPosts.find((p) => p.isDutyDesk);
   if (!dutyDesk) throw new AppError("CONFLICT", "your station has no duty desk; alerts could not be routed");

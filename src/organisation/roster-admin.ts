@@ -236,3 +236,22 @@ export async function whoIsOnDuty(deps: RosterDeps, principal: Principal, postId
     officers: (answer?.officers ?? []).map((o) => ({ ...o.why, displayName: o.displayName })),
   };
 }
+
+/** The weekly shifts an officer of the station works, at any post, with the post's name (admins' officer page). */
+export async function shiftsOfOfficer(deps: RosterDeps, principal: Principal, officerId: string) {
+  assertSupervisorOrAdmin(principal, READ_REFUSAL);
+  return deps.db
+    .select({
+      shiftId: rosterShifts.id,
+      postId: rosterShifts.postId,
+      postName: posts.name,
+      dayOfWeek: rosterShifts.dayOfWeek,
+      startMinute: rosterShifts.startMinute,
+      endMinute: rosterShifts.endMinute,
+    })
+    .from(rosterAssignments)
+    .innerJoin(rosterShifts, eq(rosterShifts.id, rosterAssignments.shiftId))
+    .innerJoin(posts, eq(posts.id, rosterShifts.postId))
+    .where(and(eq(rosterAssignments.officerId, officerId), eq(rosterShifts.stationId, principal.stationId)))
+    .orderBy(asc(rosterShifts.dayOfWeek), asc(rosterShifts.startMinute));
+}

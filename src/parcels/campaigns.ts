@@ -9,6 +9,7 @@ import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { newId } from "../ids";
 import { checkTemplate } from "./template-rules";
+import { stationSignatures } from "./template-signatures";
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type TemplateRow = typeof campaignTemplates.$inferSelect;
@@ -68,9 +69,24 @@ function campaignView(c: CampaignRow, templates: TemplateRow[]) {
 const audit = auditFor("campaign");
 
 /** A template text checked without saving it, as an admin writes one: its problems, characters and parts. */
-export function checkCampaignTemplate(deps: Pick<Deps, "config">, principal: Principal, body: string) {
+export async function checkCampaignTemplate(
+  deps: Pick<Deps, "db" | "config">,
+  principal: Principal,
+  body: string,
+) {
   assertAdmin(principal, ADMIN_REFUSAL);
-  return checkTemplate(body, { signature: deps.config.SMS_SIGNATURE });
+  return checkAgainstStation(deps.db, deps, principal, body);
+}
+
+/** The rules with the station's own signature and its allow-list. */
+async function checkAgainstStation(
+  executor: Executor,
+  deps: Pick<Deps, "config">,
+  principal: Principal,
+  body: string,
+) {
+  const { own, allowed } = await stationSignatures(executor, deps, principal.stationId);
+  return checkTemplate(body, { signature: own, allowedSignatures: allowed });
 }
 
 const campaignOf = stationLookup(campaigns, "no such campaign at this station");
@@ -161,10 +177,10 @@ export async function updateCampaign(
  */
 export async function addTemplate(deps: AdminDeps, principal: Principal, campaignId: string, body: string) {
   assertAdmin(principal, ADMIN_REFUSAL);
-  const check = checkTemplate(body, { signature: deps.config.SMS_SIGNATURE });
-  if (!check.valid) throw new AppError("VALIDATION_FAILED", "the template is not valid", check.problems);
   return deps.db.transaction(async (tx) => {
     await campaignOf(tx, principal, campaignId);
+    const check = await checkAgainstStation(tx, deps, principal, body);
+    if (!check.valid) throw new AppError("VALIDATION_FAILED", "the template is not valid", check.problems);
     // A new template starts level with the least-used one, so rotation does not send it alone for a while.
     const siblings = await tx
       .select({ uses: campaignTemplates.uses, disabledAt: campaignTemplates.disabledAt })

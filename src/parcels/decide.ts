@@ -70,7 +70,11 @@ export function decideReminder(
   const full = fullCap(input.reservedAt, sendAt.getTime(), policy.caps);
   if (full) return { decision: "suppressed", reason: `capped_${full.name}` };
   const campaign = chooseCampaign(campaigns, input.areaCode, shanghaiDate(sendAt));
-  if (!campaign) return { decision: "suppressed", reason: "no_campaign" };
+  if (!campaign) {
+    const date = shanghaiDate(sendAt);
+    const unusable = campaigns.some((c) => c.templates.length === 0 && covers(c, input.areaCode, date));
+    return { decision: "suppressed", reason: unusable ? "no_template" : "no_campaign" };
+  }
   const template = rotate ? nextTemplate(campaign) : leastUsed(campaign);
   if (input.attach) return { decision: "attached", reason: null, sendAt, campaignId: campaign.id, template };
   const deferred = sendAt.getTime() > input.now.getTime();
@@ -113,6 +117,10 @@ function matchLength(campaign: ActiveCampaign, areaCode: string): number {
   return best;
 }
 
+function covers(campaign: ActiveCampaign, areaCode: string, date: string): boolean {
+  return date >= campaign.startsOn && date <= campaign.endsOn && matchLength(campaign, areaCode) >= 0;
+}
+
 /**
  * Highest priority first (an urgent campaign about a new scam pattern outranks the standing one), then the
  * most specific area match, then the newest id for a stable answer. Campaigns with no usable template are skipped.
@@ -125,9 +133,8 @@ export function chooseCampaign(
   let best: ActiveCampaign | undefined;
   let bestMatch = -1;
   for (const campaign of campaigns) {
-    if (campaign.templates.length === 0 || date < campaign.startsOn || date > campaign.endsOn) continue;
+    if (campaign.templates.length === 0 || !covers(campaign, areaCode, date)) continue;
     const match = matchLength(campaign, areaCode);
-    if (match < 0) continue;
     const better =
       !best ||
       campaign.priority > best.priority ||

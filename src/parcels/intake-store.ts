@@ -70,7 +70,11 @@ export function textArray(values: string[]): string {
   return `{${[...new Set(values)].join(",")}}`;
 }
 
-/** The station's enabled campaigns running today or tomorrow (a deferred reminder goes tomorrow), with their usable templates. */
+/**
+ * The station's enabled campaigns running today or tomorrow (a deferred reminder goes tomorrow), with their
+ * usable templates. A campaign without one is loaded too (with none), so the decision can say that it is the
+ * missing template, not a missing campaign, that kept a reminder back.
+ */
 export async function loadActiveCampaigns(tx: Tx, stationId: string, now: Date): Promise<ActiveCampaign[]> {
   const today = shanghaiDate(now);
   const tomorrow = addDays(today, 1);
@@ -86,7 +90,7 @@ export async function loadActiveCampaigns(tx: Tx, stationId: string, now: Date):
       uses: campaignTemplates.uses,
     })
     .from(campaigns)
-    .innerJoin(
+    .leftJoin(
       campaignTemplates,
       and(eq(campaignTemplates.campaignId, campaigns.id), isNull(campaignTemplates.disabledAt)),
     )
@@ -113,7 +117,9 @@ export async function loadActiveCampaigns(tx: Tx, stationId: string, now: Date):
       };
       byId.set(r.id, campaign);
     }
-    campaign.templates.push({ id: r.templateId, body: r.body, uses: r.uses });
+    if (r.templateId !== null && r.body !== null && r.uses !== null) {
+      campaign.templates.push({ id: r.templateId, body: r.body, uses: r.uses });
+    }
   }
   return [...byId.values()];
 }

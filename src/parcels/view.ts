@@ -70,6 +70,8 @@ const REASONS: Record<string, string> = {
   opted_out: "the recipient opted out of reminders (退订)",
   opted_out_while_deferred: "the recipient opted out before the deferred reminder was released",
   no_campaign: "no active campaign targets this area on this date",
+  no_template:
+    "a campaign targets this area on this date, but it has no approved, active template: an admin must add or enable one",
   campaign_ended: "the campaign was disabled or ended before the deferred reminder was released",
   partner_disabled: "the partner was disabled before the deferred reminder was released",
 };

@@ -1,4 +1,12 @@
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type MetadataJson, parsePhoneNumberFromString as parseWith } from "libphonenumber-js/core";
+import metadata from "./phone-metadata.json";
+
+/**
+ * libphonenumber with its smallest metadata plus mainland China's full patterns (scripts/phone-metadata.ts):
+ * Chinese numbers are validated and typed exactly; a foreign number is checked by its country's lengths.
+ */
+const parsePhoneNumberFromString = (text: string, defaultCountry?: "CN") =>
+  parseWith(text, { defaultCountry }, metadata as unknown as MetadataJson);
 
 /**
  * Normalises a phone number to E.164 with mainland China as the default region, so that

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import { and, count, eq, inArray } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { alerts, devOutbox, jobs, smsMessages } from "../../schema";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase } from "../../src/db/open";
 import { signPayload } from "../../src/signature";
 import { emptyPostgresDatabase, TEST_DB } from "../support/db";
 import { aWarning } from "../support/fixture";

@@ -45,6 +45,16 @@ describe("cloud configuration", () => {
     expect(() => envFromLinks(rest)).toThrow(/PiiHashKey/);
   });
 
+  it("gives the sending functions the gateway's API from the SmsHttpApi secret, and no one else", () => {
+    const gateway = { url: "https://sms.example.cn/send", response: { messageIdPath: "data.msgId" } };
+    const sending = loadConfig({
+      SMS_CHANNEL: "http",
+      ...envFromLinks({ ...links, SmsHttpApi: { value: JSON.stringify(gateway) } }),
+    });
+    expect(sending.SMS_HTTP_API?.url).toBe("https://sms.example.cn/send");
+    expect(envFromLinks(links)).not.toHaveProperty("SMS_HTTP_API");
+  });
+
   it.each([
     ["not JSON", "sqs://nope"],
     ["a queue without its URL", JSON.stringify({ "alert-push": TEST_QUEUE_URLS["alert-push"] })],

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { TLSSocket } from "node:tls";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase } from "../../src/db/open";
 
 /**
  * The cloud connects with a CA bundle (src/cloud/deps.ts): the server's certificate must be signed by it.

@@ -37,6 +37,18 @@ describe("SnsChannel", () => {
     expect(result).toEqual({ providerMessageId: sns.messageIds[0] });
   });
 
+  it("sends from the stage's dedicated number when one is configured", async () => {
+    const sns = fakeSns();
+    server.use(sns.handler);
+
+    await new SnsChannel(snsClient(), { originationNumber: "+6588880000" }).send(aRequest());
+
+    expect(sns.publishes[0]?.attributes["AWS.MM.SMS.OriginationNumber"]).toEqual({
+      dataType: "String",
+      value: "+6588880000",
+    });
+  });
+
   it("sends reminders on the Promotional route and no sender id when none is configured", async () => {
     const sns = fakeSns();
     server.use(sns.handler);

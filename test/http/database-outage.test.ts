@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase } from "../../src/db/open";
 import { isDatabaseUnavailable } from "../../src/db/unavailable";
 import { createApp } from "../../src/http/app";
 import { buildLocalDeps } from "../../src/local/deps";

@@ -217,7 +217,7 @@ const GROUPS: Record<string, string[]> = {
   alerts: ["alerts"],
   "posts, rules and feed sources": ["posts", "jurisdiction-rules", "feed-sources", "escalation-policies"],
   partners: ["partners"],
-  "campaigns and reports": ["campaigns", "campaign-templates", "reports"],
+  "campaigns and reports": ["campaigns", "campaign-templates", "campaign-signatures", "reports"],
   "messages and SMS": ["messages", "sms", "dev", "message-callbacks"],
 };
 const groupOf = (op: Operation) => op.path.split("/")[2] ?? "";

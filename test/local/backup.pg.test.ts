@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { asc } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { alerts, smsMessages } from "../../schema";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase } from "../../src/db/open";
 import { backupDatabase, RestoreRefused, restoreDatabase } from "../../src/local/backup";
 import { createPii } from "../../src/privacy/pii";
 import { createTestContext, TEST_KEYS } from "../support/context";

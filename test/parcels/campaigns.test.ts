@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, devOutbox, officers } from "../../schema";
 import { seedDemo } from "../../src/local/seed";
+import { checkTemplate } from "../../src/parcels/template-rules";
 import type { TestContext } from "../support/context";
 import { aPartner } from "../support/partners";
 import { adminToken, anEvent, decide, parcelContext, postEvents, warmDatabase } from "./support";
@@ -202,7 +203,7 @@ describe("campaign administration", () => {
 });
 
 describe("the demo seed", () => {
-  it("has a campaign with two valid templates, and the demo partner's reminders land in the dev outbox", async () => {
+  it("has an anti-fraud and an anti-theft campaign with valid templates, and the demo partner's reminders land in the dev outbox", async () => {
     const ctx = await parcelContext();
     // The demo seed brings its own officers with the fixture's usernames (supervisor, admin).
     await ctx.deps.db.delete(officers);
@@ -212,15 +213,20 @@ describe("the demo seed", () => {
     const res = await postEvents(ctx, partner, {
       events: [
         anEvent({ recipientPhone: "13800138001", area: { code: "652301105201" } }),
-        anEvent({ recipientPhone: "13800138002", area: { code: "652301105203" } }),
+        anEvent({ recipientPhone: "13800138002", area: { code: "652301105202" } }),
+        anEvent({ recipientPhone: "13800138003", area: { code: "652301105203" } }),
       ],
     });
     await ctx.drain();
 
     expect(res.status).toBe(200);
     const outbox = await ctx.deps.db.select().from(devOutbox).where(eq(devOutbox.purpose, "parcel_reminder"));
-    expect(outbox).toHaveLength(2);
-    expect(new Set(outbox.map((o) => o.body)).size).toBe(2);
-    for (const o of outbox) expect(o.body).toMatch(/^【昌吉公安】.*(诈骗|客服).*拒收请回复R$/);
+    const bodies = outbox.map((o) => o.body);
+    expect(outbox).toHaveLength(3);
+    // Anti-fraud in 庙工村 and 二工村, rotating its two texts; anti-theft in 三工村, where the pickup points are.
+    const antiFraud = bodies.filter((b) => /^【昌吉公安】.*(诈骗|客服).*拒收请回复R$/.test(b));
+    expect(new Set(antiFraud).size).toBe(2);
+    expect(bodies.filter((b) => /^【昌吉公安】防盗提醒：.*拒收请回复R$/.test(b))).toHaveLength(1);
+    for (const b of bodies) expect(checkTemplate(b).valid).toBe(true);
   });
 });

@@ -127,6 +127,16 @@ describe("the decision", () => {
     expect(d).toEqual({ decision: "suppressed", reason: "no_campaign" });
   });
 
+  it("says the campaign has no template when one targets the area but has none to send", () => {
+    const d = decideReminder(input, [aCampaign({ templates: [] })], policy);
+    expect(d).toEqual({ decision: "suppressed", reason: "no_template" });
+    // Elsewhere it is still that no campaign targets the area.
+    expect(decideReminder({ ...input, areaCode: "110101" }, [aCampaign({ templates: [] })], policy)).toEqual({
+      decision: "suppressed",
+      reason: "no_campaign",
+    });
+  });
+
   it("defers at night to the next window and picks the campaign running on that day", () => {
     const d = decideReminder(
       { ...input, now: at("2026-12-31T22:00:00+08:00") },

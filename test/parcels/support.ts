@@ -39,6 +39,7 @@ export async function aCampaign(
   });
   const templates = overrides.templates ?? [TEMPLATE_A];
   const ids = templates.map((_, i) => `tpl_${id.slice(4)}_${i}`);
+  if (templates.length === 0) return { id, templateIds: ids };
   await ctx.deps.db.insert(campaignTemplates).values(
     templates.map((body, i) => ({
       id: ids[i] as string,

@@ -9,18 +9,19 @@ import {
   smsMessages,
   warnings,
 } from "../../schema";
-import { shanghaiDate } from "../../src/calendar";
+import { addDays, shanghaiDate } from "../../src/calendar";
 import { anEvent, DAY, HOUR, postEvents } from "../parcels/support";
 import { givenPushedAlert, type Problem, send } from "../support/alerts";
 import type { TestContext } from "../support/context";
 import { aPartner } from "../support/partners";
 import { call, givenClosedAlert, RETENTION_DAYS, retentionContext } from "./support";
 
-/** The station's alert report over the days around `day`. */
+/**
+ * The station's alert report over the days around `day`: [from, to) in Beijing days, so the window holds
+ * `day` whatever the hour (a UTC date ends the window at Beijing midnight before an alert from 00:30).
+ */
 async function alertReport(ctx: TestContext, day: Date) {
-  // Beijing dates: the report reads a date as Asia/Shanghai midnight, and between 16:00 and 24:00 UTC the UTC
-  // date is the day before Beijing's, which left the alerts of `day` after the range's end.
-  const date = (offset: number) => shanghaiDate(new Date(day.getTime() + offset * DAY));
+  const date = (offset: number) => addDays(shanghaiDate(day), offset);
   const query = `?from=${date(-1)}&to=${date(1)}`;
   const res = await send(ctx, await ctx.login("supervisor"), "GET", `/v1/reports/alerts${query}`);
   expect(res.status).toBe(200);

@@ -3,6 +3,7 @@ import { loadConfig } from "../../src/config";
 import { messageHandler } from "../../src/consumers";
 import type { Deps } from "../../src/deps";
 import { createApp } from "../../src/http/app";
+import { createMetrics } from "../../src/http/metrics";
 import { buildLocalDeps } from "../../src/local/deps";
 import { createLog } from "../../src/log";
 import { runBatch } from "../../src/queue/batch";
@@ -51,7 +52,7 @@ export async function createTestContext(
     clock: options.clock,
   });
   const fixture = await seedFixture(deps);
-  const app = createApp(deps);
+  const app = createApp(deps, createMetrics(deps));
   const handle = messageHandler(deps);
 
   const drain = async () => {

@@ -1,8 +1,9 @@
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { inject } from "vitest";
-import { type Database, openDatabase } from "../../src/db/client";
+import type { Database } from "../../src/db/client";
 import { migrateDatabase } from "../../src/db/migrate";
+import { openDatabase } from "../../src/db/open";
 
 /** Which database this test project runs on (see vitest.config.ts). */
 export const TEST_DB = process.env.TEST_DB === "postgres" ? "postgres" : "pglite";

@@ -17,11 +17,17 @@ export const PROCESSES = [
   "test/local/setup-cli.test.ts",
 ];
 /**
+ * The cloud path for real (`npm run test:cloud`): the functions' bundles as Lambda instances against
+ * PostgreSQL, an SQS server and SNS at the HTTP layer. The cloud runs on PostgreSQL only.
+ */
+export const CLOUD = ["test/**/*.cloud.test.ts"];
+/**
  * Files that need PostgreSQL: races between connections (PGlite has one connection, on which transactions
  * take turns, so a race test there could not fail) and processes sharing one database server.
  */
 export const POSTGRES_ONLY = ["test/**/*.pg.test.ts", "test/sms/limiter-processes.test.ts"];
-const isPostgresOnly = (file: string) => file.endsWith(".pg.test.ts") || POSTGRES_ONLY.includes(file);
+const isPostgresOnly = (file: string) =>
+  file.endsWith(".pg.test.ts") || file.endsWith(".cloud.test.ts") || POSTGRES_ONLY.includes(file);
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const withPostgres = Boolean(process.env.DATABASE_URL);
@@ -50,7 +56,7 @@ export function leftOut(root: string): LeftOut[] {
   const out: LeftOut[] = [];
   if (!withPostgres) {
     out.push({
-      projects: ["postgres", "processes:postgres", ...(withBrowser ? ["browser:postgres"] : [])],
+      projects: ["postgres", "processes:postgres", "cloud", ...(withBrowser ? ["browser:postgres"] : [])],
       why: "DATABASE_URL is not set: no test ran on PostgreSQL",
       files: files.filter(isPostgresOnly),
       how: "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test",

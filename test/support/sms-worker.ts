@@ -4,7 +4,7 @@
  * once it is consuming; stops cleanly on SIGTERM.
  */
 import { loadConfig } from "../../src/config";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase } from "../../src/db/open";
 import { buildLocalDeps } from "../../src/local/deps";
 import { startWorkers } from "../../src/local/workers";
 import { createLog } from "../../src/log";

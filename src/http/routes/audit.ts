@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listAudit } from "../../audit/log";
 import type { Deps } from "../../deps";
+import { timestampWithOffset } from "../../timestamps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { errorResponses, idSchema, json, SECURITY, tag, timestamp } from "../route-parts";
@@ -28,7 +29,10 @@ const listAuditRoute = createRoute({
     query: z.object({
       action: z.string().max(100).optional(),
       officerId: z.string().max(100).optional(),
+      targetType: z.string().max(100).optional(),
       targetId: z.string().max(100).optional(),
+      from: timestampWithOffset().optional().openapi({ description: "Entries at or after this time" }),
+      to: timestampWithOffset().optional().openapi({ description: "Entries before this time" }),
       cursor: z.string().max(512).optional(),
       limit: z.coerce.number().int().min(1).max(100).default(50),
     }),
@@ -49,7 +53,9 @@ const listAuditRoute = createRoute({
 export function auditRoutes(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/v1/audit", requireOfficer(deps));
-  return app.openapi(listAuditRoute, async (c) =>
-    c.json(await listAudit(deps, c.get("principal"), c.req.valid("query")), 200),
-  );
+  return app.openapi(listAuditRoute, async (c) => {
+    const { from, to, ...query } = c.req.valid("query");
+    const range = { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined };
+    return c.json(await listAudit(deps, c.get("principal"), { ...query, ...range }), 200);
+  });
 }

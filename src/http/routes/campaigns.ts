@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
 import {
   addTemplate,
   checkCampaignTemplate,
@@ -9,7 +10,17 @@ import {
   setTemplateDisabled,
   updateCampaign,
 } from "../../parcels/campaigns";
+import {
+  isTemplateProblem,
+  localizeTemplateProblems,
+  type TemplateMessageLang,
+} from "../../parcels/template-messages";
 import { MAX_TEMPLATE_PARTS, OPT_OUT_WORDING } from "../../parcels/template-rules";
+import {
+  addTemplateSignature,
+  listTemplateSignatures,
+  removeTemplateSignature,
+} from "../../parcels/template-signatures";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { FieldErrorSchema } from "../problem";
@@ -204,11 +215,70 @@ const checkTemplateRoute = createRoute({
   },
 });
 
+const SignaturesSchema = z
+  .object({
+    own: z.string().openapi({ description: "The station's signature: always allowed" }),
+    allowed: z.array(z.string()).openapi({ description: "Further signatures the admin allow-listed" }),
+  })
+  .openapi("TemplateSignatures");
+
+const signatureBody = jsonBody(
+  z.object({ signature: z.string().max(40).openapi({ example: "【三工派出所】" }) }),
+);
+
+const listSignaturesRoute = createRoute({
+  method: "get",
+  path: "/v1/campaign-signatures",
+  operationId: "listTemplateSignatures",
+  tags: tag("Campaigns"),
+  summary: "Signatures a template may start with: the station's own and those allow-listed",
+  security: SECURITY.officer,
+  responses: { 200: json(SignaturesSchema, "The signatures"), ...errors },
+});
+
+const addSignatureRoute = createRoute({
+  method: "post",
+  path: "/v1/campaign-signatures",
+  operationId: "addTemplateSignature",
+  tags: tag("Campaigns"),
+  summary: "Allow-list a further signature (registered with the carrier for this sender) for templates",
+  security: SECURITY.officer,
+  request: { body: signatureBody },
+  responses: {
+    200: json(SignaturesSchema, "The signatures"),
+    ...errorResponses({ 400: "Not a signature like 【昌吉公安】, or the station's own" }),
+    ...errors,
+  },
+});
+
+const removeSignatureRoute = createRoute({
+  method: "post",
+  path: "/v1/campaign-signatures/remove",
+  operationId: "removeTemplateSignature",
+  tags: tag("Campaigns"),
+  summary: "Take a signature off the allow-list: new templates with it are refused, stored ones stay",
+  security: SECURITY.officer,
+  request: { body: signatureBody },
+  responses: {
+    200: json(SignaturesSchema, "The signatures"),
+    ...errors,
+    ...errorResponses({ 404: "Not on the station's allow-list" }),
+  },
+});
+
+/** Template refusals in Chinese for a caller that prefers it (Accept-Language: zh...), English otherwise. */
+function messageLang(acceptLanguage: string | undefined): TemplateMessageLang {
+  const first = (acceptLanguage ?? "").split(",")[0]?.trim().toLowerCase() ?? "";
+  return first.startsWith("zh") ? "zh" : "en";
+}
+
 export function campaignRoutes(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/v1/campaigns", requireOfficer(deps));
   app.use("/v1/campaigns/*", requireOfficer(deps));
   app.use("/v1/campaign-templates/*", requireOfficer(deps));
+  app.use("/v1/campaign-signatures", requireOfficer(deps));
+  app.use("/v1/campaign-signatures/*", requireOfficer(deps));
   const setTemplate = (disabled: boolean) =>
     (async (c) => {
       const { id, templateId } = c.req.valid("param");
@@ -238,7 +308,14 @@ export function campaignRoutes(deps: Deps) {
     })
     .openapi(addTemplateRoute, async (c) => {
       const { id } = c.req.valid("param");
-      const template = await addTemplate(deps, c.get("principal"), id, c.req.valid("json").body);
+      const template = await addTemplate(deps, c.get("principal"), id, c.req.valid("json").body).catch(
+        (error: unknown) => {
+          // Same paths and codes; the messages in the caller's language.
+          if (!(error instanceof AppError) || !error.errors?.every(isTemplateProblem)) throw error;
+          const lang = messageLang(c.req.header("accept-language"));
+          throw new AppError(error.code, error.message, localizeTemplateProblems(error.errors, lang));
+        },
+      );
       c.get("log").info(
         { campaignId: id, templateId: template.id, segments: template.segments },
         "template added",
@@ -247,7 +324,18 @@ export function campaignRoutes(deps: Deps) {
     })
     .openapi(templateStateRoute("disable"), setTemplate(true))
     .openapi(templateStateRoute("enable"), setTemplate(false))
-    .openapi(checkTemplateRoute, async (c) =>
-      c.json(checkCampaignTemplate(deps, c.get("principal"), c.req.valid("json").body), 200),
+    .openapi(checkTemplateRoute, async (c) => {
+      const check = await checkCampaignTemplate(deps, c.get("principal"), c.req.valid("json").body);
+      const lang = messageLang(c.req.header("accept-language"));
+      return c.json({ ...check, problems: localizeTemplateProblems(check.problems, lang) }, 200);
+    })
+    .openapi(listSignaturesRoute, async (c) =>
+      c.json(await listTemplateSignatures(deps, c.get("principal")), 200),
+    )
+    .openapi(addSignatureRoute, async (c) =>
+      c.json(await addTemplateSignature(deps, c.get("principal"), c.req.valid("json").signature), 200),
+    )
+    .openapi(removeSignatureRoute, async (c) =>
+      c.json(await removeTemplateSignature(deps, c.get("principal"), c.req.valid("json").signature), 200),
     );
 }

@@ -7,6 +7,7 @@ import {
   listPosts,
   listRules,
   renamePost,
+  setPostDisabled,
   tryRoute,
 } from "../../organisation/jurisdiction";
 import { requireOfficer } from "../auth";
@@ -21,7 +22,13 @@ const refusals = errorResponses({
 });
 
 const PostSchema = z
-  .object({ id: idSchema("post"), name: z.string(), isDutyDesk: z.boolean(), createdAt: timestamp })
+  .object({
+    id: idSchema("post"),
+    name: z.string(),
+    isDutyDesk: z.boolean(),
+    disabledAt: timestamp.nullable().openapi({ description: "Disabled posts get no new alerts" }),
+    createdAt: timestamp,
+  })
   .openapi("Post");
 const PostInput = z.object({ name: z.string().trim().min(2).max(100) });
 const RuleSchema = z
@@ -91,6 +98,30 @@ const renamePostRoute = createRoute({
     }),
   },
 });
+const postSwitch = (action: "disable" | "enable") =>
+  createRoute({
+    method: "post",
+    path: `/v1/posts/{id}/${action}`,
+    operationId: action === "disable" ? "disablePost" : "enablePost",
+    tags: tag("Jurisdiction"),
+    summary:
+      action === "disable"
+        ? "Disable a post: its rules stop routing, it takes no transfers or new officers; its history stays (audited)"
+        : "Enable a disabled post again (audited)",
+    security: SECURITY.officer,
+    request: { params: IdParam },
+    responses: {
+      200: json(PostSchema, "The post"),
+      ...refusals,
+      ...errorResponses({
+        404: "No such post at the admin's station",
+        ...(action === "disable" ? { 409: "The duty desk cannot be disabled" } : {}),
+      }),
+    },
+  });
+const disablePostRoute = postSwitch("disable");
+const enablePostRoute = postSwitch("enable");
+
 const listRulesRoute = createRoute({
   method: "get",
   path: "/v1/jurisdiction-rules",
@@ -172,6 +203,12 @@ export function jurisdictionRoutes(deps: Deps) {
     )
     .openapi(renamePostRoute, async (c) =>
       c.json(await renamePost(deps, c.get("principal"), c.req.valid("param").id, c.req.valid("json")), 200),
+    )
+    .openapi(disablePostRoute, async (c) =>
+      c.json(await setPostDisabled(deps, c.get("principal"), c.req.valid("param").id, true), 200),
+    )
+    .openapi(enablePostRoute, async (c) =>
+      c.json(await setPostDisabled(deps, c.get("principal"), c.req.valid("param").id, false), 200),
     )
     .openapi(listRulesRoute, async (c) => c.json({ rules: await listRules(deps, c.get("principal")) }, 200))
     .openapi(tryRouteRoute, async (c) =>

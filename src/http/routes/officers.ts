@@ -2,10 +2,13 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   createOfficer,
   disableOfficer,
+  enableOfficer,
   listOfficers,
   MIN_PASSWORD_LENGTH,
   OFFICER_ROLES,
   resetOfficerPassword,
+  setOfficerOnDuty,
+  updateOfficer,
 } from "../../auth/officers";
 import type { Deps } from "../../deps";
 import { requireOfficer } from "../auth";
@@ -114,6 +117,67 @@ const resetRoute = createRoute({
   },
 });
 
+const updateRoute = createRoute({
+  method: "patch",
+  path: "/v1/officers/{id}",
+  operationId: "updateOfficer",
+  tags: tag("Officers"),
+  summary: "Change an officer's name, phone, post or role (audited; fields left out stay)",
+  description:
+    "A new role ends the officer's sessions. An officer (role officer) needs an enabled post; phone null removes the phone.",
+  security: SECURITY.officer,
+  request: {
+    params,
+    body: jsonBody(
+      z
+        .object({
+          displayName: z.string().trim().min(1).max(100).optional(),
+          phone: z.string().max(32).nullable().optional(),
+          postId: z.string().min(1).max(64).nullable().optional(),
+          role: z.enum(OFFICER_ROLES).optional(),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: json(OfficerSchema, "The officer"),
+    ...errorResponses({ 400: "Not a valid change; problem+json names the field" }),
+    ...adminOnly,
+    ...notFound,
+    ...errorResponses({ 409: "Admins cannot change their own role" }),
+  },
+});
+
+const enableRoute = createRoute({
+  method: "post",
+  path: "/v1/officers/{id}/enable",
+  operationId: "enableOfficer",
+  tags: tag("Officers"),
+  summary: "Enable a disabled officer again (audited)",
+  security: SECURITY.officer,
+  request: { params },
+  responses: { 200: json(OfficerSchema, "The enabled officer"), ...adminOnly, ...notFound },
+});
+
+const dutyRoute = createRoute({
+  method: "put",
+  path: "/v1/officers/{id}/duty",
+  operationId: "setOfficerDuty",
+  tags: tag("Officers"),
+  summary: "Set an officer's on-duty switch (audited)",
+  description:
+    "The switch officers mark themselves (POST /v1/officers/me/duty): it counts within the officer's shifts and covers, or always at a post without a roster.",
+  security: SECURITY.officer,
+  request: { params, body: jsonBody(z.object({ onDuty: z.boolean() })) },
+  responses: {
+    200: json(OfficerSchema, "The officer"),
+    ...errorResponses({ 400: "Not a valid body" }),
+    ...adminOnly,
+    ...notFound,
+    ...errorResponses({ 409: "A disabled officer cannot be on duty" }),
+  },
+});
+
 export function officerRoutes(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("/v1/officers/*", requireOfficer(deps));
@@ -141,5 +205,29 @@ export function officerRoutes(deps: Deps) {
         "officer password reset",
       );
       return c.json(result, 200);
+    })
+    .openapi(updateRoute, async (c) => {
+      const officer = await updateOfficer(
+        deps,
+        c.get("principal"),
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      );
+      c.get("log").info({ officerId: officer.id, by: c.get("principal").officerId }, "officer updated");
+      return c.json(officer, 200);
+    })
+    .openapi(enableRoute, async (c) => {
+      const officer = await enableOfficer(deps, c.get("principal"), c.req.valid("param").id);
+      c.get("log").info({ officerId: officer.id, by: c.get("principal").officerId }, "officer enabled");
+      return c.json(officer, 200);
+    })
+    .openapi(dutyRoute, async (c) => {
+      const { onDuty } = c.req.valid("json");
+      const officer = await setOfficerOnDuty(deps, c.get("principal"), c.req.valid("param").id, onDuty);
+      c.get("log").info(
+        { officerId: officer.id, by: c.get("principal").officerId, onDuty },
+        "officer duty set",
+      );
+      return c.json(officer, 200);
     });
 }

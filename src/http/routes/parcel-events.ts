@@ -17,7 +17,8 @@ const ResultSchema = z
     index: z.number().int(),
     status: z.enum(["scheduled", "deferred", "attached", "suppressed", "duplicate", "rejected"]),
     reason: z.string().optional().openapi({
-      description: "suppressed: opted_out, capped_<period>, no_campaign; deferred: quiet_hours",
+      description:
+        "suppressed: opted_out, capped_<period>, no_campaign, no_template (a campaign covers the area but has no active template); deferred: quiet_hours",
     }),
     deferredUntil: z.string().optional().openapi({ description: "deferred: when the reminder will go" }),
     text: z.string().optional().openapi({ description: "attached: the text to append to your pickup SMS" }),
@@ -101,7 +102,7 @@ export function parcelEventRoutes(deps: Deps) {
       "1 to 1,000 events, body at most 1 MiB, `Authorization: Bearer <apiKey>`. Results come in request order: " +
       "`scheduled` (an SMS is queued; messageId), `deferred` (quiet hours; deferredUntil is when it goes), " +
       "`attached` (for `attach` partners: append `text` to your own pickup SMS), `suppressed` (reason: opted_out, " +
-      "capped_<period> — frequency caps counted across every partner —, no_campaign), `duplicate` (this waybill and " +
+      "capped_<period> — frequency caps counted across every partner —, no_campaign, no_template), `duplicate` (this waybill and " +
       "kind were reported before) or `rejected` (field errors). An `Idempotency-Key` header makes a retried request " +
       "answer with the stored response; the same key with a different body is a 422.",
     security: SECURITY.bearer,

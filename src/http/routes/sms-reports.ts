@@ -107,6 +107,7 @@ export function smsReportRoutes(deps: Deps) {
     "opted_out",
     ...deps.config.REMINDER_CAPS.map((c) => `capped_${c.name}`),
     "no_campaign",
+    "no_template",
     "opted_out_while_deferred",
     "campaign_ended",
     "partner_disabled",

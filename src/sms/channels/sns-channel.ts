@@ -6,6 +6,8 @@ import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult 
 export interface SnsChannelOptions {
   /** Alphanumeric sender id, where the destination country supports one. */
   senderId?: string;
+  /** A dedicated number (toll-free, 10DLC, long or short code), where the destination requires one. */
+  originationNumber?: string;
   /**
    * Give up on one Publish (SDK retries included) after this long: an SMS whose fate is unknown is
    * better retried by the queue than left to hold the batch until the Lambda times out.
@@ -58,6 +60,12 @@ export class SnsChannel implements SmsChannel {
     };
     if (this.options.senderId) {
       attributes["AWS.SNS.SMS.SenderID"] = { DataType: "String", StringValue: this.options.senderId };
+    }
+    if (this.options.originationNumber) {
+      attributes["AWS.MM.SMS.OriginationNumber"] = {
+        DataType: "String",
+        StringValue: this.options.originationNumber,
+      };
     }
     try {
       const output = await this.client.send(

@@ -1,0 +1,65 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "../../schema";
+import type { Database, Db } from "./client";
+
+export interface PostgresOptions {
+  url: string;
+  /** Pool size. */
+  max?: number;
+  /**
+   * Verify the server's certificate against these CAs (PEM), whatever the URL's sslmode says: postgres.js's
+   * `sslmode=require` encrypts without checking who answers.
+   */
+  ca?: string[];
+  /**
+   * Named prepared statements (postgres.js's default). Off behind a pooler such as RDS Proxy, where a named
+   * statement pins the client to one server connection and defeats the pooling.
+   */
+  prepare?: boolean;
+}
+
+/** postgres.js's options for a connection to `url`; the migrator's own single connection uses them too. */
+export function postgresClient(options: PostgresOptions): postgres.Sql {
+  const client = postgres(options.url, {
+    max: options.max ?? 10,
+    prepare: options.prepare ?? true,
+    ...(options.ca ? { ssl: { ca: options.ca, rejectUnauthorized: true } } : {}),
+    onnotice: () => {},
+    // Timestamps arrive as Date objects either way; bigint as number is declared per column.
+  });
+  sendDatesAsText(client);
+  return client;
+}
+
+/**
+ * PostgreSQL through postgres.js. The cloud's functions import this module alone, never ./open.ts: the
+ * embedded database (PGlite, half a megabyte) stays out of their bundles.
+ */
+export function openPostgres(options: PostgresOptions): Database {
+  const client = postgresClient(options);
+  const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
+  return {
+    db,
+    kind: "postgres",
+    async listen(channel, onNotify) {
+      const sub = await client.listen(channel, onNotify);
+      return () => sub.unlisten();
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/**
+ * drizzle makes postgres.js pass timestamp parameters through untouched, because its own columns hand it
+ * strings already. A `Date` in a raw `sql` template (postgres.js infers timestamptz for it) then
+ * reaches the wire as an object and the query fails, on PostgreSQL only: PGlite serialises it. Turning a
+ * Date into ISO-8601 text here keeps the two drivers alike for every raw query, not only the ones we found.
+ */
+function sendDatesAsText(client: postgres.Sql): void {
+  const serializers = client.options.serializers as Record<number, (value: unknown) => unknown>;
+  for (const oid of [1082, 1083, 1114, 1184, 1266]) {
+    const next = serializers[oid];
+    serializers[oid] = (value) => (value instanceof Date ? value.toISOString() : next ? next(value) : value);
+  }
+}
