@@ -4,7 +4,7 @@
  * (alerts/, feedback/, parcels/, ...) → the SMS engine (sms/) → infrastructure (queue/, db/) and top-level helpers.
  */
 const DOMAIN =
-  "^src/(alerts|audit|auth|feedback|feeds|messages|opt-outs|organisation|parcels|partners|privacy|reports|sweeper)/";
+  "^src/(alerts|audit|auth|feedback|feeds|message-events|messages|opt-outs|organisation|parcels|partners|privacy|reports|sweeper)/";
 const ADAPTERS = "^src/(http|console|local|cloud)/";
 
 /** @type {import('dependency-cruiser').IConfiguration} */

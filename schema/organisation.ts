@@ -220,6 +220,13 @@ export const partnerApiKeys = pgTable(
     partnerId: text("partner_id")
       .notNull()
       .references(() => partners.id),
+    /**
+     * live: real traffic. test: the same validation, decisions and read-backs, but nothing is sent, what it
+     * creates is marked test, and it counts toward no cap, quota or report of live traffic.
+     */
+    mode: text("mode", { enum: ["live", "test"] })
+      .notNull()
+      .default("live"),
     createdAt: createdAt(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },

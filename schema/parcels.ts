@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigserial,
+  boolean,
   date,
   index,
   integer,
@@ -50,11 +51,14 @@ export const parcelEvents = pgTable(
     messageId: text("message_id"),
     deferredUntil: at("deferred_until"),
     text: text("text"),
+    /** Posted with a test-mode API key: decided as live, never sent, left out of reports. */
+    test: boolean("test").notNull().default(false),
     personalDataPurgedAt: at("personal_data_purged_at"),
   },
   (t) => [
     index("parcel_events_unpurged_idx").on(t.receivedAt).where(sql`${t.personalDataPurgedAt} is null`),
-    uniqueIndex("parcel_events_partner_waybill_kind_uq").on(t.partnerId, t.waybillNo, t.kind),
+    // A test key's events are a world of their own: a waybill tried in test mode is new to live traffic.
+    uniqueIndex("parcel_events_partner_waybill_kind_uq").on(t.partnerId, t.waybillNo, t.kind, t.test),
     index("parcel_events_partner_received_idx").on(t.partnerId, t.receivedAt),
     index("parcel_events_deferred_idx").on(t.decision, t.deferredUntil),
     // Reminders a partner appended to its own SMS: replies to them come back through that partner.
@@ -130,6 +134,8 @@ export const reminderReservations = pgTable(
     recipientHash: text("recipient_hash").notNull(),
     parcelEventId: text("parcel_event_id").notNull(),
     reservedAt: at("reserved_at").notNull(),
+    /** A test-mode reminder's reservation: test reminders are capped among themselves, never against live ones. */
+    test: boolean("test").notNull().default(false),
   },
   (t) => [
     index("reminder_reservations_recipient_idx").on(t.recipientHash, t.reservedAt),

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigserial,
+  boolean,
   date,
   index,
   integer,
@@ -45,6 +46,8 @@ export const smsMessages = pgTable(
     channel: text("channel").notNull(),
     /** The logistics partner a reminder is sent for (its limits and quota apply); null for police SMS. */
     partnerId: text("partner_id"),
+    /** A test-mode reminder: never handed to a channel, delivered by simulation, in no count of live traffic. */
+    test: boolean("test").notNull().default(false),
     status: text("status", { enum: SMS_STATUSES }).notNull().default("queued"),
     /** Not to be sent before this time (quiet hours, a held-back cap); null: now. */
     notBefore: at("not_before"),

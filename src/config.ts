@@ -216,6 +216,11 @@ const ConfigSchema = z.object({
   FEEDBACK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   FEEDBACK_RETRY_MAX_DELAY_SECONDS: z.coerce.number().positive().default(3600),
   /**
+   * Partners' message-status callbacks (src/message-events/deliver.ts) use the feedback timeout, retry window and
+   * backoff above; a POST carries at most this many events. 100 keeps a body well under a receiver's usual 1 MiB.
+   */
+  PARTNER_CALLBACK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
    * Prometheus metrics (src/http/metrics.ts). METRICS_PORT: a listener of its own on METRICS_HOST (loopback
    * only: a proxy in front of the API never reaches it). METRICS_TOKEN: also at /metrics on the API, with
    * `Authorization: Bearer <token>`. Neither: no metrics are served.

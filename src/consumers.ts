@@ -4,6 +4,7 @@ import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
 import { createFeedbackForOutcome } from "./feedback/create";
 import { deliverFeedback } from "./feedback/deliver";
+import { deliverCallbacks, kickCallbacks } from "./message-events/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
 import { sendSms, sendSmsBatch } from "./sms/dispatch/send";
@@ -31,6 +32,12 @@ export function messageHandler(deps: Deps): MessageHandler {
         return;
       case "parcels.release":
         await releaseDeferredReminders(deps, ctx.log, { traceId: message.traceId });
+        return;
+      case "partner-callbacks.deliver":
+        await deliverCallbacks(deps, message.partnerId, ctx.log);
+        return;
+      case "partner-callbacks.tick":
+        await kickCallbacks(deps, ctx.log);
         return;
       default: {
         // A message type added to src/queue/messages.ts without a consumer fails to type-check here.

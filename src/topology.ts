@@ -82,7 +82,9 @@ export const QUEUES = {
     concurrency: 2,
     maxReceives: 50,
     timeoutSeconds: 60,
-    maxConcurrency: 3,
+    // Two instances (was three): feedback is one event per closed alert; the partner callbacks below took the
+    // connections of the third within the smallest stage's budget (infra/settings.ts).
+    maxConcurrency: 2,
     alarmAgeSeconds: 3600,
   },
   // One sweep at a time per process; a lost tick is replaced by the next one, so few receives are enough.
@@ -105,6 +107,18 @@ export const QUEUES = {
     timeoutSeconds: 120,
     maxConcurrency: 2,
     alarmAgeSeconds: 600,
+  },
+  // Partners' message-status callbacks: one delivery per partner at a time (the stream is leased), retries
+  // scheduled by the consumer itself for up to FEEDBACK_RETRY_HOURS; maxReceives only catches crashes. Its own
+  // queue, so a partner's slow receiver never delays feedback to the feeds.
+  "partner-callbacks": {
+    carries: ["partner-callbacks.deliver", "partner-callbacks.tick"],
+    batchSize: 10,
+    concurrency: 2,
+    maxReceives: 50,
+    timeoutSeconds: 60,
+    maxConcurrency: 2,
+    alarmAgeSeconds: 3600,
   },
 } as const satisfies Record<string, QueueSpec>;
 
@@ -179,6 +193,9 @@ export const SCHEDULES = {
   sweep: { queue: "sweeper", message: "sweep.run", everySeconds: 30 },
   // Deferred reminders wait for the sending window (10:00 by default); within a minute of it they go.
   parcelRelease: { queue: "parcel-release", message: "parcels.release", everySeconds: 60 },
+  // Starts callbacks after a quiet spell (busy streams keep themselves going): within 5 s locally, within a
+  // minute in the cloud, where EventBridge counts in minutes.
+  partnerCallbacks: { queue: "partner-callbacks", message: "partner-callbacks.tick", everySeconds: 5 },
 } as const satisfies Record<string, ScheduleSpec>;
 
 export type ScheduleName = keyof typeof SCHEDULES;

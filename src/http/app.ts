@@ -9,7 +9,7 @@ import { newId } from "../ids";
 import { bodyGuard } from "./body-guard";
 import { noStoreByDefault } from "./cache";
 import { jsonBodiesOnly } from "./content-type";
-import { docsPage } from "./docs";
+import { docsRoutes } from "./docs";
 import type { AppEnv } from "./env";
 import type { Metrics } from "./metrics";
 import { hasMetricsToken } from "./metrics-token";
@@ -27,6 +27,7 @@ import { feedSourceRoutes } from "./routes/feed-sources";
 import { feedbackRoutes } from "./routes/feedback";
 import { feedRoutes } from "./routes/feeds";
 import { jurisdictionRoutes } from "./routes/jurisdiction";
+import { messageEventRoutes } from "./routes/message-events";
 import { messageRoutes } from "./routes/messages";
 import { officerRoutes } from "./routes/officers";
 import { parcelEventRoutes } from "./routes/parcel-events";
@@ -110,13 +111,14 @@ export function createApp(deps: Deps, metrics?: Metrics) {
   app.route("/", messageRoutes(deps));
   app.route("/", smsRoutes(deps));
   app.route("/", deliveryReceiptRoutes(deps));
+  app.route("/", messageEventRoutes(deps));
   if (deps.config.local) app.route("/", devRoutes(deps));
   app.route("/console", consoleRoutes(deps));
   app.get("/", (c) => c.redirect("/console"));
 
   const document = apiDocument(app);
   app.get("/openapi.json", (c) => c.json(document()));
-  app.get("/docs", (c) => c.html(docsPage(document())));
+  app.route("/", docsRoutes("antifraud-alerts"));
   return app;
 }
 

@@ -1,5 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { API_GUIDE } from "./api-guide";
 import type { AppEnv } from "./env";
+import { byAudience } from "./openapi-audience";
+import { withExamples } from "./openapi-examples";
 import { SECURITY, TAGS } from "./route-parts";
 
 const UNSAFE = new Set(["post", "put", "patch", "delete"]);
@@ -49,13 +52,12 @@ export function apiDocument(app: OpenAPIHono<AppEnv>) {
     info: {
       title: "antifraud-alerts",
       version: "0.1.0",
-      description:
-        "Telecom-fraud early warnings: receive, push, verify, feed back; and courier anti-fraud reminders.",
+      description: API_GUIDE,
     },
     // Relative: the document describes the server that serves it, wherever that is deployed.
     servers: [{ url: "/", description: "This server" }],
     security: SECURITY.bearer,
     tags: [...TAGS],
   };
-  return () => cookieReadsOnly(app.getOpenAPI31Document(config));
+  return () => withExamples(byAudience(cookieReadsOnly(app.getOpenAPI31Document(config))));
 }

@@ -89,6 +89,10 @@ export const TAGS = [
   { name: "Feedback", description: "Callbacks to feed sources that were given up on" },
   { name: "Partners", description: "Logistics partners and their credentials (admins)" },
   { name: "Parcels", description: "Partners' parcel events and the anti-fraud reminders they lead to" },
+  {
+    name: "Message events",
+    description: "Status changes of partners' reminders: pushed to a signed callback, or pulled by cursor",
+  },
   { name: "Campaigns", description: "Reminder campaigns and their texts" },
   { name: "SMS", description: "Messages, delivery receipts, replies and opt-outs, quotas" },
   { name: "Development", description: "Local mode only" },

@@ -41,6 +41,7 @@ export async function getMessageView(
     body: message.body,
     segments: message.segments,
     channel: message.channel,
+    test: message.test,
     status: message.status,
     /** Why it is held back (queued) or was suppressed. */
     reason: message.holdReason,

@@ -46,14 +46,14 @@ export async function metricsSnapshot(executor: Executor, now: Date): Promise<Me
       executor,
       sql`
       select lane, status, count(*)::int as count from sms_messages
-      where created_at > ${at} - ${DAY} and personal_data_purged_at is null
+      where created_at > ${at} - ${DAY} and personal_data_purged_at is null and not test
       group by lane, status`,
     ),
     queryRows<{ lane: string; seconds: number }>(
       executor,
       sql`
       select lane, extract(epoch from ${at} - min(created_at))::float8 as seconds from sms_messages
-      where status = 'queued' group by lane`,
+      where status = 'queued' and not test group by lane`,
     ),
     queryRows<{ stage: string; risk_level: string; count: number; overdue: number }>(
       executor,

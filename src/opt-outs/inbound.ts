@@ -110,13 +110,21 @@ async function numbersTextedBy(db: Executor, partnerId: string, hashes: string[]
     db
       .selectDistinct({ hash: smsMessages.recipientHash })
       .from(smsMessages)
-      .where(and(eq(smsMessages.partnerId, partnerId), inArray(smsMessages.recipientHash, hashes))),
+      // A test key's reminder texted nobody, so it gives no standing to opt a number out.
+      .where(
+        and(
+          eq(smsMessages.partnerId, partnerId),
+          eq(smsMessages.test, false),
+          inArray(smsMessages.recipientHash, hashes),
+        ),
+      ),
     db
       .selectDistinct({ hash: parcelEvents.recipientHash })
       .from(parcelEvents)
       .where(
         and(
           eq(parcelEvents.decision, "attached"),
+          eq(parcelEvents.test, false),
           eq(parcelEvents.partnerId, partnerId),
           inArray(parcelEvents.recipientHash, hashes),
         ),

@@ -22,31 +22,34 @@ export async function insertEvents(
     tx,
     sql`insert into parcel_events (id, partner_id, waybill_no, kind, recipient_enc, recipient_hash, area_code,
           pickup_point, occurred_at, received_at, decision, reason, campaign_id, template_id, message_id,
-          deferred_until, text)
+          deferred_until, text, test)
         select id, partner_id, waybill_no, kind, recipient_enc, recipient_hash, area_code, pickup_point,
                occurred_at, received_at, decision, reason, campaign_id, template_id,
-               (select m.id from sms_messages m where m.idempotency_key = x.sms_key), deferred_until, text
+               (select m.id from sms_messages m where m.idempotency_key = x.sms_key), deferred_until, text,
+               coalesce(x.test, false)
         from jsonb_to_recordset(${JSON.stringify(sorted)}::jsonb) as x(id text, partner_id text, waybill_no text,
           kind text, recipient_enc text, recipient_hash text, area_code text, pickup_point text,
           occurred_at timestamptz, received_at timestamptz, decision text, reason text, campaign_id text,
-          template_id text, sms_key text, deferred_until timestamptz, text text)
-        on conflict (partner_id, waybill_no, kind) do nothing
+          template_id text, sms_key text, deferred_until timestamptz, text text, test boolean)
+        on conflict (partner_id, waybill_no, kind, test) do nothing
         returning id, message_id`,
   );
 }
 
-/** Each recipient's reserved reminder times within the window, by keyed hash. */
+/** Each recipient's reserved reminder times within the window, by keyed hash: live ones, or a test key's. */
 export async function loadReservations(
   tx: Tx,
   hashes: string[],
   window: { from: Date; to: Date },
+  test = false,
 ): Promise<Map<string, number[]>> {
   const rows = await queryRows<{ recipient_hash: string; reserved_at: Date | string }>(
     tx,
     sql`select recipient_hash, reserved_at from reminder_reservations
         where recipient_hash = any(${textArray(hashes)}::text[])
           and reserved_at > ${window.from.toISOString()}::timestamptz
-          and reserved_at < ${window.to.toISOString()}::timestamptz`,
+          and reserved_at < ${window.to.toISOString()}::timestamptz
+          and test = ${test}`,
   );
   const reserved = new Map<string, number[]>();
   for (const r of rows) {

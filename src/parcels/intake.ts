@@ -197,6 +197,9 @@ async function decideAndStore(
   const outcomes = new Map<string, Outcome>();
   if (candidates.length === 0) return outcomes;
 
+  // A test key's events are decided exactly like live ones, but among test traffic only: they neither see nor
+  // take live cap slots, waybills or template turns, and their SMS are never sent (src/sms/dispatch/test-mode.ts).
+  const test = partner.mode === "test";
   const policy = { caps: deps.config.REMINDER_CAPS, hours: deps.config.REMINDER_HOURS };
   const longestCap = Math.max(...policy.caps.map((c) => c.ms));
   // A reminder decided now goes within a day at the latest (the next sending window).
@@ -211,14 +214,14 @@ async function decideAndStore(
     queryRows<{ waybill_no: string; kind: string; message_id: string | null }>(
       tx,
       sql`select waybill_no, kind, message_id from parcel_events
-          where partner_id = ${partner.partnerId}
+          where partner_id = ${partner.partnerId} and test = ${test}
             and waybill_no = any(${textArray(candidates.map((c) => c.input.waybillNo))}::text[])`,
     ),
     queryRows<{ recipient_hash: string }>(
       tx,
       sql`select recipient_hash from opt_outs where recipient_hash = any(${textArray(allHashes)}::text[])`,
     ),
-    loadReservations(tx, allHashes, window),
+    loadReservations(tx, allHashes, window, test),
     loadActiveCampaigns(tx, partner.stationId, now),
   ]);
   const existingByKey = new Map(existing.map((e) => [eventKey(e.waybill_no, e.kind), e.message_id]));
@@ -271,6 +274,7 @@ async function decideAndStore(
     sms_key: decision.decision === "scheduled" ? `parcel_reminder:${c.id}:${c.recipientHash}` : null,
     deferred_until: decision.decision === "deferred" ? decision.sendAt.toISOString() : null,
     text: decision.decision === "suppressed" ? null : decision.template.body,
+    test,
   });
 
   // Decisions from what is committed, without touching the rotation. Recipients who may get a reminder are
@@ -289,7 +293,7 @@ async function decideAndStore(
   const decided = [...settled];
   if (ofContested.length > 0) {
     await lockRecipients(tx, [...contested].map(recipientLockKey));
-    const final = decideAll(ofContested, await loadReservations(tx, [...contested], window), true);
+    const final = decideAll(ofContested, await loadReservations(tx, [...contested], window, test), true);
     decided.push(...final);
     const toSend = final.filter((d) => d.decision.decision === "scheduled");
     if (toSend.length > 0) {
@@ -304,6 +308,7 @@ async function decideAndStore(
           to: c.phone,
           body: decision.decision === "suppressed" ? "" : decision.template.body,
           dedupeKey: c.id,
+          test,
         })),
         traceId,
       );
@@ -320,11 +325,11 @@ async function decideAndStore(
     const reservations = final.flatMap(({ c, decision }) =>
       decision.decision === "suppressed"
         ? []
-        : [{ recipientHash: c.recipientHash, parcelEventId: c.id, reservedAt: decision.sendAt }],
+        : [{ recipientHash: c.recipientHash, parcelEventId: c.id, reservedAt: decision.sendAt, test }],
     );
     const usedByTemplate = new Map<string, number>();
     for (const { decision } of final) {
-      if (decision.decision === "suppressed") continue;
+      if (decision.decision === "suppressed" || test) continue;
       usedByTemplate.set(decision.template.id, (usedByTemplate.get(decision.template.id) ?? 0) + 1);
     }
     // Both at once (pipelined). The rotation counts are rows every batch updates: taken last, in id order, and

@@ -21,6 +21,7 @@ export interface ReleaseOptions {
 interface DeferredRow {
   id: string;
   partner_id: string;
+  test: boolean;
   recipient_enc: string;
   recipient_hash: string;
   text: string | null;
@@ -51,7 +52,7 @@ export async function releaseDeferredReminders(
     const done = await transact(deps, async (tx, publish) => {
       const rows = await queryRows<DeferredRow>(
         tx,
-        sql`select pe.id, pe.partner_id, pe.recipient_enc, pe.recipient_hash, pe.text,
+        sql`select pe.id, pe.partner_id, pe.test, pe.recipient_enc, pe.recipient_hash, pe.text,
                    (oo.recipient_hash is not null) as opted_out,
                    (p.disabled_at is not null) as partner_disabled,
                    (c.id is null or c.disabled_at is not null or c.ends_on < ${today}::date) as campaign_over
@@ -90,6 +91,7 @@ export async function releaseDeferredReminders(
             to: deps.pii.decrypt(r.recipient_enc),
             body: r.text as string,
             dedupeKey: r.id,
+            test: r.test,
           })),
           traceId,
         );

@@ -14,6 +14,8 @@ export interface SmsReportQuery {
   from: string;
   to: string;
   partnerId?: string;
+  /** Test-mode traffic instead of live: a test key's own report. Live reports never count test traffic. */
+  test?: boolean;
 }
 
 export interface SmsReportRow {
@@ -79,7 +81,7 @@ export async function smsReport(deps: Pick<Deps, "db">, query: SmsReportQuery) {
                  (count(*) filter (where pe.deferred_until is not null))::int as deferred,
                  (count(*) filter (where pe.decision = 'suppressed'))::int as suppressed
           from parcel_events pe join partners p on p.id = pe.partner_id
-          where p.station_id = ${query.stationId} ${partnerFilter}
+          where p.station_id = ${query.stationId} ${partnerFilter} and pe.test = ${query.test ?? false}
             and pe.received_at >= ${startIso}::timestamptz and pe.received_at < ${endIso}::timestamptz
           group by 1, 2`,
     ),
@@ -89,6 +91,7 @@ export async function smsReport(deps: Pick<Deps, "db">, query: SmsReportQuery) {
                  coalesce(pe.reason, 'unknown') as reason, count(*)::int as n
           from parcel_events pe join partners p on p.id = pe.partner_id
           where p.station_id = ${query.stationId} ${partnerFilter} and pe.decision = 'suppressed'
+            and pe.test = ${query.test ?? false}
             and pe.received_at >= ${startIso}::timestamptz and pe.received_at < ${endIso}::timestamptz
           group by 1, 2, 3`,
     ),
@@ -115,6 +118,7 @@ export async function smsReport(deps: Pick<Deps, "db">, query: SmsReportQuery) {
                  coalesce(sum(m.segments) filter (where m.submitted_at is not null), 0)::int as parts
           from sms_messages m join partners p on p.id = m.partner_id
           where p.station_id = ${query.stationId} ${partnerFilter} and m.purpose = 'parcel_reminder'
+            and m.test = ${query.test ?? false}
             and m.created_at >= ${startIso}::timestamptz and m.created_at < ${endIso}::timestamptz
           group by 1, 2`,
     ),

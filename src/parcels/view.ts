@@ -25,7 +25,14 @@ export async function getParcelEvents(
     })
     .from(parcelEvents)
     .leftJoin(smsMessages, eq(smsMessages.id, parcelEvents.messageId))
-    .where(and(eq(parcelEvents.partnerId, partner.partnerId), eq(parcelEvents.waybillNo, waybillNo)))
+    .where(
+      and(
+        eq(parcelEvents.partnerId, partner.partnerId),
+        eq(parcelEvents.waybillNo, waybillNo),
+        // A test key reads back what test keys made, a live key live traffic: the two never mix.
+        eq(parcelEvents.test, partner.mode === "test"),
+      ),
+    )
     .orderBy(asc(parcelEvents.occurredAt), asc(parcelEvents.id));
   if (rows.length === 0) throw new AppError("NOT_FOUND", `no events for waybill ${waybillNo}`);
   return {
@@ -41,6 +48,7 @@ export async function getParcelEvents(
       decision: e.decision,
       reason: e.reason,
       explanation: explain(e.decision, e.reason, e.deferredUntil),
+      test: e.test,
       campaignId: e.campaignId,
       templateId: e.templateId,
       deferredUntil: e.deferredUntil?.toISOString() ?? null,

@@ -212,22 +212,34 @@ export async function setPartnerDisabled(
  * Rotation: a new key beside the existing ones (the partner deploys it, then the old one is revoked).
  * The key is returned this once.
  */
-export async function createPartnerKey(deps: AdminDeps, principal: Principal, partnerId: string) {
+/** A key is `live` unless asked for `test` (decided like live, sends nothing, counts toward nothing live). */
+export async function createPartnerKey(
+  deps: AdminDeps,
+  principal: Principal,
+  partnerId: string,
+  mode: "live" | "test" = "live",
+) {
   assertAdmin(principal, ADMIN_REFUSAL);
-  const apiKey = newApiKey();
+  const apiKey = newApiKey(mode);
   const keyHash = hashApiKey(apiKey);
   const [row] = await deps.db.transaction(async (tx) => {
     await partnerOf(tx, principal, partnerId);
-    const inserted = await tx.insert(partnerApiKeys).values({ keyHash, partnerId }).returning();
-    await audit(tx, deps, principal, "partner.key_create", partnerId, { keyId: keyIdOf(keyHash) });
+    const inserted = await tx.insert(partnerApiKeys).values({ keyHash, partnerId, mode }).returning();
+    await audit(tx, deps, principal, "partner.key_create", partnerId, { keyId: keyIdOf(keyHash), mode });
     return inserted;
   });
-  return { keyId: keyIdOf(keyHash), apiKey, createdAt: (row as { createdAt: Date }).createdAt.toISOString() };
+  return {
+    keyId: keyIdOf(keyHash),
+    apiKey,
+    mode,
+    createdAt: (row as { createdAt: Date }).createdAt.toISOString(),
+  };
 }
 
 function keyView(k: typeof partnerApiKeys.$inferSelect) {
   return {
     keyId: keyIdOf(k.keyHash),
+    mode: k.mode,
     createdAt: k.createdAt.toISOString(),
     revokedAt: k.revokedAt?.toISOString() ?? null,
   };

@@ -10,6 +10,8 @@ export interface PartnerPrincipal {
   channel: "partner_http" | "sns" | "attach";
   partsPerSecond: number;
   dailyQuota: number;
+  /** The key's mode: a test key's requests are decided like live ones but send nothing (schema/organisation.ts). */
+  mode: "live" | "test";
 }
 
 /**
@@ -27,6 +29,7 @@ export async function authenticatePartner(
       channel: partners.channel,
       partsPerSecond: partners.partsPerSecond,
       dailyQuota: partners.dailyQuota,
+      mode: partnerApiKeys.mode,
       demo: partners.demo,
     })
     .from(partnerApiKeys)

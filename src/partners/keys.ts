@@ -7,8 +7,9 @@ import { createHash, randomBytes } from "node:crypto";
  */
 export const API_KEY_PREFIX = "pk_";
 
-export function newApiKey(): string {
-  return `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
+/** A test key says so in its text (pk_test_…), as Stripe's do: nobody mistakes it for the live one in a config. */
+export function newApiKey(mode: "live" | "test" = "live"): string {
+  return `${API_KEY_PREFIX}${mode === "test" ? "test_" : ""}${randomBytes(32).toString("base64url")}`;
 }
 
 export function hashApiKey(apiKey: string): string {

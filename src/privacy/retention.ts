@@ -114,6 +114,11 @@ export async function deleteExpiredRows(deps: RetentionDeps, limit: number): Pro
           limit ${limit})`,
     sql`delete from dev_outbox where id in (
           select id from dev_outbox where created_at < ${retentionCutoff(deps)}::timestamptz limit ${limit})`,
+    // Partners' message events (waybill numbers and statuses) go with the records they describe. In id order,
+    // which is time order: the oldest come first off the primary key, no index on `at` needed.
+    sql`delete from partner_message_events where id in (
+          select id from partner_message_events where at < ${retentionCutoff(deps)}::timestamptz
+          order by id limit ${limit})`,
   ];
   let deleted = 0;
   for (const statement of statements) {

@@ -36,6 +36,10 @@ export const MessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("sweep.run"), ...meta }),
   /** Tick: release the reminders quiet hours deferred, once their time has come (src/parcels/release.ts). */
   z.object({ type: z.literal("parcels.release"), ...meta }),
+  /** POST a partner's next message events to its status callback, in order (src/message-events/deliver.ts). */
+  z.object({ type: z.literal("partner-callbacks.deliver"), ...meta, partnerId: z.string() }),
+  /** Tick: start deliveries for callbacks with events waiting, replacing any lost job. */
+  z.object({ type: z.literal("partner-callbacks.tick"), ...meta }),
 ]);
 
 export type Message = z.infer<typeof MessageSchema>;

@@ -113,6 +113,7 @@ function pathValue(world: World, op: Operation, name: string): string {
     campaigns: "cmp_",
     messages: "msg_",
     "dead-letters": "fbk_",
+    "message-callbacks": "par_",
     "opt-outs": "opt_",
     "jurisdiction-rules": "rul_",
   };
@@ -217,7 +218,7 @@ const GROUPS: Record<string, string[]> = {
   "posts, rules and feed sources": ["posts", "jurisdiction-rules", "feed-sources", "escalation-policies"],
   partners: ["partners"],
   "campaigns and reports": ["campaigns", "campaign-templates", "campaign-signatures", "reports"],
-  "messages and SMS": ["messages", "sms", "dev"],
+  "messages and SMS": ["messages", "sms", "dev", "message-callbacks"],
 };
 const groupOf = (op: Operation) => op.path.split("/")[2] ?? "";
 const last = (op: Operation) => (op.path === "/v1/auth/logout" ? 1 : 0);

@@ -134,20 +134,20 @@ describe("GET /v1/reports/alerts", () => {
     expect({ ...own, generatedAt: null }).toEqual({ ...asSupervisor, generatedAt: null });
   });
 
-  it("covers the last 7 days by default", async () => {
+  it("covers the last 7 days by default, today included, from midnight Beijing time as every report does", async () => {
     const ctx = await createTestContext({ clock: new ManualClock(NOW) });
     const now = Date.parse(NOW);
-    await ctx.deps.db
-      .insert(alerts)
-      .values([
-        anAlert(ctx, { receivedAt: at(now - 8 * 86_400_000) }),
-        anAlert(ctx, { receivedAt: at(now - 6 * 86_400_000) }),
-      ]);
+    await ctx.deps.db.insert(alerts).values([
+      anAlert(ctx, { receivedAt: at(now - 8 * 86_400_000) }),
+      // 22:00 on the 21st, Beijing time: within 7 × 24 h of now, but on the eighth day back.
+      anAlert(ctx, { receivedAt: new Date("2026-11-21T22:00:00+08:00") }),
+      anAlert(ctx, { receivedAt: at(now - 6 * 86_400_000) }),
+    ]);
 
     const body = (await (await report(ctx, "supervisor", "")).json()) as Record<string, unknown>;
 
     expect(body).toMatchObject({
-      from: at(now - 7 * 86_400_000).toISOString(),
+      from: new Date("2026-11-22T00:00:00+08:00").toISOString(),
       to: NOW.replace("Z", ".000Z"),
       total: 1,
     });

@@ -22,6 +22,7 @@ const MessageSchema = z.object({
   body: z.string().nullable().describe("null once purged, PII_RETENTION_DAYS after the message was created"),
   segments: z.number().int(),
   channel: z.string(),
+  test: z.boolean().describe("a test-mode key's reminder: never sent, reported delivered"),
   status: z.enum(["queued", "submitted", "delivered", "failed", "expired", "suppressed"]),
   reason: z
     .string()

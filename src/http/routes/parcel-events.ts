@@ -44,6 +44,7 @@ const EventViewSchema = z
     decision: z.enum(["scheduled", "deferred", "attached", "suppressed"]),
     reason: z.string().nullable(),
     explanation: z.string(),
+    test: z.boolean().openapi({ description: "Made with a test-mode key: decided, never sent" }),
     campaignId: idSchema("campaign").nullable(),
     templateId: idSchema("template").nullable(),
     deferredUntil: timestamp.nullable(),
@@ -138,7 +139,13 @@ export function parcelEventRoutes(deps: Deps) {
     const { raw, value } = await readJsonBody(c);
     const batch = parseBatchBody(ParcelEventBatchSchema, value, "{ events: [1..1000 items] }");
     const answer = await receiveParcelEvents(deps, partner, batch.events, {
-      idempotency: key ? { scope: partner.partnerId, key, requestHash: requestDigest(raw) } : undefined,
+      idempotency: key
+        ? {
+            scope: partner.mode === "test" ? `${partner.partnerId}:test` : partner.partnerId,
+            key,
+            requestHash: requestDigest(raw),
+          }
+        : undefined,
       traceId: c.get("requestId"),
     });
     const counts: Record<string, number> = {};

@@ -43,8 +43,14 @@ const PartnerSchema = z
   })
   .openapi("Partner");
 
+const KeyModeSchema = z.enum(["live", "test"]).openapi({
+  description:
+    "test: the same validation, decisions and read-backs as live, but nothing is sent to any channel (each " +
+    "reminder is marked test and reported delivered), and nothing counts toward caps, quotas or reports of live traffic",
+});
+
 const KeySchema = z
-  .object({ keyId: z.string(), createdAt: timestamp, revokedAt: timestamp.nullable() })
+  .object({ keyId: z.string(), mode: KeyModeSchema, createdAt: timestamp, revokedAt: timestamp.nullable() })
   .openapi("PartnerApiKey");
 
 const settings = {
@@ -169,12 +175,17 @@ const createKeyRoute = createRoute({
   path: "/v1/partners/{id}/keys",
   operationId: "createPartnerKey",
   tags: tag("Partners"),
-  summary: "Add an API key (rotation: existing keys keep working until revoked); returned once",
+  summary: "Add an API key, live or test (rotation: existing keys keep working until revoked); returned once",
   security: SECURITY.officer,
-  request: { params },
+  request: {
+    params,
+    body: jsonBody(z.object({ mode: KeyModeSchema.optional().openapi({ default: "live" }) }), {
+      required: false,
+    }),
+  },
   responses: {
     201: json(
-      z.object({ keyId: z.string(), apiKey: z.string(), createdAt: z.string() }),
+      z.object({ keyId: z.string(), apiKey: z.string(), mode: KeyModeSchema, createdAt: z.string() }),
       "The new key, shown once",
     ),
     ...adminOnly,
@@ -278,9 +289,9 @@ export function partnerRoutes(deps: Deps) {
     })
     .openapi(createKeyRoute, async (c) => {
       const { id } = c.req.valid("param");
-      const key = await createPartnerKey(deps, c.get("principal"), id);
+      const key = await createPartnerKey(deps, c.get("principal"), id, c.req.valid("json")?.mode);
       c.get("log").info(
-        { partnerId: id, keyId: key.keyId, by: c.get("principal").officerId },
+        { partnerId: id, keyId: key.keyId, mode: key.mode, by: c.get("principal").officerId },
         "partner key created",
       );
       return c.json(key, 201);

@@ -1,11 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { posts } from "../../../schema";
 import type { Principal } from "../../auth/sessions";
-import { isCalendarDate, shanghaiDate, shanghaiMidnight } from "../../calendar";
+import { addDays, isCalendarDate, shanghaiDate, shanghaiMidnight } from "../../calendar";
 import { stationLookup } from "../../db/station-scope";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { alertsReport, alertsReportCsv } from "../../reports/alerts";
+import { DEFAULT_RANGE_DAYS } from "../../reports/day-range";
 import { isTimestamp } from "../../timestamps";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
@@ -13,7 +14,6 @@ import { errorResponses, idSchema, SECURITY, tag, timestamp } from "../route-par
 import { validationHook } from "../validation";
 
 const DAY_MS = 86_400_000;
-const DEFAULT_DAYS = 7;
 /** Bounds the query: a year of a station's alerts is the longest range one request may ask for. */
 const MAX_DAYS = 366;
 
@@ -105,7 +105,9 @@ const alertsReportRoute = createRoute({
   security: SECURITY.officer,
   request: {
     query: z.object({
-      from: instant("Start, inclusive (default: 7 days before `to`)"),
+      from: instant(
+        "Start, inclusive (default: midnight, Asia/Shanghai, starting the 7th day back, the day of `to` included)",
+      ),
       to: instant("End, exclusive (default: now)"),
       postId: z.string().max(100).optional().openapi({ description: "Only this post's alerts" }),
     }),
@@ -146,7 +148,14 @@ async function scopePost(deps: Pick<Deps, "db">, principal: Principal, postId: s
 
 function range(now: Date, fromText: string | undefined, toText: string | undefined) {
   const to = toText ? (parseInstant(toText) as Date) : now;
-  const from = fromText ? (parseInstant(fromText) as Date) : new Date(to.getTime() - DEFAULT_DAYS * DAY_MS);
+  // The default every report shares (src/reports/day-range.ts): the last DEFAULT_RANGE_DAYS Asia/Shanghai days,
+  // the day `to` falls in included, from that first day's midnight. It was 7 × 24 h back from `to`, so the
+  // alert report's first day started at the hour of the request while the SMS report's and the console's
+  // started at midnight: the same "last 7 days" counted different alerts.
+  const lastDay = shanghaiDate(new Date(to.getTime() - 1));
+  const from = fromText
+    ? (parseInstant(fromText) as Date)
+    : shanghaiMidnight(addDays(lastDay, 1 - DEFAULT_RANGE_DAYS));
   if (to <= from) {
     throw new AppError("VALIDATION_FAILED", "the request is not valid", [
       { path: "to", message: "must be after from" },

@@ -133,6 +133,11 @@ export function smsReportRoutes(deps: Deps) {
     .openapi(partnerReportRoute, async (c) => {
       const partner = c.get("partner");
       const query = days(deps.clock.now(), c.req.valid("query"));
-      return answer(c, { stationId: partner.stationId, ...query, partnerId: partner.partnerId });
+      return answer(c, {
+        stationId: partner.stationId,
+        ...query,
+        partnerId: partner.partnerId,
+        test: partner.mode === "test",
+      });
     });
 }

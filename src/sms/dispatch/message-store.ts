@@ -80,6 +80,7 @@ function toMessage(r: Record<string, unknown>): Message {
     segments: Number(r.segments),
     channel: r.channel as string,
     partnerId: (r.partner_id as string | null) ?? null,
+    test: r.test === true,
     status: r.status as Message["status"],
     notBefore: date(r.not_before),
     holdReason: (r.hold_reason as string | null) ?? null,

@@ -7,6 +7,7 @@ import { maskPhone } from "../../privacy/phone";
 import type { Publish } from "../../queue/outbox";
 import { partnerChannelName } from "../channels/channel";
 import { countSegments } from "./segments";
+import { TEST_CHANNEL } from "./test-mode";
 
 export interface SmsToQueue {
   purpose: SmsPurpose;
@@ -22,6 +23,8 @@ export interface SmsToQueue {
   alertId?: string;
   /** What makes this SMS unique: the same key is never sent twice. */
   dedupeKey: string;
+  /** Made with a partner's test-mode key: never sent (test-mode.ts). */
+  test?: boolean;
   /** Carried by this SMS's send job, when it differs from the call's (a batch of pushes). */
   traceId?: string;
 }
@@ -56,8 +59,9 @@ export async function queueSms(
       recipientMasked: maskPhone(item.to),
       body: item.body,
       segments: countSegments(item.body),
-      channel: (item.partnerId && channels.get(item.partnerId)) || deps.sms.name,
+      channel: item.test ? TEST_CHANNEL : (item.partnerId && channels.get(item.partnerId)) || deps.sms.name,
       partnerId: item.partnerId ?? null,
+      test: item.test ?? false,
       notBefore: item.notBefore ?? null,
     };
   });

@@ -15,6 +15,7 @@ import { ChannelUnavailable, type PartnerSms, type SmsEngine, smsEngine } from "
 import { handleSendFailure, reconcileUnknown } from "./failure-policy";
 import { claim, errorText, hold, type Message, release, suppress, unclaimed } from "./message-store";
 import { recordSubmitted } from "./submits";
+import { settleTestMessage } from "./test-mode";
 
 export type SendDeps = Pick<Deps, "db" | "pii" | "sms" | "config" | "clock" | "queue">;
 
@@ -65,6 +66,8 @@ export async function sendSmsBatch(
       try {
         const message = claimed.get(messageId);
         if (!message) return await unclaimed(deps, messageId, now, log);
+        // A test key's reminder never reaches a channel, the limiter, the caps or the quota.
+        if (message.test) return await settleTestMessage(deps, message, log);
         const prepared = await prepare(deps, engine, message, now, log);
         if (prepared) ready.push(prepared);
       } catch (error) {
