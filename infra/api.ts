@@ -1,4 +1,5 @@
 import { CLOUD_FUNCTIONS } from "../src/topology";
+import { INSTALLED_BESIDE } from "./function-packages";
 import { appFunction } from "./functions";
 import { migration } from "./migrations";
 
@@ -6,17 +7,14 @@ import { migration } from "./migrations";
 export const api = new sst.aws.ApiGatewayV2("Api");
 
 // API Gateway gives up on an integration after 30 s; answer or fail before it does.
-// /docs serves Swagger UI's files from node_modules (src/http/docs-assets.ts): installed beside the bundle, not bundled.
 const handler = new sst.aws.Function(
   "ApiFunction",
-  {
-    ...appFunction({
-      handler: "functions/api.handler",
-      timeoutSeconds: 25,
-      reservedConcurrency: CLOUD_FUNCTIONS.api.reservedConcurrency,
-    }),
-    nodejs: { install: ["swagger-ui-dist"] },
-  },
+  appFunction({
+    handler: "functions/api.handler",
+    timeoutSeconds: 25,
+    reservedConcurrency: CLOUD_FUNCTIONS.api.reservedConcurrency,
+    install: INSTALLED_BESIDE.api,
+  }),
   { dependsOn: [migration] },
 );
 

@@ -19,6 +19,8 @@ export function appFunction(args: {
   permissions?: sst.aws.FunctionPermissionArgs[];
   /** The ceiling on instances of a function no queue's event source bounds (src/topology.ts, CLOUD_FUNCTIONS). */
   reservedConcurrency?: number;
+  /** Packages installed beside the bundle (infra/function-packages.ts). */
+  install?: string[];
 }): sst.aws.FunctionArgs {
   return {
     ...(args.reservedConcurrency ? { concurrency: { reserved: args.reservedConcurrency } } : {}),
@@ -35,6 +37,7 @@ export function appFunction(args: {
       ...(args.sendsSms && secrets.smsHttpApi ? [secrets.smsHttpApi] : []),
     ],
     ...leanBundle,
+    nodejs: { ...leanBundle.nodejs, ...(args.install ? { install: args.install } : {}) },
     environment: {
       DATABASE_CA_FILE: RDS_CA_FILE,
       NODE_ENV: "production",

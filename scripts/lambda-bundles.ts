@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
 import plugins from "../infra/esbuild-plugins.mjs";
+import { INSTALLED_BESIDE } from "../infra/function-packages";
 import { RDS_CA_FILE, writeRdsCaBundle } from "../infra/rds-ca-bundle";
 
 export const FUNCTIONS = ["api", "queue-consumer", "sns-delivery-log", "migrate"] as const;
@@ -44,7 +45,7 @@ export async function buildLambdaBundles(outDir: string): Promise<LambdaBundle[]
     const result = await build({
       entryPoints: [`functions/${name}.ts`],
       platform: "node",
-      external: ["sharp", "pg-native"],
+      external: ["sharp", "pg-native", ...(INSTALLED_BESIDE[name] ?? [])],
       keepNames: true,
       bundle: true,
       metafile: true,
@@ -58,6 +59,10 @@ export async function buildLambdaBundles(outDir: string): Promise<LambdaBundle[]
       logLevel: "error",
     });
     cpSync(caBundle, join(dir, RDS_CA_FILE));
+    // As SST installs them: the package itself beside the bundle, read from disk at run time.
+    for (const pkg of INSTALLED_BESIDE[name] ?? []) {
+      cpSync(join("node_modules", pkg), join(dir, "node_modules", pkg), { recursive: true });
+    }
     if (name === "migrate") cpSync("schema/migrations", join(dir, "migrations"), { recursive: true });
     const output = result.metafile.outputs[Object.keys(result.metafile.outputs)[0] as string];
     bundles.push({ name, dir, file, bytes: output?.bytes ?? 0, metafile: result.metafile });

@@ -125,37 +125,41 @@ function bundle(name: string): LambdaBundle {
   return bundles[name] as LambdaBundle;
 }
 
-/** POST a signed warning to the API function as API Gateway (HTTP API, payload 2.0) delivers it. */
-async function postWarning(phone: string) {
-  const body = JSON.stringify({ warnings: [aWarning({ subject: { phone, name: "王某" } })] });
-  const at = Math.floor(Date.now() / 1000);
-  const path = `/v1/feeds/${fixture.source.id}/warnings`;
+/** A request to the API function as API Gateway (HTTP API, payload 2.0) delivers it. */
+function apiEvent(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
   const event: APIGatewayProxyEventV2 = {
     version: "2.0",
     routeKey: "$default",
     rawPath: path,
     rawQueryString: "",
-    headers: {
-      "content-type": "application/json",
-      "x-signature": signPayload(fixture.source.secret, body, at),
-      host: "api.example.com",
-    },
+    headers: { host: "api.example.com", ...headers },
     requestContext: {
       accountId: "000000000000",
       apiId: "api",
       domainName: "api.example.com",
       domainPrefix: "api",
-      http: { method: "POST", path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "feed" },
+      http: { method, path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "test" },
       requestId: "req",
       routeKey: "$default",
       stage: "$default",
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
     },
-    body,
+    ...(body === undefined ? {} : { body }),
     isBase64Encoded: false,
   };
-  const response = await api.invoke<APIGatewayProxyStructuredResultV2>(event);
+  return api.invoke<APIGatewayProxyStructuredResultV2>(event);
+}
+
+/** POSTs a signed warning, as the upstream platform does, and returns the new alert's id. */
+async function postWarning(phone: string) {
+  const body = JSON.stringify({ warnings: [aWarning({ subject: { phone, name: "王某" } })] });
+  const at = Math.floor(Date.now() / 1000);
+  const headers = {
+    "content-type": "application/json",
+    "x-signature": signPayload(fixture.source.secret, body, at),
+  };
+  const response = await apiEvent("POST", `/v1/feeds/${fixture.source.id}/warnings`, headers, body);
   expect(response.statusCode, `${response.body}\n${api.logs.slice(-3).join("\n")}`).toBeLessThan(300);
   const parsed = JSON.parse(response.body as string) as { results: { alertId: string }[] };
   return parsed.results[0]?.alertId as string;
@@ -231,6 +235,15 @@ describe("the cloud functions, bundled, on SQS, SNS and PostgreSQL over verified
       cloudWatchLogsEvent([snsDeliveryRecord(textsTo(victim)[0]?.messageId as string, victim, "SUCCESS")]),
     );
     expect((await victimWarning(alertId))?.status).toBe("delivered");
+  });
+
+  it("serves the API reference with Swagger UI installed beside the bundle, as SST installs it", async () => {
+    const page = await apiEvent("GET", "/docs");
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("/docs/assets/swagger-ui-bundle.js");
+    const script = await apiEvent("GET", "/docs/assets/swagger-ui-bundle.js");
+    expect(script.statusCode).toBe(200);
+    expect(String(script.body).length).toBeGreaterThan(100_000);
   });
 
   it("acknowledges a message that can never be handled, and logs it", async () => {
