@@ -28,7 +28,6 @@ export function postgresClient(options: PostgresOptions): postgres.Sql {
     onnotice: () => {},
     // Timestamps arrive as Date objects either way; bigint as number is declared per column.
   });
-  sendDatesAsText(client);
   return client;
 }
 
@@ -39,6 +38,8 @@ export function postgresClient(options: PostgresOptions): postgres.Sql {
 export function openPostgres(options: PostgresOptions): Database {
   const client = postgresClient(options);
   const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
+  // After drizzle, which replaces the date serializers when it wraps the client.
+  sendDatesAsText(client);
   return {
     db,
     kind: "postgres",
