@@ -68,11 +68,15 @@ async function outboxRows(ctx: TestContext, n: number) {
   return rows;
 }
 
-/** Polls until `check` holds; simulated receipts arrive on a timer, not on request. */
+/**
+ * Polls until `check` holds; simulated receipts arrive on a timer, not on request. The bound is generous: it
+ * costs nothing when the receipt comes at once, and CI runs this beside browser suites on two cores (one
+ * receipt took over 5 s there).
+ */
 async function eventually<T>(
   read: () => Promise<T>,
   check: (value: T) => boolean,
-  timeoutMs = 5000,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
