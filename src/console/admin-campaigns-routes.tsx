@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { shanghaiDate } from "../calendar";
 import { SMS_SIGNATURE_PATTERN } from "../config";
 import type { Deps } from "../deps";
@@ -28,8 +27,8 @@ import {
   parseCampaignForm,
 } from "./admin-campaigns-view";
 import { historyOf } from "./admin-history";
+import { adminSection } from "./admin-layout";
 import {
-  adminOnly,
   doneMessage,
   formText,
   type MessageKey,
@@ -38,7 +37,7 @@ import {
   refusalStatus,
   refusalText,
 } from "./admin-partners-kit";
-import type { ConsoleContext, ConsoleEnv } from "./context";
+import type { ConsoleContext } from "./context";
 
 const DONE: MessageKey[] = [
   "apDoneCampaignCreated",
@@ -57,9 +56,7 @@ const DONE: MessageKey[] = [
  * allow-list further signatures. The use cases (src/parcels/campaigns.ts) audit every change.
  */
 export function adminCampaignsRoutes(deps: Deps) {
-  const app = new Hono<ConsoleEnv>();
-  app.use("/admin/campaigns", adminOnly());
-  app.use("/admin/campaigns/*", adminOnly());
+  const app = adminSection("campaigns", "apForbidden");
 
   const today = () => shanghaiDate(deps.clock.now());
 

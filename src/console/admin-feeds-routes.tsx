@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import type { Deps } from "../deps";
 import {
   configureFeedSource,
@@ -7,10 +6,10 @@ import {
   rotateFeedSourceSecret,
   setFeedSourceDisabled,
 } from "../feeds/admin";
+import { adminSection } from "./admin-layout";
 import {
   ActionButton,
   AdminFrame,
-  adminOnly,
   CsrfInput,
   doneMessage,
   Field,
@@ -24,7 +23,7 @@ import {
   showOnce,
   takeOnce,
 } from "./admin-partners-kit";
-import type { ConsoleContext, ConsoleEnv } from "./context";
+import type { ConsoleContext } from "./context";
 import type { I18n } from "./i18n";
 import { type PageContext, time } from "./layout";
 
@@ -151,9 +150,7 @@ function FeedsPage(props: {
  * the callback URL, disable and enable. The use cases (src/feeds/admin.ts) audit every change.
  */
 export function adminFeedsRoutes(deps: Deps) {
-  const app = new Hono<ConsoleEnv>();
-  app.use("/admin/feeds", adminOnly());
-  app.use("/admin/feeds/*", adminOnly());
+  const app = adminSection("feeds", "apForbidden");
 
   const render = async (
     c: ConsoleContext,

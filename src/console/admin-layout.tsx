@@ -14,18 +14,23 @@ import { MessagePage } from "./pages";
  */
 
 /** Officers and supervisors get a page saying the admin pages are for admins, in the page's language. */
-export const adminOnly: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-  if (c.get("principal").role === "admin") return next();
-  const ctx = signedInPage(c as ConsoleContext, new Date());
-  const { t } = ctx.i18n;
-  return c.html(<MessagePage ctx={ctx} title={t.forbidden} text={t.admForbidden} />, 403);
-};
+export const adminOnly =
+  (refusal: "admForbidden" | "apForbidden"): MiddlewareHandler<ConsoleEnv> =>
+  async (c, next) => {
+    if (c.get("principal").role === "admin") return next();
+    const ctx = signedInPage(c as ConsoleContext, new Date());
+    const { t } = ctx.i18n;
+    return c.html(<MessagePage ctx={ctx} title={t.forbidden} text={t[refusal]} />, 403);
+  };
 
-/** A section's routes under /admin/<name>, behind the admin-only guard whatever order they are mounted in. */
-export function adminSection(name: string) {
+/**
+ * A section's routes under /admin/<name>, behind the admin-only guard whatever order they are mounted in.
+ * `refusal` words the 403 page (a single page, or the admin pages as a whole).
+ */
+export function adminSection(name: string, refusal: "admForbidden" | "apForbidden" = "admForbidden") {
   const app = new Hono<ConsoleEnv>();
-  app.use(`/admin/${name}`, adminOnly);
-  app.use(`/admin/${name}/*`, adminOnly);
+  app.use(`/admin/${name}`, adminOnly(refusal));
+  app.use(`/admin/${name}/*`, adminOnly(refusal));
   return app;
 }
 

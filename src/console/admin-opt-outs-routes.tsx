@@ -1,11 +1,10 @@
-import { Hono } from "hono";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { addOptOut, listOptOuts, removeOptOut } from "../opt-outs/admin";
 import { maskPhone, normalizePhone } from "../privacy/phone";
+import { adminSection } from "./admin-layout";
 import {
   AdminFrame,
-  adminOnly,
   CsrfInput,
   doneMessage,
   Field,
@@ -16,7 +15,7 @@ import {
   refusalStatus,
   refusalText,
 } from "./admin-partners-kit";
-import type { ConsoleContext, ConsoleEnv } from "./context";
+import type { ConsoleContext } from "./context";
 import type { I18n } from "./i18n";
 import { fill } from "./i18n-officer";
 import { type PageContext, time } from "./layout";
@@ -161,9 +160,7 @@ function OptOutsPage(props: {
  * never goes back into the page in full (only in the search field the admin typed it in).
  */
 export function adminOptOutsRoutes(deps: Deps) {
-  const app = new Hono<ConsoleEnv>();
-  app.use("/admin/opt-outs", adminOnly());
-  app.use("/admin/opt-outs/*", adminOnly());
+  const app = adminSection("opt-outs", "apForbidden");
 
   const render = async (
     c: ConsoleContext,

@@ -1,15 +1,13 @@
-import type { MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
 import type { Deps } from "../deps";
 import { AppError, ERROR_STATUS } from "../errors";
 import { AdminSectionsNav } from "./admin-layout";
 import { ADMIN_SECTIONS } from "./admin-nav";
-import { type ConsoleContext, type ConsoleEnv, signedInPage } from "./context";
+import { type ConsoleContext, signedInPage } from "./context";
 import type { I18n } from "./i18n";
 import { fill } from "./i18n-officer";
 import { Layout, type PageContext } from "./layout";
-import { MessagePage } from "./pages";
 
 /**
  * What the admin pages for feed sources, partners, campaigns and opt-outs share: the admin-only gate, the
@@ -21,15 +19,6 @@ type Messages = I18n["t"];
 export type MessageKey = keyof Messages;
 
 /** Officers and supervisors get a page in their language saying no, never the admin page. */
-export function adminOnly(): MiddlewareHandler<ConsoleEnv> {
-  return async (c, next) => {
-    if (c.get("principal").role === "admin") return next();
-    const ctx = signedInPage(c, new Date());
-    const { t } = ctx.i18n;
-    return c.html(<MessagePage ctx={ctx} title={t.forbidden} text={t.apForbidden} />, 403);
-  };
-}
-
 export const pageOf = (deps: Pick<Deps, "clock">, c: ConsoleContext) => signedInPage(c, deps.clock.now());
 
 /** The `?done=` flashes a page knows: the key in the redirect, its words on the page. */

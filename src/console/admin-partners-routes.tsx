@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import type { Deps } from "../deps";
 import {
   configurePartner,
@@ -13,8 +12,8 @@ import {
 } from "../partners/admin";
 import { partnerQuotas } from "../reports/partner-quotas";
 import { historyOf } from "./admin-history";
+import { adminSection } from "./admin-layout";
 import {
-  adminOnly,
   doneMessage,
   formText,
   type MessageKey,
@@ -35,7 +34,7 @@ import {
   parsePartnerForm,
   smsApiRefusal,
 } from "./admin-partners-view";
-import type { ConsoleContext, ConsoleEnv } from "./context";
+import type { ConsoleContext } from "./context";
 
 const DONE: MessageKey[] = [
   "apDonePartnerCreated",
@@ -53,9 +52,7 @@ const DONE: MessageKey[] = [
  * revoke), webhook secret, disable and enable. The use cases (src/partners/admin.ts) audit every change.
  */
 export function adminPartnersRoutes(deps: Deps) {
-  const app = new Hono<ConsoleEnv>();
-  app.use("/admin/partners", adminOnly());
-  app.use("/admin/partners/*", adminOnly());
+  const app = adminSection("partners", "apForbidden");
 
   const quotasOf = async (c: ConsoleContext) =>
     new Map((await partnerQuotas(deps, c.get("principal").stationId)).partners.map((q) => [q.partnerId, q]));

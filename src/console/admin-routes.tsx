@@ -17,8 +17,8 @@ export function adminRoutes(deps: Deps) {
       "cache-control": "public, max-age=300",
     }),
   );
-  app.use("/admin", adminOnly);
-  app.use("/admin/*", adminOnly);
+  app.use("/admin", adminOnly("admForbidden"));
+  app.use("/admin/*", adminOnly("admForbidden"));
   app.get("/admin", (c) => {
     const ctx = adminContext(c as ConsoleContext, deps);
     const { t } = ctx.i18n;
