@@ -1,4 +1,3 @@
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { systemClock } from "../clock";
 import { type Config, ConfigError } from "../config";
 import { openPostgres } from "../db/postgres";
@@ -6,10 +5,11 @@ import type { Deps } from "../deps";
 import { configuredSmsChannel } from "../deps";
 import { createLog, type Log } from "../log";
 import { createPii } from "../privacy/pii";
+import { SqsJsonClient } from "../queue/sqs-client";
 import { SqsQueue } from "../queue/sqs-queue";
 import type { SmsChannel } from "../sms/channels/channel";
 import { CLOUD_POOL_SIZE } from "../topology";
-import { awsClientOptions } from "./aws-clients";
+import { AWS_REQUEST_TIMEOUT_MS } from "./aws-clients";
 import { cloudDatabaseOptions } from "./database";
 
 /**
@@ -27,7 +27,12 @@ export async function buildCloudDeps(
     throw new ConfigError("invalid configuration: PII_ENCRYPTION_KEY, PII_HASH_KEY: required in the cloud");
   }
   const database = openPostgres({ ...cloudDatabaseOptions(config), max: CLOUD_POOL_SIZE });
-  const queue = new SqsQueue(new SQSClient(awsClientOptions(config, 3)), { urls: config.QUEUE_URLS });
+  const sqs = SqsJsonClient.fromEnvironment({
+    region: config.AWS_REGION,
+    maxAttempts: 3,
+    timeoutMs: AWS_REQUEST_TIMEOUT_MS,
+  });
+  const queue = new SqsQueue(sqs, { urls: config.QUEUE_URLS });
   const pii = createPii(
     Buffer.from(config.PII_ENCRYPTION_KEY, "base64"),
     Buffer.from(config.PII_HASH_KEY, "base64"),

@@ -1,14 +1,7 @@
-import {
-  type BatchResultErrorEntry,
-  GetQueueAttributesCommand,
-  type MessageAttributeValue,
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
 import type { QueueName } from "../topology";
 import type { Outgoing, QueuePort } from "./port";
+import type { SqsApi, SqsBatchEntry, SqsBatchFailure } from "./sqs-client";
 
 /** SQS refuses more than ten entries per SendMessageBatch and delays longer than fifteen minutes. */
 export const SQS_BATCH_LIMIT = 10;
@@ -65,7 +58,7 @@ export class SqsQueue implements QueuePort {
   private readonly now: () => number;
 
   constructor(
-    private readonly client: SQSClient,
+    private readonly client: SqsApi,
     private readonly options: SqsQueueOptions,
   ) {
     this.maxAttempts = options.maxAttempts ?? 3;
@@ -93,10 +86,7 @@ export class SqsQueue implements QueuePort {
   async backlogged(queue: QueueName): Promise<boolean> {
     const url = this.options.urls[queue];
     if (!url) throw new Error(`no SQS queue URL configured for ${queue}`);
-    const output = await this.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
-    );
-    return Number(output.Attributes?.ApproximateNumberOfMessages ?? 0) > 0;
+    return (await this.client.approximateNumberOfMessages(url)) > 0;
   }
 
   private async sendChunk(queue: QueueName, items: Outgoing[]): Promise<FailedSend[]> {
@@ -105,14 +95,11 @@ export class SqsQueue implements QueuePort {
     let pending = items.map((item, index) => this.entry(queue, item, String(index)));
     const given: FailedSend[] = [];
     for (let attempt = 1; pending.length > 0; attempt++) {
-      let reported: BatchResultErrorEntry[];
+      let reported: SqsBatchFailure[];
       try {
-        const output = await this.client.send(
-          new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }),
-        );
-        reported = output.Failed ?? [];
+        reported = await this.client.sendMessageBatch(url, pending);
       } catch (error) {
-        // The SDK has already retried the request itself; a failure here is final for this call.
+        // The client has already retried the request itself; a failure here is final for this call.
         const code = (error as { name?: string }).name ?? "Error";
         const message = error instanceof Error ? error.message : String(error);
         return [...given, ...pending.map(() => ({ queue, code, message, senderFault: false }))];
@@ -121,15 +108,15 @@ export class SqsQueue implements QueuePort {
       for (const failure of reported) {
         const item = {
           queue,
-          code: failure.Code ?? "Unknown",
+          code: failure.Code,
           message: failure.Message ?? "",
           senderFault: false,
         };
         // A sender fault (too large, bad attribute) fails the same way every time; do not retry it.
         if (failure.SenderFault) given.push({ ...item, senderFault: true });
-        else if (failure.Id !== undefined) retryable.add(failure.Id);
+        else retryable.add(failure.Id);
       }
-      pending = pending.filter((e) => retryable.has(e.Id as string));
+      pending = pending.filter((e) => retryable.has(e.Id));
       if (pending.length === 0) break;
       if (attempt >= this.maxAttempts) {
         const codes = new Map(reported.map((f) => [f.Id, f]));
@@ -148,13 +135,13 @@ export class SqsQueue implements QueuePort {
     return given;
   }
 
-  private entry(queue: QueueName, item: Outgoing, id: string): SendMessageBatchRequestEntry {
-    const entry: SendMessageBatchRequestEntry = { Id: id, MessageBody: JSON.stringify(item.message) };
+  private entry(queue: QueueName, item: Outgoing, id: string): SqsBatchEntry {
+    const entry: SqsBatchEntry = { Id: id, MessageBody: JSON.stringify(item.message) };
     const delay = Math.max(0, Math.ceil(item.delaySeconds ?? 0));
     if (delay === 0) return entry;
     entry.DelaySeconds = Math.min(delay, SQS_MAX_DELAY_SECONDS);
     if (delay > SQS_MAX_DELAY_SECONDS) {
-      const attributes: Record<string, MessageAttributeValue> = {
+      const attributes: SqsBatchEntry["MessageAttributes"] = {
         [NOT_BEFORE_ATTRIBUTE]: { DataType: "Number", StringValue: String(this.now() + delay * 1000) },
         [QUEUE_ATTRIBUTE]: { DataType: "String", StringValue: queue },
       };

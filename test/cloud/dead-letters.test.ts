@@ -8,7 +8,7 @@ import {
   redriveDeadLetters,
 } from "../../src/cloud/dead-letters";
 import { TEST_REGION } from "../support/aws-events";
-import { sqsClient, useFakeAws } from "../support/fake-aws";
+import { sdkSqsClient, useFakeAws } from "../support/fake-aws";
 
 const server = useFakeAws();
 const DLQ_URL = `https://sqs.${TEST_REGION}.amazonaws.com/123456789012/af-test-sms-urgent-dlq`;
@@ -64,8 +64,8 @@ describe("cloud dead letters", () => {
     const sqs = fakeDeadLetterQueue();
     server.use(sqs.handler);
 
-    expect(await deadLetterCount(sqsClient(), DLQ_URL)).toBe(2);
-    const letters = await peekDeadLetters(sqsClient(), DLQ_URL);
+    expect(await deadLetterCount(sdkSqsClient(), DLQ_URL)).toBe(2);
+    const letters = await peekDeadLetters(sdkSqsClient(), DLQ_URL);
 
     expect(letters).toEqual([
       {
@@ -86,12 +86,12 @@ describe("cloud dead letters", () => {
     const sqs = fakeDeadLetterQueue();
     server.use(sqs.handler);
 
-    expect(await redriveDeadLetters(sqsClient(), DLQ_URL, 20)).toBe("task-1");
+    expect(await redriveDeadLetters(sdkSqsClient(), DLQ_URL, 20)).toBe("task-1");
     const start = sqs.calls.find((c) => c.target === "AmazonSQS.StartMessageMoveTask");
     // No destination: SQS sends each message back to the queue it was dead-lettered from.
     expect(start?.body).toEqual({ SourceArn: DLQ_ARN, MaxNumberOfMessagesPerSecond: 20 });
 
-    expect(await moveStatus(sqsClient(), DLQ_URL)).toEqual([
+    expect(await moveStatus(sdkSqsClient(), DLQ_URL)).toEqual([
       {
         status: "COMPLETED",
         moved: 2,

@@ -4,6 +4,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
+import { SqsJsonClient } from "../../src/queue/sqs-client";
 import { QUEUE_NAMES, type QueueName } from "../../src/topology";
 import { TEST_REGION } from "./aws-events";
 
@@ -38,7 +39,9 @@ export function useFakeAws() {
 }
 
 /** Clients as the Lambdas build them, with region and credentials from the environment. */
-export const sqsClient = () => new SQSClient({});
+export const sqsClient = () => SqsJsonClient.fromEnvironment();
+/** The SDK's SQS client, as the operators' dead-letter tools build it. */
+export const sdkSqsClient = () => new SQSClient({});
 export const snsClient = (options: { maxAttempts?: number } = {}) => new SNSClient(options);
 
 export interface SqsEntry {
