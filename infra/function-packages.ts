@@ -4,7 +4,7 @@
  * (src/http/docs.ts). scripts/lambda-bundles.ts copies the same packages, so test:cloud runs what deploys.
  */
 export const INSTALLED_BESIDE: Partial<
-  Record<"api" | "queue-consumer" | "sns-delivery-log" | "migrate", string[]>
+  Record<"api" | "console" | "queue-consumer" | "sns-delivery-log" | "migrate", string[]>
 > = {
   api: ["swagger-ui-dist"],
 };

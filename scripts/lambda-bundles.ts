@@ -11,7 +11,7 @@ import plugins from "../infra/esbuild-plugins.mjs";
 import { INSTALLED_BESIDE } from "../infra/function-packages";
 import { RDS_CA_FILE, writeRdsCaBundle } from "../infra/rds-ca-bundle";
 
-export const FUNCTIONS = ["api", "queue-consumer", "sns-delivery-log", "migrate"] as const;
+export const FUNCTIONS = ["api", "console", "queue-consumer", "sns-delivery-log", "migrate"] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 const SST_BANNER = [

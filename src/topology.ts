@@ -131,7 +131,10 @@ export const CLOUD_POOL_SIZE = 2;
 
 /** Cloud: reserved concurrency of the functions not fed by a queue (their ceiling on instances). */
 export const CLOUD_FUNCTIONS = {
-  api: { reservedConcurrency: 20 },
+  /** The JSON API: feeds' warnings and partners' parcel events arrive here, in bursts. */
+  api: { reservedConcurrency: 16 },
+  /** The console's pages: a station's officers and admins, one page at a time each (tens of people). */
+  console: { reservedConcurrency: 4 },
   /** Turns SNS delivery-status logs into receipts: bursts are batched by CloudWatch Logs already. */
   smsDeliveryLog: { reservedConcurrency: 3 },
   migrate: { reservedConcurrency: 1 },

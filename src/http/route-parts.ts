@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ID_PREFIXES, type IdKind, idPattern } from "../ids";
-import { ProblemSchema } from "./problem";
+import { ProblemSchema } from "./schemas/problem";
 
 /**
  * The parts every route declaration (createRoute / registerPath) is built from, written once: ids, bodies,

@@ -39,6 +39,7 @@ let env: Record<string, string>;
 let database: Database;
 let fixture: Fixture;
 let api: LambdaFunction;
+let consolePages: LambdaFunction;
 let consumer: LambdaFunction;
 let deliveryLog: LambdaFunction;
 
@@ -82,8 +83,6 @@ beforeAll(async () => {
     caFile: proxy.caFile,
     queueUrls: Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].url])),
     region: REGION,
-    // The SDK's service-specific endpoint variable, as a VPC endpoint would be configured.
-    extra: { AWS_ENDPOINT_URL_SQS: endpoint },
   });
 
   const migrate = new LambdaFunction(bundle("migrate"), env, 120_000);
@@ -101,13 +100,14 @@ beforeAll(async () => {
   fixture = await seedFixture({ db: database.db, pii });
 
   api = new LambdaFunction(bundle("api"), env, 25_000);
+  consolePages = new LambdaFunction(bundle("console"), env, 25_000);
   consumer = new LambdaFunction(bundle("queue-consumer"), env, CONSUMER_TIMEOUT_MS);
   deliveryLog = new LambdaFunction(bundle("sns-delivery-log"), env, 60_000);
 }, 240_000);
 
 afterAll(async () => {
   restoreDns();
-  for (const fn of [api, consumer, deliveryLog]) fn?.kill();
+  for (const fn of [api, consolePages, consumer, deliveryLog]) fn?.kill();
   await database?.close();
   await proxy?.close();
   await sqsServer?.stop();
@@ -126,7 +126,13 @@ function bundle(name: string): LambdaBundle {
 }
 
 /** A request to the API function as API Gateway (HTTP API, payload 2.0) delivers it. */
-function apiEvent(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+function apiEvent(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+  fn: LambdaFunction = api,
+) {
   const event: APIGatewayProxyEventV2 = {
     version: "2.0",
     routeKey: "$default",
@@ -148,7 +154,7 @@ function apiEvent(method: string, path: string, headers: Record<string, string> 
     ...(body === undefined ? {} : { body }),
     isBase64Encoded: false,
   };
-  return api.invoke<APIGatewayProxyStructuredResultV2>(event);
+  return fn.invoke<APIGatewayProxyStructuredResultV2>(event);
 }
 
 /** POSTs a signed warning, as the upstream platform does, and returns the new alert's id. */
@@ -195,7 +201,7 @@ describe("the functions' bundles", () => {
     Object.values(bundle(name).metafile.outputs).flatMap((output) => Object.keys(output.inputs));
 
   it("leave out what only a station server runs, and SNS wherever nothing is sent", () => {
-    for (const name of ["api", "queue-consumer", "sns-delivery-log", "migrate"]) {
+    for (const name of ["api", "console", "queue-consumer", "sns-delivery-log", "migrate"]) {
       const files = inputs(name);
       expect(
         files.filter((f) => /@electric-sql\/pglite|prom-client|^src\/local\/|^src\/db\/pglite/.test(f)),
@@ -213,7 +219,18 @@ describe("the functions' bundles", () => {
         files.some((f) => f.includes("@aws-sdk/client-sns")),
         name,
       ).toBe(name === "queue-consumer");
+      // Publishing goes through src/queue/sqs-client.ts; the SDK's SQS client stays with the operators' tools.
+      expect(
+        files.filter((f) => f.includes("@aws-sdk/client-sqs")),
+        name,
+      ).toEqual([]);
     }
+  });
+
+  it("give the console's pages and the JSON API a function each, neither carrying the other", () => {
+    expect(inputs("api").filter((f) => f.startsWith("src/console/"))).toEqual([]);
+    expect(inputs("console").filter((f) => /^src\/http\/(routes|openapi|docs)/.test(f))).toEqual([]);
+    expect(inputs("console").some((f) => f.startsWith("src/console/admin-"))).toBe(true);
   });
 });
 
@@ -244,6 +261,15 @@ describe("the cloud functions, bundled, on SQS, SNS and PostgreSQL over verified
     const script = await apiEvent("GET", "/docs/assets/swagger-ui-bundle.js");
     expect(script.statusCode).toBe(200);
     expect(String(script.body).length).toBeGreaterThan(100_000);
+  });
+
+  it("serves the console's pages from the console's function, in Chinese", async () => {
+    const root = await apiEvent("GET", "/", {}, undefined, consolePages);
+    expect(root.statusCode).toBe(302);
+    expect(root.headers?.location).toBe("/console");
+    const login = await apiEvent("GET", "/console/login", {}, undefined, consolePages);
+    expect(login.statusCode, `${login.body}\n${consolePages.logs.slice(-3).join("\n")}`).toBe(200);
+    expect(login.body).toContain("登录");
   });
 
   it("acknowledges a message that can never be handled, and logs it", async () => {

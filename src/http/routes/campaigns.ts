@@ -23,7 +23,6 @@ import {
 } from "../../parcels/template-signatures";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
-import { FieldErrorSchema } from "../problem";
 import {
   changes,
   errorResponses,
@@ -35,6 +34,7 @@ import {
   tag,
   timestamp,
 } from "../route-parts";
+import { FieldErrorSchema } from "../schemas/problem";
 import { validationHook } from "../validation";
 
 const params = idParam("campaign");

@@ -5,8 +5,8 @@ import type { Deps } from "../../deps";
 import { authenticateFeed } from "../../feeds/sources";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
-import { FieldErrorSchema } from "../problem";
 import { errorResponses, idSchema, json, jsonBody, SECURITY, tag } from "../route-parts";
+import { FieldErrorSchema } from "../schemas/problem";
 import { parseBatchBody } from "../validation";
 
 const IntakeResultSchema = z.object({

@@ -8,8 +8,8 @@ import { getParcelEvents } from "../../parcels/view";
 import type { AppEnv } from "../env";
 import { readJsonBody } from "../json-body";
 import { requirePartner } from "../partner-auth";
-import { FieldErrorSchema } from "../problem";
 import { errorResponses, idSchema, json, jsonBody, SECURITY, tag, timestamp } from "../route-parts";
+import { FieldErrorSchema } from "../schemas/problem";
 import { parseBatchBody, validationHook } from "../validation";
 
 const ResultSchema = z
