@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { $ZodError } from "zod/v4/core";
 
 /**
  * One error type for everything a caller can be told about. The HTTP layer maps codes to statuses in one
@@ -43,7 +43,7 @@ export interface FieldError {
  * "(body)" for a request body, "(root)" or "(event)" for one item of a batch.
  */
 export function zodFieldErrors(
-  error: z.ZodError,
+  error: $ZodError,
   { prefix = "", whole = "(body)" }: { prefix?: string; whole?: string } = {},
 ): FieldError[] {
   return error.issues.map((issue) => ({
@@ -53,7 +53,7 @@ export function zodFieldErrors(
 }
 
 /** Field errors on one line ("PORT: expected a number; HOST: ..."), for a message that is not problem+json. */
-export function describeZodError(error: z.ZodError): string {
+export function describeZodError(error: $ZodError): string {
   return zodFieldErrors(error, { whole: "" })
     .map((e) => `${e.path}: ${e.message}`)
     .join("; ");

@@ -1,6 +1,7 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { DeadlineKind, RiskLevel } from "../../schema";
 import { nextShanghaiMidnight } from "../calendar";
+import "../zod-mini";
 
 /**
  * How long each stage may take, by risk level. No national rule is published; the defaults follow reported
@@ -8,11 +9,13 @@ import { nextShanghaiMidnight } from "../calendar";
  * `contactMinutes`/`visitMinutes` null: that step is not owed at this level (low: SMS only, no visit).
  * `feedbackMinutes` "end_of_day": by midnight Asia/Shanghai of the day the warning arrived.
  */
+const minutes = () => z.number().check(z.positive());
+
 const LevelPolicySchema = z.object({
-  acknowledgeMinutes: z.number().positive(),
-  contactMinutes: z.number().positive().nullable(),
-  visitMinutes: z.number().positive().nullable(),
-  feedbackMinutes: z.union([z.number().positive(), z.literal("end_of_day")]),
+  acknowledgeMinutes: minutes(),
+  contactMinutes: z.nullable(minutes()),
+  visitMinutes: z.nullable(minutes()),
+  feedbackMinutes: z.union([minutes(), z.literal("end_of_day")]),
 });
 
 export const DeadlinePolicySchema = z.object({

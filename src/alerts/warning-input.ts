@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FRAUD_TYPES, RISK_LEVELS, WARNING_TYPES } from "../../schema";
-import { timestampWithOffset } from "../timestamps";
+import { timestampWithOffset } from "../timestamp-schema";
 
 /**
  * One warning as a feed sends it. Unknown fields are ignored (feeds add fields without asking);

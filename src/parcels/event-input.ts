@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PARCEL_EVENT_KINDS } from "../../schema";
-import { timestampWithOffset } from "../timestamps";
+import { timestampWithOffset } from "../timestamp-schema";
 
 /**
  * One parcel event as a partner reports it. Unknown fields are ignored (partners add fields without asking);

@@ -1,10 +1,11 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../zod-mini";
 
 /**
  * Every message any queue carries: versioned, one discriminated union that producers and consumers share.
  * `traceId` carries the request id through the queue so one warning can be followed across log lines.
  */
-const meta = { v: z.literal(1), traceId: z.string().optional() };
+const meta = { v: z.literal(1), traceId: z.optional(z.string()) };
 
 export const MessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("alert.push"), ...meta, alertId: z.string() }),
@@ -30,7 +31,7 @@ export const MessageSchema = z.discriminatedUnion("type", [
      * re-drives). A message for an older attempt has been superseded and is dropped, so duplicates do not
      * keep parallel retry chains alive.
      */
-    attempt: z.number().int().min(0).optional(),
+    attempt: z.optional(z.number().check(z.int(), z.minimum(0))),
   }),
   /** Tick of the scheduled sweeper (src/sweeper/sweep.ts); carries nothing, every run looks at the database. */
   z.object({ type: z.literal("sweep.run"), ...meta }),

@@ -6,7 +6,7 @@ import { type ActionResult, acknowledgeAlert, logContactAttempt, recordOutcome }
 import { alertView, getAlertView } from "../../alerts/view";
 import { isFinalOutcome } from "../../alerts/workflow";
 import type { Deps } from "../../deps";
-import { timestampWithOffset } from "../../timestamps";
+import { timestampWithOffset } from "../../timestamp-schema";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { errorResponses, idParam, json, jsonBody, SECURITY, tag } from "../route-parts";

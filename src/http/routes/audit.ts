@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listAudit } from "../../audit/log";
 import type { Deps } from "../../deps";
-import { timestampWithOffset } from "../../timestamps";
+import { timestampWithOffset } from "../../timestamp-schema";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { errorResponses, idSchema, json, SECURITY, tag, timestamp } from "../route-parts";

@@ -10,7 +10,7 @@ import {
   putRoster,
   whoIsOnDuty,
 } from "../../organisation/roster-admin";
-import { timestampWithOffset } from "../../timestamps";
+import { timestampWithOffset } from "../../timestamp-schema";
 import { requireOfficer } from "../auth";
 import type { AppEnv } from "../env";
 import { errorResponses, idSchema, json, jsonBody, SECURITY, tag, timestamp } from "../route-parts";

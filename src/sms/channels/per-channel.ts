@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import { addIssue } from "../../zod-mini";
 
 /**
  * A setting that can differ per channel: `500` for every channel, or JSON `{"sns":20,"http":500,"*":100}`
@@ -6,17 +7,21 @@ import { z } from "zod";
  */
 export type PerChannel = Record<string, number>;
 
-export const perChannelNumber = z.string().transform((text, ctx): PerChannel => {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return { "*": Number(trimmed) };
-  try {
-    const parsed = z.record(z.string(), z.number().nonnegative()).parse(JSON.parse(trimmed));
-    return parsed;
-  } catch {
-    ctx.addIssue({ code: "custom", message: 'must be a number or JSON like {"sns":20,"http":500}' });
-    return z.NEVER;
-  }
-});
+const ChannelNumbers = z.record(z.string(), z.number().check(z.nonnegative()));
+
+export const perChannelNumber = z.pipe(
+  z.string(),
+  z.transform((text, ctx): PerChannel => {
+    const trimmed = text.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed)) return { "*": Number(trimmed) };
+    try {
+      return ChannelNumbers.parse(JSON.parse(trimmed));
+    } catch {
+      addIssue(ctx, 'must be a number or JSON like {"sns":20,"http":500}');
+      return z.NEVER;
+    }
+  }),
+);
 
 export function forChannel(setting: PerChannel | undefined, channel: string): number | undefined {
   if (!setting) return undefined;

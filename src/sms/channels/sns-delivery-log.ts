@@ -1,6 +1,7 @@
 import { gunzipSync } from "node:zlib";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Executor } from "../../db/client";
+import "../../zod-mini";
 import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "../receipts/receipts";
 
 /**
@@ -13,8 +14,8 @@ import { applyReceipt, type DeliveryReceipt, type ReceiptOutcome } from "../rece
  * id (src/sms/dispatch/submits.ts). The destination is a full phone number: it is never kept or logged.
  */
 const SnsDeliveryRecord = z.object({
-  notification: z.object({ messageId: z.string().min(1) }),
-  delivery: z.object({ providerResponse: z.string().optional() }).optional(),
+  notification: z.object({ messageId: z.string().check(z.minLength(1)) }),
+  delivery: z.optional(z.object({ providerResponse: z.optional(z.string()) })),
   status: z.enum(["SUCCESS", "FAILURE"]),
 });
 
