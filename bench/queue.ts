@@ -9,6 +9,7 @@
  *    (the order rotates each round); every ratio is reported per round, then as median and min–max.
  *  - latency: single jobs enqueued at RATE/s for SECONDS from a separate connection while the worker sits
  *    idle and listening; latency = handler start − enqueue call (both clocks in this process).
+ * BENCH_VACUUM=1 vacuums each jobs table before each round (see VACUUM).
  * Needs DATABASE_URL (an admin-capable URL: it creates and drops af_bench_queue, af_bench_graphile and
  * af_bench_graphile2, each with BENCH_DB_SUFFIX appended).
  * Bounded: job counts fixed after calibration, every wait has a timeout, all traffic goes to the DATABASE_URL host.
@@ -37,6 +38,12 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Measurements alternate between the systems this many times (see System). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/**
+ * BENCH_VACUUM=1: VACUUM each system's jobs table before each of its rounds (outside the timing). Draining a
+ * backlog leaves two dead row versions per job (claim, delete) that autovacuum may not have cleared by the next
+ * round on a busy machine; with this, every round starts from a clean table.
+ */
+const VACUUM = process.env.BENCH_VACUUM === "1";
 const QUEUE = "alert-push" as const;
 const SPEC = QUEUES[QUEUE];
 /** runBatch runs up to 8 handlers of a batch at once; the worker runs `concurrency` batches at once. */
@@ -94,6 +101,15 @@ async function waitUntilEmpty(url: string, table: string, timeoutMs: number): Pr
   }
 }
 
+async function vacuum(url: string, table: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await client.unsafe(`vacuum analyze ${table}`);
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
 /** Fires `count` enqueues at a steady rate without waiting for each, as independent producers would. */
 async function paced(count: number, perSecond: number, enqueue: (i: number) => Promise<unknown>) {
   const pending: Promise<unknown>[] = [];
@@ -129,6 +145,8 @@ interface System {
   /** Starts a worker that records when each job's handler starts, and a producer on its own connection. */
   startIdle(started: Map<number, number>): Promise<void>;
   enqueueOne(i: number): Promise<unknown>;
+  /** The table its jobs live in, for BENCH_VACUUM. */
+  table: string;
   close(): Promise<void>;
 }
 
@@ -142,6 +160,7 @@ async function tableQueue(url: string): Promise<System> {
   let producer: PgTableQueue | undefined;
   return {
     name: "table queue (PgTableQueue + QueueWorker)",
+    table: "jobs",
     settings: `batchSize ${SPEC.batchSize} × ${SPEC.concurrency} loops, ${HANDLERS_IN_FLIGHT} handlers in flight, pool 10`,
     async drain(jobs) {
       let t = performance.now();
@@ -207,6 +226,7 @@ async function graphile(url: string, batched: boolean): Promise<System> {
   let idle: Awaited<ReturnType<typeof run>> | undefined;
   return {
     name: `graphile-worker, ${batched ? "batched" : "defaults"}`,
+    table: "graphile_worker._private_jobs",
     settings: batched
       ? `concurrency ${HANDLERS_IN_FLIGHT}, localQueue.size ${CLAIMED_AT_ONCE}, completeJobBatchDelay 0, pool 10`
       : `concurrency ${HANDLERS_IN_FLIGHT}, no local queue, no completion batching (its defaults), pool 10`,
@@ -282,10 +302,11 @@ const names = ["af_bench_queue", "af_bench_graphile", "af_bench_graphile2"].map(
   string,
   string,
 ];
+const urls = await Promise.all(names.map((name) => recreateDatabase(adminUrl, name)));
 const systems = [
-  await tableQueue(await recreateDatabase(adminUrl, names[0])),
-  await graphile(await recreateDatabase(adminUrl, names[1]), true),
-  await graphile(await recreateDatabase(adminUrl, names[2]), false),
+  await tableQueue(urls[0] as string),
+  await graphile(urls[1] as string, true),
+  await graphile(urls[2] as string, false),
 ];
 for (const system of systems) console.log(`  ${system.name}: ${system.settings}`);
 
@@ -305,13 +326,16 @@ for (const system of systems) {
 // that no system always follows the same one (a predecessor's dead rows and autovacuum fall on everyone).
 const rates: number[][] = systems.map(() => []);
 let shortRounds = 0;
-console.log(`\nthroughput, ${ROUNDS} rounds (target ≥ ${ROUND_SECONDS} s of draining per system per round)`);
+console.log(
+  `\nthroughput, ${ROUNDS} rounds (target ≥ ${ROUND_SECONDS} s of draining per system per round${VACUUM ? "; tables vacuumed before each round" : ""})`,
+);
 for (let round = 0; round < ROUNDS; round++) {
   const line: string[] = [];
   for (let turn = 0; turn < systems.length; turn++) {
     const k = (round + turn) % systems.length;
     const system = systems[k] as System;
     const jobs = jobsPerRound[k] as number;
+    if (VACUUM) await vacuum(urls[k] as string, system.table);
     const r = await system.drain(jobs);
     (rates[k] as number[]).push(r.jobsPerSecond);
     // On a shared machine the rate moves with other load: a round that ran short makes the next one longer.
