@@ -1,12 +1,13 @@
 /**
  * `npm run bench:intake`: the local runtime (API + workers) on a fresh database, driven over HTTP on 127.0.0.1.
  *  1. latency: a steady 500 warnings/s (a batch of 50 every 100 ms for 20 s); receive-to-pushed percentiles
- *     from alerts.received_at / pushed_at once every alert is pushed; then the same for 10 s with only the
+ *     from alerts.received_at to when the push transaction committed (observeCommits); then the same for 10 s with only the
  *     alert-push worker in the process (SMS sending elsewhere, as with separate consumers);
  *  2. throughput: 30,000 warnings in signed batches of 100, 16 requests in flight; warnings/s counted from
  *     the rows in the database, not from the responses; with every worker running, then API only (WORKERS=none);
  *  3. baselines in the same run, same client, same bodies: a bare Hono handler that only parses the body, and
- *     bare batched INSERTs of the same rows (warning, alert, job) through the same driver on a fresh database.
+ *     the same rows (warning, alert, job) written with intake's own statements through the same driver on a
+ *     fresh database (bench/support/intake-baselines.ts).
  * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench, recreated each run).
  * BENCH_CLIENT=child (default) runs the HTTP client in a child process; BENCH_CLIENT=inline in this process.
  * Knobs: BENCH_WARNINGS, BENCH_CONCURRENCY, BENCH_PACE_SECONDS, BENCH_DRAIN_SECONDS, BENCH_VARIANTS=0.
@@ -20,8 +21,9 @@ import { type Database, queryRows } from "../src/db/client";
 import { startLocalRuntime } from "../src/local/runtime";
 import { seedDemo } from "../src/local/seed";
 import { createLog } from "../src/log";
+import type { QueuePort } from "../src/queue/port";
 import type { LoadSpec } from "./load";
-import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { benchDatabase, dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
 import { bareHonoBaseline, bareInsertBaseline } from "./support/intake-baselines";
 import { countLike, pendingJobs, unpushed } from "./support/intake-queries";
 import { describeLoad, loadRunner } from "./support/load-client";
@@ -43,6 +45,8 @@ const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 15);
 const VARIANTS = process.env.BENCH_VARIANTS !== "0";
 
 const adminUrl = process.env.DATABASE_URL;
+/** af_bench, with BENCH_DB_SUFFIX appended so that two runs on one server keep apart. */
+const DB_NAME = benchDatabase("af_bench");
 const kind = adminUrl ? "postgres" : "pglite";
 const scratch = mkdtempSync(join(tmpdir(), "af-bench-"));
 const wallStarted = performance.now();
@@ -68,15 +72,35 @@ const burst = (url: string, secret: string, prefix: string): LoadSpec => ({
 console.log(`bench:intake on ${kind === "postgres" ? "PostgreSQL" : "PGlite"}, client ${CLIENT}`);
 console.log(`machine   ${machine()}`);
 console.log(
-  `database  ${adminUrl ? `${await postgresVersion(adminUrl)} (database af_bench)` : `PGlite 0.5 in ${scratch}`}`,
+  `database  ${adminUrl ? `${await postgresVersion(adminUrl)} (database ${DB_NAME})` : `PGlite 0.5 in ${scratch}`}`,
 );
 console.log(`date      ${new Date().toISOString()}`);
 console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
 
 interface Target {
   db: Database["db"];
+  queue: QueuePort;
   feedUrl: string;
   secret: string;
+}
+
+/**
+ * When each victim warning's push committed, seen from outside the push code: every transaction that
+ * publishes calls the queue's `committed` once its COMMIT has returned (src/queue/outbox.ts), and a push
+ * publishes the subject's `sms.send` in the transaction that marks the alert pushed. `pushed_at` itself is
+ * stamped when the push starts its writes, before the SMS rows, the officer notices and the commit, so it
+ * leaves the push's own writes out; "pushed" here means committed. Returns the commit times (epoch ms) by
+ * SMS message id; the caller maps them to alerts through sms_messages.alert_id.
+ */
+function observeCommits(queue: QueuePort): Map<string, number> {
+  const committedAt = new Map<string, number>();
+  const committed = queue.committed?.bind(queue);
+  queue.committed = async (items) => {
+    const at = Date.now();
+    for (const { message } of items) if (message.type === "sms.send") committedAt.set(message.messageId, at);
+    await committed?.(items);
+  };
+  return committedAt;
 }
 
 /**
@@ -86,7 +110,7 @@ interface Target {
  */
 async function withRuntime<T>(name: string, workers: string, run: (r: Target) => Promise<T>): Promise<T> {
   step(`${name}: starting the runtime (WORKERS=${workers}) on a fresh database`);
-  const benchUrl = adminUrl ? await recreateDatabase(adminUrl, "af_bench") : undefined;
+  const benchUrl = adminUrl ? await recreateDatabase(adminUrl, DB_NAME) : undefined;
   const config = loadConfig({
     NODE_ENV: "development",
     PORT: "0",
@@ -114,20 +138,21 @@ async function withRuntime<T>(name: string, workers: string, run: (r: Target) =>
       );
     }
     step(`${name}: measuring`);
-    return await run({ db, feedUrl, secret });
+    return await run({ db, queue: runtime.deps.queue, feedUrl, secret });
   } finally {
     step(`${name}: stopping the runtime`);
     await runtime.stop();
-    if (adminUrl) await dropDatabase(adminUrl, "af_bench");
+    if (adminUrl) await dropDatabase(adminUrl, DB_NAME);
   }
 }
 
 // 1. Latency at a steady 500 warnings/s.
 const latencyAt =
   (seconds: number) =>
-  async ({ db, feedUrl, secret }: Target) => {
+  async ({ db, queue, feedUrl, secret }: Target) => {
+    const committedAt = observeCommits(queue);
     const cpu = machineCpu();
-    const server = serverCpu(adminUrl, "af_bench");
+    const server = serverCpu(adminUrl, DB_NAME);
     const result = await load({
       url: feedUrl,
       secret,
@@ -148,19 +173,30 @@ const latencyAt =
     ).catch(() => {});
     const busyCores = cpu();
     const serverUsed = await server();
-    const rows = await queryRows<{ ms: number | null }>(
+    const rows = await queryRows<{ stamped: number | null; received: number; message_id: string | null }>(
       db,
-      sql`select (extract(epoch from a.pushed_at - a.received_at) * 1000)::float8 as ms
-        from alerts a join warnings w on w.alert_id = a.id where w.external_id like 'lat-%'`,
+      sql`select (extract(epoch from a.pushed_at - a.received_at) * 1000)::float8 as stamped,
+                 (extract(epoch from a.received_at) * 1000)::float8 as received, m.id as message_id
+        from alerts a join warnings w on w.alert_id = a.id
+        left join sms_messages m on m.alert_id = a.id and m.purpose = 'victim_warning'
+        where w.external_id like 'lat-%'`,
     );
+    // received_at comes from this process's clock (the runtime runs here), as does the commit time.
+    const committed = rows.flatMap((r) => {
+      const at = r.message_id === null ? undefined : committedAt.get(r.message_id);
+      return at === undefined ? [] : [at - Number(r.received)];
+    });
+    const stamped = rows.filter((r) => r.stamped !== null).map((r) => Number(r.stamped));
     const [sms] = await queryRows<{ n: number }>(
       db,
       sql`select count(*)::int as n from sms_messages where purpose = 'victim_warning' and status <> 'queued'`,
     );
     return {
       result,
-      latency: summarize(rows.filter((r) => r.ms !== null).map((r) => Number(r.ms))),
-      neverPushed: rows.filter((r) => r.ms === null).length,
+      latency: summarize(committed),
+      stamped: summarize(stamped),
+      neverPushed: rows.filter((r) => r.stamped === null).length,
+      pushedUnobserved: stamped.length - committed.length,
       unpushedAtEnd,
       smsSent: sms?.n ?? 0,
       busy: busyCores,
@@ -178,7 +214,7 @@ const throughput =
   (drain: boolean) =>
   async ({ db, feedUrl, secret }: Target) => {
     const cpu = machineCpu();
-    const server = serverCpu(adminUrl, "af_bench");
+    const server = serverCpu(adminUrl, DB_NAME);
     const result = await load(burst(feedUrl, secret, "tp"));
     const busyCores = cpu();
     const serverUsed = await server();
@@ -230,11 +266,11 @@ const {
 } = await bareHonoBaseline(load, (url) => burst(url, "bare-secret", "bare"));
 
 // ---------------------------------------------------------------------------------------------------------
-// Baseline (a): bare batched INSERTs of the same rows (warning + alert + push job per warning), one
-// transaction per batch of 100, 16 at once, same driver, fresh migrated database. Everything the
+// Baseline (a): the same rows (warning + alert + push job per warning) written with intake's own statements,
+// one transaction per batch of 100, 16 at once, same driver, fresh migrated database. Everything the
 // application computes (normalised phone, ciphertext, hash, ids) is computed before the clock starts.
 
-step("baseline: bare batched INSERTs");
+step("baseline: intake's statements, bare");
 const {
   ms: insertMs,
   busy: insertBusy,
@@ -274,7 +310,7 @@ if (burstApiOnly) {
   );
 }
 console.log(
-  `  bare INSERT        ${fmt(insertRate)} warnings/s  (same rows into warnings + alerts + jobs, a transaction per batch of ${BATCH}, ${CONCURRENCY} at once, ${fmt(insertMs)} ms; ${busy(insertBusy)})`,
+  `  bare INSERT        ${fmt(insertRate)} warnings/s  (same rows, intake's jsonb_to_recordset inserts + the queue's publish, a transaction per batch of ${BATCH}, ${CONCURRENCY} at once, ${fmt(insertMs)} ms; ${busy(insertBusy)})`,
 );
 console.log(
   `  bare Hono          ${fmt(bareRate)} warnings/s  (parse body, answer 202; ${describeLoad(bareResult)}; ${busy(bareBusy)})`,
@@ -285,9 +321,11 @@ const describeLatency = (p: Paced, seconds: number, what: string) => {
   console.log(
     `\nreceive-to-pushed at ${RATE} warnings/s, ${what} (${PACE_BATCH} every ${(PACE_BATCH * 1000) / RATE} ms for ${seconds} s)`,
   );
+  const { stamped } = p;
   console.log(
-    `  p50 ${fmt(latency.p50, 1)} ms  p95 ${fmt(latency.p95, 1)} ms  p99 ${fmt(latency.p99, 1)} ms  max ${fmt(latency.max, 1)} ms${kind === "postgres" ? "  (target p99 < 100 ms)" : ""}\n` +
-      `  ${fmt(latency.n)} alerts pushed${p.neverPushed ? `, ${fmt(p.neverPushed)} NOT pushed within 30 s` : ""}; ${fmt(p.unpushedAtEnd)} waiting when posting ended; ${fmt(p.smsSent)} victim SMS sent by then; offered ${fmt(p.result.warnings / (p.result.elapsedMs / 1000))}/s; ${describeLoad(p.result)}; ${busy(p.busy)}\n` +
+    `  received_at → push committed: p50 ${fmt(latency.p50, 1)} ms  p95 ${fmt(latency.p95, 1)} ms  p99 ${fmt(latency.p99, 1)} ms  max ${fmt(latency.max, 1)} ms${kind === "postgres" ? "  (target p99 < 100 ms)" : ""}\n` +
+      `  (pushed_at − received_at, stamped before the push's writes: p50 ${fmt(stamped.p50, 1)} ms  p99 ${fmt(stamped.p99, 1)} ms)\n` +
+      `  ${fmt(latency.n)} push commits observed${p.pushedUnobserved ? `, ${fmt(p.pushedUnobserved)} pushed but NOT observed` : ""}${p.neverPushed ? `, ${fmt(p.neverPushed)} NOT pushed within 30 s` : ""}; ${fmt(p.unpushedAtEnd)} waiting when posting ended; ${fmt(p.smsSent)} victim SMS sent by then; offered ${fmt(p.result.warnings / (p.result.elapsedMs / 1000))}/s; ${describeLoad(p.result)}; ${busy(p.busy)}\n` +
       `  ${perWarning(p.server, p.result.warnings)} (intake, push and, if running here, SMS)`,
   );
 };
@@ -295,6 +333,6 @@ describeLatency(paced, PACE_SECONDS, "runtime with all workers");
 if (pacedPushOnly) describeLatency(pacedPushOnly, 10, "WORKERS=alert-push (SMS sent by another process)");
 console.log(`\nload avg  ${loadAverage()} (1/5/15 min) at end`);
 
-if (adminUrl) await dropDatabase(adminUrl, "af_bench_base");
+if (adminUrl) await dropDatabase(adminUrl, benchDatabase("af_bench_base"));
 rmSync(scratch, { recursive: true, force: true });
 console.log(`\ndone in ${fmt((performance.now() - wallStarted) / 1000, 1)} s`);

@@ -1,13 +1,18 @@
 /**
  * `npm run bench:queue`: our PostgreSQL table queue (PgTableQueue + QueueWorker) against graphile-worker
  * 0.17 on the same PostgreSQL, each in its own throw-away database. Two measurements per system:
- *  - throughput: JOBS no-op jobs enqueued up front, then drained by a worker; jobs/s until the table is empty;
+ *  - throughput: a backlog of no-op jobs enqueued up front, then drained by a freshly started worker; jobs/s
+ *    = jobs ÷ time from worker start until the jobs table is empty. Each round is sized to drain in about
+ *    BENCH_ROUND_SECONDS (default 20) per system, from a calibration drain: with a few thousand jobs a drain
+ *    takes a fraction of a second and worker start-up and the first poll decide the figure, so a difference of
+ *    a few percent could not be told from noise. BENCH_ROUNDS rounds (default 3), the systems taking turns
+ *    (the order rotates each round); every ratio is reported per round, then as median and min–max.
  *  - latency: single jobs enqueued at RATE/s for SECONDS from a separate connection while the worker sits
  *    idle and listening; latency = handler start − enqueue call (both clocks in this process).
- * The systems take turns in BENCH_ROUNDS rounds (default 4) for both, so load from anything else on a shared
- * machine is spread over all of them.
- * Needs DATABASE_URL (an admin-capable URL: it creates and drops af_bench_queue and af_bench_graphile).
- * Bounded: fixed job counts, every wait has a timeout, all traffic goes to the DATABASE_URL host.
+ * BENCH_VACUUM=1 vacuums each jobs table before each round (see VACUUM).
+ * Needs DATABASE_URL (an admin-capable URL: it creates and drops af_bench_queue, af_bench_graphile and
+ * af_bench_graphile2, each with BENCH_DB_SUFFIX appended).
+ * Bounded: job counts fixed after calibration, every wait has a timeout, all traffic goes to the DATABASE_URL host.
  */
 import { Logger, makeWorkerUtils, run } from "graphile-worker";
 import postgres from "postgres";
@@ -18,16 +23,27 @@ import type { MessageHandler } from "../src/queue/batch";
 import { PgTableQueue } from "../src/queue/pg-queue";
 import { QueueWorker } from "../src/queue/worker";
 import { QUEUES } from "../src/topology";
-import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { benchDatabase, dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
 import { loadAverage, machine } from "./support/machine";
 import { fmt, summarize } from "./support/stats";
 import { sleep, waitFor } from "./support/wait";
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
+/** How long one system's drain in one round should take: long enough that worker start-up is noise. */
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 20);
+/** A fixed number of jobs per round for every system instead of sizing rounds by calibration. */
+const FIXED_JOBS = process.env.BENCH_JOBS ? Number(process.env.BENCH_JOBS) : undefined;
+/** The calibration drain, which also warms each system up; its figure is printed but not counted. */
+const CALIBRATION_JOBS = Number(process.env.BENCH_CALIBRATION_JOBS ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Measurements alternate between the systems this many times (see System). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/**
+ * BENCH_VACUUM=1: VACUUM each system's jobs table before each of its rounds (outside the timing). Draining a
+ * backlog leaves two dead row versions per job (claim, delete) that autovacuum may not have cleared by the next
+ * round on a busy machine; with this, every round starts from a clean table.
+ */
+const VACUUM = process.env.BENCH_VACUUM === "1";
 const QUEUE = "alert-push" as const;
 const SPEC = QUEUES[QUEUE];
 /** runBatch runs up to 8 handlers of a batch at once; the worker runs `concurrency` batches at once. */
@@ -41,15 +57,14 @@ if (!adminUrl) {
   process.exit(1);
 }
 
+/** A drain far slower than the calibration said (at least 200 jobs/s) is a failure, not a figure. */
+const drainTimeoutMs = (jobs: number) => Math.max(120_000, (jobs / 200) * 1000);
+
 interface Throughput {
   enqueueMs: number;
   handledMs: number;
   settledMs: number;
   jobsPerSecond: number;
-}
-interface Measured {
-  throughput: Throughput;
-  latency: Latency;
 }
 interface Latency {
   n: number;
@@ -63,19 +78,33 @@ interface Latency {
 const quietGraphileLog = new Logger(() => () => {});
 const log = createLog("warn");
 
-/** Counts rows until none is left, on its own connection so the worker's pool is not involved. */
+/**
+ * Polls until the table has no row left, on its own connection so the worker's pool is not involved. Only
+ * called once every handler has run, so it waits for the last batch's delete, not for the backlog.
+ */
 async function waitUntilEmpty(url: string, table: string, timeoutMs: number): Promise<void> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await waitFor(
       `${table} to empty`,
       async () => {
-        const [row] = await client.unsafe<{ n: number }[]>(`select count(*)::int as n from ${table}`);
-        return row?.n === 0;
+        const [row] = await client.unsafe<{ empty: boolean }[]>(
+          `select not exists (select 1 from ${table}) as empty`,
+        );
+        return row?.empty === true;
       },
       timeoutMs,
       5,
     );
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
+async function vacuum(url: string, table: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await client.unsafe(`vacuum analyze ${table}`);
   } finally {
     await client.end({ timeout: 5 });
   }
@@ -116,6 +145,8 @@ interface System {
   /** Starts a worker that records when each job's handler starts, and a producer on its own connection. */
   startIdle(started: Map<number, number>): Promise<void>;
   enqueueOne(i: number): Promise<unknown>;
+  /** The table its jobs live in, for BENCH_VACUUM. */
+  table: string;
   close(): Promise<void>;
 }
 
@@ -129,6 +160,7 @@ async function tableQueue(url: string): Promise<System> {
   let producer: PgTableQueue | undefined;
   return {
     name: "table queue (PgTableQueue + QueueWorker)",
+    table: "jobs",
     settings: `batchSize ${SPEC.batchSize} × ${SPEC.concurrency} loops, ${HANDLERS_IN_FLIGHT} handlers in flight, pool 10`,
     async drain(jobs) {
       let t = performance.now();
@@ -148,7 +180,7 @@ async function tableQueue(url: string): Promise<System> {
       const worker = new QueueWorker(queue, noop, log, { queue: QUEUE, spec: SPEC, visibilitySeconds: 30 });
       t = performance.now();
       await worker.start();
-      await waitFor("table queue to handle every job", () => handled >= jobs, 120_000, 1);
+      await waitFor("table queue to handle every job", () => handled >= jobs, drainTimeoutMs(jobs), 1);
       const handledMs = performance.now() - t;
       await waitUntilEmpty(url, "jobs", 30_000);
       const settledMs = performance.now() - t;
@@ -194,6 +226,7 @@ async function graphile(url: string, batched: boolean): Promise<System> {
   let idle: Awaited<ReturnType<typeof run>> | undefined;
   return {
     name: `graphile-worker, ${batched ? "batched" : "defaults"}`,
+    table: "graphile_worker._private_jobs",
     settings: batched
       ? `concurrency ${HANDLERS_IN_FLIGHT}, localQueue.size ${CLAIMED_AT_ONCE}, completeJobBatchDelay 0, pool 10`
       : `concurrency ${HANDLERS_IN_FLIGHT}, no local queue, no completion batching (its defaults), pool 10`,
@@ -218,7 +251,7 @@ async function graphile(url: string, batched: boolean): Promise<System> {
           },
         },
       });
-      await waitFor("graphile-worker to handle every job", () => handled >= jobs, 120_000, 1);
+      await waitFor("graphile-worker to handle every job", () => handled >= jobs, drainTimeoutMs(jobs), 1);
       const handledMs = performance.now() - t;
       await waitUntilEmpty(url, "graphile_worker._private_jobs", 30_000);
       const settledMs = performance.now() - t;
@@ -244,16 +277,18 @@ async function graphile(url: string, batched: boolean): Promise<System> {
   };
 }
 
-function report(name: string, settings: string, r: Measured): void {
-  const { throughput: tp, latency: l } = r;
-  console.log(`\n${name}  (${settings})`);
-  console.log(
-    `  throughput  ${fmt(tp.jobsPerSecond)} jobs/s  (${fmt(JOBS)} jobs in ${ROUNDS} rounds: enqueue ${fmt(tp.enqueueMs)} ms, all handlers ran after ${fmt(tp.handledMs)} ms, table empty after ${fmt(tp.settledMs)} ms)`,
-  );
-  console.log(
-    `  latency     p50 ${fmt(l.p50, 1)} ms  p95 ${fmt(l.p95, 1)} ms  p99 ${fmt(l.p99, 1)} ms  max ${fmt(l.max, 1)} ms  (${fmt(l.n)} jobs at ${RATE}/s${l.lost ? `, ${l.lost} NOT STARTED within 10 s` : ""})`,
-  );
+/** Median and extremes of per-round figures: the spread says how far one round's figure can be trusted. */
+function spread(values: readonly number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
 }
+
+const x = (n: number) => `${n.toFixed(2)}×`;
 
 const started = performance.now();
 console.log("bench:queue — table queue vs graphile-worker 0.17.3");
@@ -262,38 +297,76 @@ console.log(`database  ${await postgresVersion(adminUrl)} at ${new URL(adminUrl)
 console.log(`date      ${new Date().toISOString()}`);
 console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
 
-const systems = [
-  await tableQueue(await recreateDatabase(adminUrl, "af_bench_queue")),
-  await graphile(await recreateDatabase(adminUrl, "af_bench_graphile"), true),
-  await graphile(await recreateDatabase(adminUrl, "af_bench_graphile2"), false),
+const names = ["af_bench_queue", "af_bench_graphile", "af_bench_graphile2"].map(benchDatabase) as [
+  string,
+  string,
+  string,
 ];
-const results = systems.map(() => ({
-  throughput: { enqueueMs: 0, handledMs: 0, settledMs: 0, jobsPerSecond: 0 },
+const urls = await Promise.all(names.map((name) => recreateDatabase(adminUrl, name)));
+const systems = [
+  await tableQueue(urls[0] as string),
+  await graphile(urls[1] as string, true),
+  await graphile(urls[2] as string, false),
+];
+for (const system of systems) console.log(`  ${system.name}: ${system.settings}`);
+
+// Calibration (and warm-up): a short drain per system says how many jobs make a round of ROUND_SECONDS. It
+// runs short, so start-up weighs on it and it underestimates the rate (by up to half in trials); hence twice
+// the count, and each round's duration is printed to show whether it held.
+const jobsPerRound: number[] = [];
+console.log(`\ncalibration (${fmt(CALIBRATION_JOBS)} jobs each, not counted)`);
+for (const system of systems) {
+  const r = await system.drain(CALIBRATION_JOBS);
+  const jobs = FIXED_JOBS ?? Math.ceil((r.jobsPerSecond * ROUND_SECONDS * 2) / 1000) * 1000;
+  jobsPerRound.push(jobs);
+  console.log(`  ${system.name}: ${fmt(r.jobsPerSecond)} jobs/s → ${fmt(jobs)} jobs per round`);
+}
+
+// Throughput: ROUNDS rounds; in each, every system drains its own backlog in turn, the order rotating so
+// that no system always follows the same one (a predecessor's dead rows and autovacuum fall on everyone).
+const rates: number[][] = systems.map(() => []);
+let shortRounds = 0;
+console.log(
+  `\nthroughput, ${ROUNDS} rounds (target ≥ ${ROUND_SECONDS} s of draining per system per round${VACUUM ? "; tables vacuumed before each round" : ""})`,
+);
+for (let round = 0; round < ROUNDS; round++) {
+  const line: string[] = [];
+  for (let turn = 0; turn < systems.length; turn++) {
+    const k = (round + turn) % systems.length;
+    const system = systems[k] as System;
+    const jobs = jobsPerRound[k] as number;
+    if (VACUUM) await vacuum(urls[k] as string, system.table);
+    const r = await system.drain(jobs);
+    (rates[k] as number[]).push(r.jobsPerSecond);
+    // On a shared machine the rate moves with other load: a round that ran short makes the next one longer.
+    const short = r.settledMs < ROUND_SECONDS * 1000;
+    if (short && FIXED_JOBS === undefined) {
+      jobsPerRound[k] = Math.max(jobs, Math.ceil((r.jobsPerSecond * ROUND_SECONDS * 1.3) / 1000) * 1000);
+      shortRounds += 1;
+    }
+    line[k] =
+      `${system.name}: ${fmt(r.jobsPerSecond)} jobs/s (${fmt(jobs)} jobs, enqueue ${fmt(r.enqueueMs / 1000, 1)} s, ` +
+      `handled ${fmt(r.handledMs / 1000, 1)} s, empty ${fmt(r.settledMs / 1000, 1)} s${short ? `, SHORT: next round ${fmt(jobsPerRound[k] as number)} jobs` : ""})`;
+  }
+  const [ours, batched, defaults] = rates.map((r) => r[round] as number) as [number, number, number];
+  console.log(`  round ${round + 1}  (load avg ${loadAverage()})`);
+  for (const l of line) console.log(`    ${l}`);
+  console.log(`    ratio table queue ÷ batched ${x(ours / batched)}, ÷ defaults ${x(ours / defaults)}`);
+}
+
+// Latency: all three workers idle and listening at once; each system gets RATE/s for SECONDS / ROUNDS in turn.
+const latencyRuns = systems.map(() => ({
   enqueuedAt: new Map<number, number>(),
   startedAt: new Map<number, number>(),
 }));
-
-// Throughput: ROUNDS rounds, each system draining JOBS / ROUNDS in turn; figures add up over the rounds.
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [k, system] of systems.entries()) {
-    const r = await system.drain(JOBS / ROUNDS);
-    const total = (results[k] as (typeof results)[number]).throughput;
-    total.enqueueMs += r.enqueueMs;
-    total.handledMs += r.handledMs;
-    total.settledMs += r.settledMs;
-  }
-}
-for (const r of results) r.throughput.jobsPerSecond = JOBS / (r.throughput.settledMs / 1000);
-
-// Latency: all three workers idle and listening at once; each system gets RATE/s for SECONDS / ROUNDS in turn.
 for (const [k, system] of systems.entries())
-  await system.startIdle((results[k] as (typeof results)[number]).startedAt);
+  await system.startIdle((latencyRuns[k] as (typeof latencyRuns)[number]).startedAt);
 await sleep(500);
-for (const r of results) r.startedAt.clear();
+for (const r of latencyRuns) r.startedAt.clear();
 let id = 0;
 for (let round = 0; round < ROUNDS; round++) {
   for (const [k, system] of systems.entries()) {
-    const { enqueuedAt } = results[k] as (typeof results)[number];
+    const { enqueuedAt } = latencyRuns[k] as (typeof latencyRuns)[number];
     await paced((RATE * SECONDS) / ROUNDS, RATE, () => {
       const i = id++;
       enqueuedAt.set(i, performance.now());
@@ -304,33 +377,45 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 await waitFor(
   "every job to start",
-  () => results.every((r) => r.startedAt.size >= r.enqueuedAt.size),
+  () => latencyRuns.every((r) => r.startedAt.size >= r.enqueuedAt.size),
   10_000,
   5,
 ).catch(() => {});
 for (const system of systems) await system.close();
 
-const [ours, graphileBatched, graphileDefault] = systems.map((system, k) => {
-  const r = results[k] as (typeof results)[number];
-  const out = { throughput: r.throughput, latency: latencyOf(r.enqueuedAt, r.startedAt) };
-  report(system.name, system.settings, out);
-  return out;
-}) as [Measured, Measured, Measured];
+const latencies = latencyRuns.map((r) => latencyOf(r.enqueuedAt, r.startedAt));
+console.log("\nsummary");
+for (const [k, system] of systems.entries()) {
+  const tp = spread(rates[k] as number[]);
+  const l = latencies[k] as Latency;
+  console.log(`\n${system.name}`);
+  console.log(
+    `  throughput  median ${fmt(tp.median)} jobs/s (${fmt(tp.min)}–${fmt(tp.max)} over ${ROUNDS} rounds)`,
+  );
+  console.log(
+    `  latency     p50 ${fmt(l.p50, 1)} ms  p95 ${fmt(l.p95, 1)} ms  p99 ${fmt(l.p99, 1)} ms  max ${fmt(l.max, 1)} ms  (${fmt(l.n)} jobs at ${RATE}/s${l.lost ? `, ${l.lost} NOT STARTED within 10 s` : ""})`,
+  );
+}
 
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-console.log("\nratios (table queue ÷ graphile-worker batched / defaults)");
+const [ourRates, batchedRates, defaultRates] = rates as [number[], number[], number[]];
+const perRound = (other: number[]) => spread(ourRates.map((r, i) => r / (other[i] as number)));
+const [ours, graphileBatched, graphileDefault] = latencies as [Latency, Latency, Latency];
+console.log("\nratios, table queue ÷ graphile-worker (per round: median, min–max)");
+for (const [label, other] of [
+  ["batched ", batchedRates],
+  ["defaults", defaultRates],
+] as const) {
+  const r = perRound(other);
+  console.log(`  throughput ÷ ${label}  ${x(r.median)}  (${x(r.min)}–${x(r.max)})   (target ≥ 1)`);
+}
 console.log(
-  `  throughput  ${ratio(ours.throughput.jobsPerSecond, graphileBatched.throughput.jobsPerSecond)} / ${ratio(ours.throughput.jobsPerSecond, graphileDefault.throughput.jobsPerSecond)}   (target ≥ 1)`,
+  `  p50 latency ${x(ours.p50 / graphileBatched.p50)} / ${x(ours.p50 / graphileDefault.p50)}   (÷ batched / ÷ defaults, target ≤ 1)`,
 );
-console.log(
-  `  p50 latency ${ratio(ours.latency.p50, graphileBatched.latency.p50)} / ${ratio(ours.latency.p50, graphileDefault.latency.p50)}   (target ≤ 1)`,
-);
-console.log(
-  `  p99 latency ${ratio(ours.latency.p99, graphileBatched.latency.p99)} / ${ratio(ours.latency.p99, graphileDefault.latency.p99)}`,
-);
+console.log(`  p99 latency ${x(ours.p99 / graphileBatched.p99)} / ${x(ours.p99 / graphileDefault.p99)}`);
 
+if (shortRounds > 0) {
+  console.log(`  ${shortRounds} drain(s) took less than ${ROUND_SECONDS} s (marked SHORT above)`);
+}
 console.log(`\nload avg  ${loadAverage()} (1/5/15 min) at end`);
-await dropDatabase(adminUrl, "af_bench_queue");
-await dropDatabase(adminUrl, "af_bench_graphile");
-await dropDatabase(adminUrl, "af_bench_graphile2");
+for (const name of names) await dropDatabase(adminUrl, name);
 console.log(`\ndone in ${fmt((performance.now() - started) / 1000, 1)} s`);

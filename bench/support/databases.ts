@@ -2,6 +2,17 @@ import postgres from "postgres";
 
 /** The benchmarks' throw-away databases next to the one DATABASE_URL names, and which server holds them. */
 
+/**
+ * A bench's database name with `BENCH_DB_SUFFIX` appended (default none): the benches drop and create their
+ * databases by fixed names, so two runs at once on a shared server would drop each other's; a suffix per run
+ * keeps them apart.
+ */
+export function benchDatabase(name: string): string {
+  const suffix = process.env.BENCH_DB_SUFFIX ?? "";
+  if (!/^[a-z0-9_]*$/.test(suffix)) throw new Error(`BENCH_DB_SUFFIX must be lowercase letters, digits or _`);
+  return `${name}${suffix}`;
+}
+
 export function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;

@@ -3,7 +3,7 @@ import type { Database } from "../../src/db/client";
 import type { Deps } from "../../src/deps";
 import { transact } from "../../src/queue/outbox";
 import { queueSms } from "../../src/sms/dispatch/queue-sms";
-import { RateLimiter } from "../../src/sms/rate/limiter";
+import { RateLimiter, type RateScope } from "../../src/sms/rate/limiter";
 import { sleep } from "./wait";
 
 /**
@@ -52,31 +52,46 @@ export function urgentTrickle(
   };
 }
 
+/** What the probe takes per decision: one part, ten times a second, small beside the scopes' rates. */
+export const PROBE_PARTS = 1;
+
+export interface ProbeResult {
+  /** Time of each limiter decision, ms. */
+  decision: number[];
+  /** Time of each bare `select 1` on the same connection, ms: the decision's baseline. */
+  bare: number[];
+  /** When each granted decision returned (performance.now()): parts taken from the real scopes' budget. */
+  granted: number[];
+  refused: number;
+}
+
 /**
- * Every 100 ms until `until()`: one limiter decision over two scopes of its own (the same statement the
- * engine runs, on limits it never reaches) and, as its baseline, a bare `select 1`; both timed in ms.
+ * Every 100 ms until `until()`: one limiter decision on `scopes` — the rows real senders share (the gateway's
+ * global scope and a partner's), with the limits they use, in the bulk lane as that partner's reminders take
+ * them — and, as its baseline, a bare `select 1` on the same connection; both timed in ms. The decision waits
+ * for the same row locks every sender of those scopes waits for; a granted one takes PROBE_PARTS from their
+ * budget (never sent), which the caller counts with what the gateway received.
  */
 export function decisionProbe(
   database: Database,
-): (until: () => boolean) => Promise<{ decision: number[]; bare: number[] }> {
+  scopes: readonly RateScope[],
+): (until: () => boolean) => Promise<ProbeResult> {
   const probeLimiter = new RateLimiter(database.db);
-  const probeScopes = [
-    { key: "probe:global", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
-    { key: "probe:partner", partsPerSecond: 1e6, burst: 1e5, urgentReserve: 0 },
-  ];
   return (until) =>
     (async () => {
-      const decision: number[] = [];
-      const bare: number[] = [];
+      const result: ProbeResult = { decision: [], bare: [], granted: [], refused: 0 };
       while (!until()) {
         let t = performance.now();
-        await probeLimiter.take(probeScopes, 1, "bulk");
-        decision.push(performance.now() - t);
+        const { granted } = await probeLimiter.take(scopes, PROBE_PARTS, "bulk");
+        const decided = performance.now();
+        result.decision.push(decided - t);
+        if (granted) result.granted.push(decided);
+        else result.refused += 1;
         t = performance.now();
         await database.db.execute(sql`select 1`);
-        bare.push(performance.now() - t);
+        result.bare.push(performance.now() - t);
         await sleep(100);
       }
-      return { decision, bare };
+      return result;
     })();
 }
