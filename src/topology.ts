@@ -166,11 +166,10 @@ export function checkConnectionBudget(budget: number): void {
 
 /**
  * Messages whose effect the request that published them should already show: the local runtime handles
- * them in the publishing process as soon as the transaction commits (src/local/prompt.ts), so the officer
- * who closes an alert sees its feedback queued in the answer, as when alerts created it in the outcome's own
- * transaction. The job stays the guarantee: a worker of another process may take it first, and in the
- * cloud the queue's consumer always does (the answer then shows the outcome alone). Their consumers are
- * idempotent.
+ * them inside the publishing transaction, with their consumer's own code (src/local/prompt.ts), so the
+ * officer who closes an alert sees its feedback queued in the answer, and the change and its consequence
+ * commit together. In the cloud they travel through the queue like any other (the answer then shows the
+ * outcome alone). Their consumers are idempotent.
  */
 export const PROMPT_MESSAGES = ["feedback.create"] as const satisfies readonly MessageType[];
 
