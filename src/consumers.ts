@@ -3,7 +3,7 @@ import { pushAlert, pushAlerts } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
 import { createFeedbackForOutcome, createFeedbackInTransaction } from "./feedback/create";
-import { deliverFeedback } from "./feedback/deliver";
+import { deliverFeedback, deliverFeedbackBatch } from "./feedback/deliver";
 import { deliverCallbacks, kickCallbacks } from "./message-events/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
@@ -49,7 +49,21 @@ export function messageHandler(deps: Deps): MessageHandler {
   };
   // Pushes of one batch share a transaction (src/alerts/push.ts): a dozen round trips per batch, not per alert.
   // SMS of one batch are claimed and admitted with one statement each (src/sms/dispatch/send.ts).
+  // Feedback callbacks of one batch are claimed, POSTed together and settled in one transaction
+  // (src/feedback/deliver.ts); each message keeps its own outcome, so one failing receiver fails alone.
   handle.groups = {
+    "feedback.deliver": async (items) => {
+      const requests = items.flatMap(({ message, ctx }) =>
+        message.type === "feedback.deliver" ? [{ message, log: ctx.log, job: ctx.messageId }] : [],
+      );
+      const outcomes = await deliverFeedbackBatch(deps, requests);
+      return {
+        failed: requests.flatMap((request, i) => {
+          const outcome = outcomes[i];
+          return outcome && "error" in outcome ? [{ messageId: request.job, error: outcome.error }] : [];
+        }),
+      };
+    },
     "sms.send": async (items) => {
       const sends = items.flatMap(({ message, ctx }) =>
         message.type === "sms.send"

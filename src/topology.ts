@@ -75,10 +75,13 @@ export const QUEUES = {
     alarmAgeSeconds: 3600,
   },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
-  // feedback.create is rare (one per closed alert) and quick, so it shares the queue with deliveries.
+  // feedback.create is rare (one per closed alert) and quick, so it shares the queue with deliveries. A batch
+  // of callbacks costs about the same few statements whatever its size (src/feedback/deliver.ts), so batches
+  // are large: 50 drain a backlog several times faster than 10 (bench:verify); in the cloud the one-second
+  // batching window this needs (infra/consumers.ts) is small beside a callback's retry schedule.
   feedback: {
     carries: ["feedback.create", "feedback.deliver"],
-    batchSize: 10,
+    batchSize: 50,
     concurrency: 2,
     maxReceives: 50,
     timeoutSeconds: 60,
