@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, inArray, sql } from "drizzle-orm";
 import { alerts } from "../../schema";
 import type { Tx } from "../db/client";
 import { recordAlertEvents } from "./events";
@@ -39,23 +39,45 @@ export async function recordFeedbackDelivered(
   at: Date,
 ): Promise<Set<string>> {
   const fedBack = new Set<string>();
-  // One statement per alert moved, issued together: the driver pipelines them in one round trip.
-  await Promise.all(
-    deliveries.map(async ({ alertId, allDelivered }) => {
-      const alert = locked.get(alertId);
-      const decision = alert && allDelivered ? feedBack(alert, at) : { changed: false as const };
-      if (!decision.changed) return;
-      const moved = await tx
-        .update(alerts)
-        .set(decision.changes)
-        // Written so it cannot match the partial index alerts_stuck_verified_idx: with statistics gathered
-        // while few alerts waited for feedback, the planner scans every verified alert in that index instead
-        // of taking the primary key (seen with EXPLAIN after a callback outage left 20,000 verified).
-        .where(and(eq(alerts.id, alertId), sql`(${alerts.stage} = 'verified') is true`))
-        .returning({ id: alerts.id });
-      if (moved.length > 0) fedBack.add(alertId);
-    }),
-  );
+  const moves = deliveries.flatMap(({ alertId, allDelivered }) => {
+    const alert = locked.get(alertId);
+    const decision = alert && allDelivered ? feedBack(alert, at) : { changed: false as const };
+    return decision.changed ? [{ alertId, changes: decision.changes }] : [];
+  });
+  // The state machine decides each alert; alike decisions (all but the version: the same instant, the same
+  // stage) are written in one statement, each alert given its own version.
+  const alike = new Map<string, typeof moves>();
+  for (const move of moves) {
+    const { version: _, ...rest } = move.changes;
+    const key = JSON.stringify(rest);
+    alike.set(key, [...(alike.get(key) ?? []), move]);
+  }
+  for (const group of alike.values()) {
+    const { version: _, ...common } = (group[0] as (typeof group)[0]).changes;
+    const moved = await tx
+      .update(alerts)
+      .set({
+        ...common,
+        version: sql`case ${alerts.id} ${sql.join(
+          group.map((m) => sql`when ${m.alertId} then ${m.changes.version}::int`),
+          sql` `,
+        )} end`,
+      })
+      // Written so it cannot match the partial index alerts_stuck_verified_idx: with statistics gathered
+      // while few alerts waited for feedback, the planner scans every verified alert in that index instead
+      // of taking the primary key (seen with EXPLAIN after a callback outage left 20,000 verified).
+      .where(
+        and(
+          inArray(
+            alerts.id,
+            group.map((m) => m.alertId),
+          ),
+          sql`(${alerts.stage} = 'verified') is true`,
+        ),
+      )
+      .returning({ id: alerts.id });
+    for (const { id } of moved) fedBack.add(id);
+  }
   await recordAlertEvents(
     tx,
     deliveries.flatMap(({ alertId, events }) =>
