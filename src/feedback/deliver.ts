@@ -16,9 +16,11 @@ type FeedbackEvent = typeof feedbackEvents.$inferSelect;
 export const MAX_QUEUE_DELAY_SECONDS = 900;
 /**
  * Callbacks of one batch POSTed at the same time, at most: a batch often goes to one receiver (a bank's
- * endpoint), which should see a handful of connections, not the whole batch at once.
+ * endpoint), which should see some connections, not the whole batch at once. With the feedback queue's
+ * batch of 50 (src/topology.ts) a batch takes at most two callback timeouts, within the local visibility
+ * timeout and the consumer's Lambda timeout.
  */
-const POSTS_AT_ONCE = 10;
+const POSTS_AT_ONCE = 25;
 /** A delivery holds its event for the callback timeout plus this, so a second delivery cannot POST too. */
 const LEASE_MARGIN_MS = 30_000;
 
@@ -79,15 +81,21 @@ export async function deliverFeedbackBatch(
   requests: DeliveryRequest[],
 ): Promise<({ result: DeliveryResult } | { error: unknown })[]> {
   const claimedAt = deps.clock.now();
+  const eventIds = [...new Set(requests.map((r) => r.message.eventId))];
+  // The lease covers every wave of POSTs in this batch, so that no other delivery can claim an event that
+  // is still waiting for its turn here.
+  const waves = Math.max(1, Math.ceil(eventIds.length / POSTS_AT_ONCE));
   const claimed = await deps.db
     .update(feedbackEvents)
     .set({
       attempts: sql`${feedbackEvents.attempts} + 1`,
-      nextAttemptAt: new Date(claimedAt.getTime() + feedbackLeaseMs(deps.config)),
+      nextAttemptAt: new Date(
+        claimedAt.getTime() + feedbackLeaseMs(deps.config) + (waves - 1) * deps.config.FEEDBACK_TIMEOUT_MS,
+      ),
     })
     .where(
       and(
-        inArray(feedbackEvents.id, [...new Set(requests.map((r) => r.message.eventId))]),
+        inArray(feedbackEvents.id, eventIds),
         eq(feedbackEvents.status, "pending"),
         or(isNull(feedbackEvents.nextAttemptAt), lte(feedbackEvents.nextAttemptAt, claimedAt)),
       ),
