@@ -10,7 +10,8 @@
  *  3. outcome-to-callback latency: outcomes recorded at RATE/s for SECONDS with the workers idle and listening;
  *     latency = receiver got the callback − recordOutcome resolved (committed), both clocks in this process.
  *     Baseline: a bare signed POST to the same receiver from this process, the floor of any callback.
- * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench_verify, recreated).
+ * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench_verify, recreated;
+ * BENCH_DB_SUFFIX changes the `_verify` suffix).
  * Bounded: fixed counts, every wait has a timeout, all traffic stays on 127.0.0.1 or the DATABASE_URL host.
  */
 
@@ -37,7 +38,8 @@ const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const DB_NAME = "af_bench_verify";
+// BENCH_DB_SUFFIX keeps this bench's database apart from other benches run at the same time on one server.
+const DB_NAME = `af_bench${process.env.BENCH_DB_SUFFIX ?? "_verify"}`;
 
 const adminUrl = process.env.DATABASE_URL;
 const scratch = mkdtempSync(join(tmpdir(), "af-bench-verify-"));

@@ -2,11 +2,12 @@ import { notifyOfficer } from "./alerts/officer-notify";
 import { pushAlert, pushAlerts } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
-import { createFeedbackForOutcome } from "./feedback/create";
-import { deliverFeedback } from "./feedback/deliver";
+import { createFeedbackForOutcome, createFeedbackInTransaction } from "./feedback/create";
+import { deliverFeedback, deliverFeedbackBatch } from "./feedback/deliver";
 import { deliverCallbacks, kickCallbacks } from "./message-events/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageHandler } from "./queue/batch";
+import type { PromptHandler } from "./queue/pg-queue";
 import { sendSms, sendSmsBatch } from "./sms/dispatch/send";
 import { runSweep } from "./sweeper/sweep";
 
@@ -48,7 +49,21 @@ export function messageHandler(deps: Deps): MessageHandler {
   };
   // Pushes of one batch share a transaction (src/alerts/push.ts): a dozen round trips per batch, not per alert.
   // SMS of one batch are claimed and admitted with one statement each (src/sms/dispatch/send.ts).
+  // Feedback callbacks of one batch are claimed, POSTed together and settled in one transaction
+  // (src/feedback/deliver.ts); each message keeps its own outcome, so one failing receiver fails alone.
   handle.groups = {
+    "feedback.deliver": async (items) => {
+      const requests = items.flatMap(({ message, ctx }) =>
+        message.type === "feedback.deliver" ? [{ message, log: ctx.log, job: ctx.messageId }] : [],
+      );
+      const outcomes = await deliverFeedbackBatch(deps, requests);
+      return {
+        failed: requests.flatMap((request, i) => {
+          const outcome = outcomes[i];
+          return outcome && "error" in outcome ? [{ messageId: request.job, error: outcome.error }] : [];
+        }),
+      };
+    },
     "sms.send": async (items) => {
       const sends = items.flatMap(({ message, ctx }) =>
         message.type === "sms.send"
@@ -75,4 +90,22 @@ export function messageHandler(deps: Deps): MessageHandler {
     },
   };
   return handle;
+}
+
+/**
+ * The consumers of the prompt messages (PROMPT_MESSAGES, src/topology.ts) as they run inside the publishing
+ * transaction in the local runtime (src/local/prompt.ts): the same work as their queue consumers above.
+ */
+export function promptHandler(deps: Deps): PromptHandler {
+  return async (tx, message, publish) => {
+    const log = deps.log.child({ type: message.type, traceId: message.traceId });
+    switch (message.type) {
+      case "feedback.create":
+        return createFeedbackInTransaction(tx, publish, message, deps.clock.now(), log);
+      default: {
+        const unhandled: never = message.type;
+        throw new Error(`no prompt consumer for ${String(unhandled)}`);
+      }
+    }
+  };
 }

@@ -20,21 +20,28 @@ export type AlertEventKind =
   /** An officer's notice was not sent: its alert was acknowledged, closed or transferred first. */
   | "officer_notice_dropped";
 
-export async function recordAlertEvent(
-  tx: Executor,
-  event: {
-    alertId: string;
-    kind: AlertEventKind;
-    at: Date;
-    officerId?: string | null;
-    data?: Record<string, unknown>;
-  },
-): Promise<void> {
-  await tx.insert(alertEvents).values({
-    alertId: event.alertId,
-    kind: event.kind,
-    at: event.at,
-    officerId: event.officerId ?? null,
-    data: event.data ?? null,
-  });
+export interface AlertEventInput {
+  alertId: string;
+  kind: AlertEventKind;
+  at: Date;
+  officerId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export function recordAlertEvent(tx: Executor, event: AlertEventInput): Promise<void> {
+  return recordAlertEvents(tx, [event]);
+}
+
+/** Several entries in one statement; their ids (the timeline's order) follow the order given. */
+export async function recordAlertEvents(tx: Executor, events: AlertEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.insert(alertEvents).values(
+    events.map((event) => ({
+      alertId: event.alertId,
+      kind: event.kind,
+      at: event.at,
+      officerId: event.officerId ?? null,
+      data: event.data ?? null,
+    })),
+  );
 }

@@ -9,7 +9,7 @@ import { newId } from "../ids";
 import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
-import { recordAlertEvent } from "./events";
+import { recordAlertEvents } from "./events";
 import { officerNotificationText } from "./sms-texts";
 import { canSeeAlert } from "./view";
 import { type Decision, decide, type WorkflowAction, type WorkflowState } from "./workflow";
@@ -98,52 +98,60 @@ async function act(
   via?: "sms_reply",
 ): Promise<ActionResult> {
   return transact(deps, async (tx, publish) => {
-    const [row] = await tx.select().from(alerts).where(eq(alerts.id, alertId));
+    // Independent statements of one transaction are issued together: the driver pipelines them on the
+    // transaction's connection, one round trip for the lot instead of one each.
+    const [[row], timeline] = await Promise.all([
+      tx.select().from(alerts).where(eq(alerts.id, alertId)),
+      readTimeline(tx, alertId),
+    ]);
     assertMayAct(principal, row);
     if (action.kind === "recordOutcome" && action.transferToPostId !== undefined) {
       await assertPostInStation(tx, row.stationId, action.transferToPostId);
     }
     const now = deps.clock.now();
-    const decision = decide(deps.config.deadlines, await loadState(tx, row), action, now);
+    const decision = decide(deps.config.deadlines, stateOf(row, timeline), action, now);
     if (!decision.changed) return { alert: row, changed: false };
 
     const updated = await applyDecision(tx, row, decision);
-    for (const event of decision.events) {
-      await recordAlertEvent(tx, {
-        alertId,
-        kind: event.kind,
-        at: now,
+    await Promise.all([
+      recordAlertEvents(
+        tx,
+        decision.events.map((event) => ({
+          alertId,
+          kind: event.kind,
+          at: now,
+          officerId: principal.officerId,
+          data: event.data,
+        })),
+      ),
+      action.kind === "logAttempt"
+        ? tx.insert(contactAttempts).values({
+            id: newId("contactAttempt"),
+            alertId,
+            officerId: principal.officerId,
+            channel: action.channel,
+            reached: action.reached,
+            note: action.note ?? null,
+            at: now,
+          })
+        : undefined,
+      writeAudit(tx, {
+        stationId: row.stationId,
         officerId: principal.officerId,
-        data: event.data,
-      });
-    }
-    if (action.kind === "logAttempt") {
-      await tx.insert(contactAttempts).values({
-        id: newId("contactAttempt"),
-        alertId,
-        officerId: principal.officerId,
-        channel: action.channel,
-        reached: action.reached,
-        note: action.note ?? null,
+        action: AUDIT_ACTIONS[action.kind],
+        targetType: "alert",
+        targetId: alertId,
+        data: {
+          stage: updated.stage,
+          version: updated.version,
+          ...(action.kind === "logAttempt" ? { channel: action.channel, reached: action.reached } : {}),
+          ...(action.kind === "recordOutcome" ? { outcome: action.outcome } : {}),
+          ...(decision.transferredTo ? { fromPostId: row.postId, toPostId: decision.transferredTo } : {}),
+          ...(via ? { via } : {}),
+        },
         at: now,
-      });
-    }
-    await writeAudit(tx, {
-      stationId: row.stationId,
-      officerId: principal.officerId,
-      action: AUDIT_ACTIONS[action.kind],
-      targetType: "alert",
-      targetId: alertId,
-      data: {
-        stage: updated.stage,
-        version: updated.version,
-        ...(action.kind === "logAttempt" ? { channel: action.channel, reached: action.reached } : {}),
-        ...(action.kind === "recordOutcome" ? { outcome: action.outcome } : {}),
-        ...(decision.transferredTo ? { fromPostId: row.postId, toPostId: decision.transferredTo } : {}),
-        ...(via ? { via } : {}),
-      },
-      at: now,
-    });
+      }),
+    ]);
     // The feedback room creates the feedback events on this message (src/feedback/create.ts).
     if (decision.closed) {
       publish({ queue: "feedback", message: { type: "feedback.create", v: 1, alertId } });
@@ -204,21 +212,25 @@ async function applyDecision(
   return updated;
 }
 
-/**
- * The workflow state of a row. Transfer time, contact and the visit clock are not columns: they are read
- * back from the alert's own timeline (append-only, so it cannot disagree with what happened).
- */
-export async function loadState(tx: Tx, row: AlertRow): Promise<WorkflowState> {
-  const events = await tx
+/** The timeline entries the workflow state is read from (stateOf), oldest first. */
+function readTimeline(tx: Tx, alertId: string) {
+  return tx
     .select({ kind: alertEvents.kind, data: alertEvents.data, at: alertEvents.at })
     .from(alertEvents)
     .where(
       and(
-        eq(alertEvents.alertId, row.id),
+        eq(alertEvents.alertId, alertId),
         inArray(alertEvents.kind, ["transferred", "attempt_logged", "outcome_recorded"]),
       ),
     )
     .orderBy(asc(alertEvents.id));
+}
+
+/**
+ * The workflow state of a row. Transfer time, contact and the visit clock are not columns: they are read
+ * back from the alert's own timeline (append-only, so it cannot disagree with what happened).
+ */
+function stateOf(row: AlertRow, events: Awaited<ReturnType<typeof readTimeline>>): WorkflowState {
   let assignedAt = row.receivedAt;
   let contacted = false;
   let visitOpenedAt: Date | null = null;

@@ -13,9 +13,8 @@ type CreateDeps = Pick<Deps, "db" | "queue" | "clock">;
 
 /**
  * The feedback.create consumer: the transaction that recorded a final outcome published this message
- * (src/alerts/verify.ts), and the alert's feedback events are created here. The alert row is locked first,
- * as everyone who locks an alert and its feedback events does (src/feedback/settle.ts). Idempotent: a
- * redelivered message, or one that arrives after the sweeper's createMissingFeedback, creates nothing twice
+ * (src/alerts/verify.ts), and the alert's feedback events are created here. Idempotent: a redelivered
+ * message, or one that arrives after the sweeper's createMissingFeedback, creates nothing twice
  * (createFeedbackEvents is unique per alert and source); an alert no longer `verified` was fed back, so its
  * events exist already.
  */
@@ -25,17 +24,31 @@ export async function createFeedbackForOutcome(
   log: Log,
 ): Promise<void> {
   const now = deps.clock.now();
-  await transact(deps, async (tx, publish) => {
-    const [alert] = await tx.select().from(alerts).where(eq(alerts.id, message.alertId)).for("update");
-    if (alert?.stage !== "verified") {
-      log.debug(
-        { alertId: message.alertId, stage: alert?.stage },
-        "alert not verified; no feedback to create",
-      );
-      return;
-    }
-    await createFeedbackEvents(tx, publish, alert, now, message.traceId);
-  });
+  await transact(deps, (tx, publish) => createFeedbackInTransaction(tx, publish, message, now, log));
+}
+
+/**
+ * The consumer's work in the caller's transaction: the queue's transaction above, or, in the local runtime,
+ * the outcome's own (src/local/prompt.ts). The alert row is locked first, as everyone who locks an alert and
+ * its feedback events does (src/feedback/settle.ts).
+ */
+export async function createFeedbackInTransaction(
+  tx: Tx,
+  publish: Publish,
+  message: Pick<MessageOf<"feedback.create">, "alertId" | "traceId">,
+  now: Date,
+  log: Log,
+): Promise<void> {
+  // Issued together (the driver pipelines them): the sources do not depend on the lock.
+  const [[alert], sources] = await Promise.all([
+    tx.select().from(alerts).where(eq(alerts.id, message.alertId)).for("update"),
+    sourcesOf(tx, message.alertId),
+  ]);
+  if (alert?.stage !== "verified") {
+    log.debug({ alertId: message.alertId, stage: alert?.stage }, "alert not verified; no feedback to create");
+    return;
+  }
+  await createFeedbackEvents(tx, publish, alert, now, message.traceId, sources);
 }
 
 /**
@@ -77,16 +90,10 @@ export async function createFeedbackEvents(
   alert: AlertRow,
   now: Date,
   traceId?: string,
+  /** The alert's warnings with their sources (sourcesOf), when the caller has read them already. */
+  sources?: Awaited<ReturnType<typeof sourcesOf>>,
 ): Promise<void> {
-  const rows = await tx
-    .select({
-      sourceId: warnings.sourceId,
-      externalId: warnings.externalId,
-      callbackUrl: feedSources.callbackUrl,
-    })
-    .from(warnings)
-    .innerJoin(feedSources, eq(feedSources.id, warnings.sourceId))
-    .where(eq(warnings.alertId, alert.id));
+  const rows = sources ?? (await sourcesOf(tx, alert.id));
   const bySource = new Map<string, { externalIds: string[]; callbackUrl: string | null }>();
   for (const r of rows) {
     const entry = bySource.get(r.sourceId) ?? { externalIds: [], callbackUrl: r.callbackUrl };
@@ -119,6 +126,19 @@ export async function createFeedbackEvents(
       publish({ queue: "feedback", message: { type: "feedback.deliver", v: 1, eventId, traceId } });
     }
   }
+}
+
+/** The sources that sent a warning for the alert, one row per warning. */
+function sourcesOf(tx: Tx, alertId: string) {
+  return tx
+    .select({
+      sourceId: warnings.sourceId,
+      externalId: warnings.externalId,
+      callbackUrl: feedSources.callbackUrl,
+    })
+    .from(warnings)
+    .innerJoin(feedSources, eq(feedSources.id, warnings.sourceId))
+    .where(eq(warnings.alertId, alertId));
 }
 
 /** What the source receives: enough to close its own case without another call. Amounts in fen. */

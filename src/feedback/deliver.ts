@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import pLimit from "p-limit";
 import { alertEvents, feedbackEvents, feedSources } from "../../schema";
 import { recordFeedbackStep } from "../alerts/feedback-timeline";
 import type { Deps } from "../deps";
@@ -6,13 +7,20 @@ import type { Log } from "../log";
 import type { MessageOf } from "../queue/messages";
 import { transact } from "../queue/outbox";
 import { signPayload } from "../signature";
-import { markDelivered } from "./settle";
+import { markDeliveredMany } from "./settle";
 
 type DeliverDeps = Pick<Deps, "db" | "queue" | "pii" | "clock" | "config">;
 type FeedbackEvent = typeof feedbackEvents.$inferSelect;
 
 /** SQS refuses a longer DelaySeconds; the table queue follows the same rule so both runtimes behave alike. */
 export const MAX_QUEUE_DELAY_SECONDS = 900;
+/**
+ * Callbacks of one batch POSTed at the same time, at most: a batch often goes to one receiver (a bank's
+ * endpoint), which should see some connections, not the whole batch at once. With the feedback queue's
+ * batch of 50 (src/topology.ts) a batch takes at most two callback timeouts, within the local visibility
+ * timeout and the consumer's Lambda timeout.
+ */
+const POSTS_AT_ONCE = 25;
 /** A delivery holds its event for the callback timeout plus this, so a second delivery cannot POST too. */
 const LEASE_MARGIN_MS = 30_000;
 
@@ -48,59 +56,183 @@ export const feedbackLeaseMs = (config: DeliverDeps["config"]) =>
  */
 export async function deliverFeedback(
   deps: DeliverDeps,
-  message: Pick<MessageOf<"feedback.deliver">, "eventId" | "attempt" | "traceId">,
+  message: DeliveryRequest["message"],
   log: Log,
 ): Promise<DeliveryResult> {
-  const { eventId } = message;
+  const [outcome] = await deliverFeedbackBatch(deps, [{ message, log }]);
+  if (!outcome || "error" in outcome) throw outcome?.error;
+  return outcome.result;
+}
+
+export interface DeliveryRequest {
+  message: Pick<MessageOf<"feedback.deliver">, "eventId" | "attempt" | "traceId">;
+  log: Log;
+}
+
+/**
+ * deliverFeedback for a batch of messages, with the same rules for each: the events are claimed in one
+ * statement and their sources read in one, the callbacks POSTed at the same time, and the acknowledged ones
+ * marked delivered in one transaction. Each message gets its own outcome, in order: a receiver that fails
+ * is retried (or dead-lettered) on its own, and the others are delivered all the same. Throws only before
+ * anything was POSTed.
+ */
+export async function deliverFeedbackBatch(
+  deps: DeliverDeps,
+  requests: DeliveryRequest[],
+): Promise<({ result: DeliveryResult } | { error: unknown })[]> {
   const claimedAt = deps.clock.now();
-  const [event] = await deps.db
+  const eventIds = [...new Set(requests.map((r) => r.message.eventId))];
+  // The lease covers every wave of POSTs in this batch, so that no other delivery can claim an event that
+  // is still waiting for its turn here.
+  const waves = Math.max(1, Math.ceil(eventIds.length / POSTS_AT_ONCE));
+  const claimed = await deps.db
     .update(feedbackEvents)
     .set({
       attempts: sql`${feedbackEvents.attempts} + 1`,
-      nextAttemptAt: new Date(claimedAt.getTime() + feedbackLeaseMs(deps.config)),
+      nextAttemptAt: new Date(
+        claimedAt.getTime() + feedbackLeaseMs(deps.config) + (waves - 1) * deps.config.FEEDBACK_TIMEOUT_MS,
+      ),
     })
     .where(
       and(
-        eq(feedbackEvents.id, eventId),
+        inArray(feedbackEvents.id, eventIds),
         eq(feedbackEvents.status, "pending"),
         or(isNull(feedbackEvents.nextAttemptAt), lte(feedbackEvents.nextAttemptAt, claimedAt)),
       ),
     )
     .returning();
-  if (!event) return notClaimed(deps, message, claimedAt, log);
-
-  const [source] = await deps.db
-    .select({ callbackUrl: feedSources.callbackUrl, secretEnc: feedSources.secretEnc })
-    .from(feedSources)
-    .where(eq(feedSources.id, event.sourceId));
-  if (!source?.callbackUrl) {
-    // The source dropped its callback URL since the outcome: it will find the event on its pull cursor.
-    await deps.db
-      .update(feedbackEvents)
-      .set({ status: "pull", nextAttemptAt: null })
-      .where(and(eq(feedbackEvents.id, eventId), eq(feedbackEvents.status, "pending")));
-    log.info({ eventId, sourceId: event.sourceId }, "source has no callback URL any more; left for pull");
-    return "handed_to_pull";
+  // The first message of a claimed event carries it; another for the same event is a duplicate.
+  const carriedBy = new Map<FeedbackEvent, DeliveryRequest>();
+  for (const event of claimed) {
+    const carrier = requests.find((r) => r.message.eventId === event.id);
+    if (carrier) carriedBy.set(event, carrier);
   }
+  const eventOf = new Map([...carriedBy].map(([event, request]) => [request, event]));
+  const sourceIds = [...new Set(claimed.map((e) => e.sourceId))];
+  const sources = new Map(
+    sourceIds.length === 0
+      ? []
+      : (
+          await deps.db
+            .select({
+              id: feedSources.id,
+              callbackUrl: feedSources.callbackUrl,
+              secretEnc: feedSources.secretEnc,
+            })
+            .from(feedSources)
+            .where(inArray(feedSources.id, sourceIds))
+        ).map((s) => [s.id, { callbackUrl: s.callbackUrl, secret: () => deps.pii.decrypt(s.secretEnc) }]),
+  );
 
-  const attempt = await postCallback(deps, event, source.callbackUrl, deps.pii.decrypt(source.secretEnc));
-  const now = deps.clock.now();
-  const ctx = { eventId, alertId: event.alertId, sourceId: event.sourceId, attempts: event.attempts };
-
-  if (attempt.kind === "ok") {
-    const { fedBack } = await transact(deps, (tx) =>
-      markDelivered(tx, {
-        alertId: event.alertId,
-        eventIds: [eventId],
-        from: "pending",
-        via: "callback",
-        at: now,
+  const acknowledged: { request: DeliveryRequest; event: FeedbackEvent; status: number }[] = [];
+  const limit = pLimit(POSTS_AT_ONCE);
+  const outcomes = await Promise.all(
+    requests.map((request) =>
+      limit(async (): Promise<{ result: DeliveryResult } | { error: unknown } | undefined> => {
+        try {
+          const event = eventOf.get(request);
+          if (!event) return { result: await notClaimed(deps, request.message, claimedAt, request.log) };
+          const source = sources.get(event.sourceId);
+          if (!source?.callbackUrl) return { result: await handToPull(deps, event, request.log) };
+          const attempt = await postCallback(deps, event, source.callbackUrl, source.secret());
+          if (attempt.kind === "ok") {
+            acknowledged.push({ request, event, status: attempt.status });
+            return undefined;
+          }
+          return { result: await afterFailure(deps, request, event, attempt) };
+        } catch (error) {
+          return { error };
+        }
       }),
-    );
-    log.info({ ...ctx, status: attempt.status, fedBack }, "feedback delivered");
-    return "delivered";
-  }
+    ),
+  );
+  const settled = await settleAcknowledged(deps, acknowledged);
+  return outcomes.map(
+    (outcome, i) => outcome ?? (settled.get(requests[i] as DeliveryRequest) as { error: unknown }),
+  );
+}
 
+/**
+ * Marks the acknowledged events delivered, all in one transaction; should that fail, one alert at a time,
+ * so that one alert's failure leaves the others delivered. An event whose settle failed is retried by its
+ * message; its lease keeps a second POST away until the lease has passed (as a crash after the POST would).
+ */
+async function settleAcknowledged(
+  deps: DeliverDeps,
+  acknowledged: { request: DeliveryRequest; event: FeedbackEvent; status: number }[],
+): Promise<Map<DeliveryRequest, { result: DeliveryResult } | { error: unknown }>> {
+  const settled = new Map<DeliveryRequest, { result: DeliveryResult } | { error: unknown }>();
+  if (acknowledged.length === 0) return settled;
+  const now = deps.clock.now();
+  const byAlert = new Map<string, typeof acknowledged>();
+  for (const a of acknowledged) byAlert.set(a.event.alertId, [...(byAlert.get(a.event.alertId) ?? []), a]);
+  const settle = async (groups: (typeof acknowledged)[]) => {
+    const { fedBack } = await transact(deps, (tx) =>
+      markDeliveredMany(
+        tx,
+        groups.map((g) => ({
+          alertId: (g[0] as (typeof g)[0]).event.alertId,
+          eventIds: g.map((a) => a.event.id),
+        })),
+        { from: "pending", via: "callback", at: now },
+      ),
+    );
+    for (const { request, event, status } of groups.flat()) {
+      request.log.info(
+        { ...context(event), status, fedBack: fedBack.has(event.alertId) },
+        "feedback delivered",
+      );
+      settled.set(request, { result: "delivered" });
+    }
+  };
+  try {
+    await settle([...byAlert.values()]);
+  } catch (error) {
+    if (byAlert.size === 1) {
+      for (const a of acknowledged) settled.set(a.request, { error });
+      return settled;
+    }
+    for (const group of byAlert.values()) {
+      try {
+        await settle([group]);
+      } catch (alertError) {
+        for (const a of group) settled.set(a.request, { error: alertError });
+      }
+    }
+  }
+  return settled;
+}
+
+const context = (event: FeedbackEvent) => ({
+  eventId: event.id,
+  alertId: event.alertId,
+  sourceId: event.sourceId,
+  attempts: event.attempts,
+});
+
+/** The source dropped its callback URL since the outcome: it will find the event on its pull cursor. */
+async function handToPull(deps: DeliverDeps, event: FeedbackEvent, log: Log): Promise<DeliveryResult> {
+  await deps.db
+    .update(feedbackEvents)
+    .set({ status: "pull", nextAttemptAt: null })
+    .where(and(eq(feedbackEvents.id, event.id), eq(feedbackEvents.status, "pending")));
+  log.info(
+    { eventId: event.id, sourceId: event.sourceId },
+    "source has no callback URL any more; left for pull",
+  );
+  return "handed_to_pull";
+}
+
+/** A POST that was not acknowledged: retry later with backoff, or dead-letter. */
+async function afterFailure(
+  deps: DeliverDeps,
+  { message, log }: DeliveryRequest,
+  event: FeedbackEvent,
+  attempt: Exclude<Attempt, { kind: "ok" }>,
+): Promise<DeliveryResult> {
+  const now = deps.clock.now();
+  const eventId = event.id;
+  const ctx = context(event);
   if (attempt.kind === "retry") {
     const retryUntil = new Date(
       (await retryWindowStart(deps, event)).getTime() + deps.config.FEEDBACK_RETRY_HOURS * 3600_000,

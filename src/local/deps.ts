@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../clock";
 import type { Config } from "../config";
-import { messageHandler } from "../consumers";
+import { promptHandler } from "../consumers";
 import type { Database } from "../db/client";
 import type { Deps } from "../deps";
 import { configuredSmsChannel } from "../deps";
@@ -37,6 +37,6 @@ export function buildLocalDeps(options: LocalDepsOptions): Deps & { queue: PgTab
     queue: new PgTableQueue(database),
     sms,
   };
-  handlePromptly(deps, messageHandler(deps));
+  handlePromptly(deps, promptHandler(deps));
   return deps;
 }

@@ -1,28 +1,13 @@
 import type { Deps } from "../deps";
-import { type MessageHandler, runBatch } from "../queue/batch";
-import type { PgTableQueue } from "../queue/pg-queue";
-import { QUEUES, type QueueName } from "../topology";
+import type { PgTableQueue, PromptHandler } from "../queue/pg-queue";
 
 /**
- * Handles the prompt messages (PROMPT_MESSAGES in src/topology.ts) a transaction published, in this process,
- * right after it commits: their jobs are claimed and settled as a worker would, so nobody handles them a
- * second time. A job a worker already took, or one delayed on purpose, is left to the queue. A failure is
- * logged, not thrown (the publishing transaction has committed): the job is retried like any other.
+ * Handles the prompt messages (PROMPT_MESSAGES in src/topology.ts) a transaction publishes inside that very
+ * transaction, with the consumer's own code (promptHandler in src/consumers.ts): the officer who closes an
+ * alert sees its feedback queued in the answer, and the outcome costs one transaction, not a second one plus
+ * a job to claim, settle and delete. A failure rolls the whole transaction back, as any of its statements
+ * would: the officer is told and tries again, nothing half-done is left.
  */
-export function handlePromptly(deps: Deps & { queue: PgTableQueue }, handle: MessageHandler): void {
-  deps.queue.afterCommit = async (items) => {
-    for (const queue of new Set<QueueName>(items.map((item) => item.queue))) {
-      try {
-        const records = await deps.queue.claimPublished(
-          items.filter((item) => item.queue === queue),
-          deps.config.QUEUE_VISIBILITY_SECONDS,
-        );
-        if (records.length === 0) continue;
-        const result = await runBatch(records, handle, deps.log);
-        await deps.queue.settle(records, result, QUEUES[queue].maxReceives);
-      } catch (error) {
-        deps.log.warn({ err: error, queue }, "prompt handling failed; the queue's worker will handle it");
-      }
-    }
-  };
+export function handlePromptly(deps: Deps & { queue: PgTableQueue }, handle: PromptHandler): void {
+  deps.queue.handlePrompt = handle;
 }

@@ -1,17 +1,23 @@
 import { EventEmitter } from "node:events";
 import { inArray, sql } from "drizzle-orm";
 import { deadJobs, jobs } from "../../schema";
-import type { Database, Executor } from "../db/client";
+import type { Database, Executor, Tx } from "../db/client";
 import { queryRows } from "../db/client";
 import { PROMPT_MESSAGES, type QueueName } from "../topology";
 import type { BatchResult, ReceivedRecord } from "./batch";
+import type { MessageOf } from "./messages";
+import type { Publish } from "./outbox";
 import type { Outgoing, QueuePort } from "./port";
 
 const NOTIFY_CHANNEL = "af_jobs";
 
-/** A message the publishing process handles itself right after commit (PROMPT_MESSAGES, src/topology.ts). */
+/** A message the publishing transaction handles itself (PROMPT_MESSAGES, src/topology.ts). */
 const isPromptNow = (item: Outgoing) =>
   !item.delaySeconds && (PROMPT_MESSAGES as readonly string[]).includes(item.message.type);
+
+export type PromptMessage = MessageOf<(typeof PROMPT_MESSAGES)[number]>;
+/** Handles a prompt message in the caller's transaction; `publish` adds jobs to that transaction. */
+export type PromptHandler = (tx: Tx, message: PromptMessage, publish: Publish) => Promise<void>;
 
 type JobRow = { id: string | number; payload: unknown; receive_count: number };
 
@@ -30,30 +36,41 @@ export class PgTableQueue implements QueuePort {
   private readonly wakeups = new EventEmitter().setMaxListeners(0);
   /** Set by WorkerRegistry once this process registered; claims then record it (jobs.claimed_by). */
   holder: string | undefined;
-  /** The job id of each prompt message this process published, for claimPublished. */
-  private readonly promptJobs = new WeakMap<Outgoing, string>();
+  /**
+   * Set by the local runtime (src/local/prompt.ts): handles a prompt message (PROMPT_MESSAGES, src/topology.ts)
+   * inside the transaction that publishes it, instead of writing a job for it. One transaction then carries
+   * the change and its consequence: no job to claim, settle and delete, no second commit. What it publishes
+   * becomes jobs of the same transaction. Unset (a bare queue), a prompt message is a job like any other.
+   */
+  handlePrompt: PromptHandler | undefined;
+  /** What the prompt handlers of a publish added, so that committed() wakes those queues too. */
+  private readonly followUps = new WeakMap<Outgoing[], Outgoing[]>();
 
   constructor(private readonly database: Database) {}
 
   async publish(items: Outgoing[], tx: Executor = this.database.db): Promise<void> {
     if (items.length === 0) return;
-    const prompt = items.filter(isPromptNow);
-    await this.insert(prompt.length === 0 ? items : items.filter((item) => !isPromptNow(item)), tx);
-    // One statement each, so each job's id is known: the publishing process claims exactly these jobs after
-    // commit (claimPublished) without searching the queue. Few transactions publish one, and only one.
-    for (const item of prompt) {
-      const [row] = await queryRows<{ id: string | number }>(
-        tx,
-        sql`with inserted as (
-              insert into jobs (queue, payload) values (${item.queue}, ${JSON.stringify(item.message)}::jsonb)
-              returning id, queue
-            )
-            select id, pg_notify(${NOTIFY_CHANNEL}, queue) from inserted`,
-      );
-      if (row) this.promptJobs.set(item, String(row.id));
+    const handlePrompt = this.handlePrompt;
+    const prompt = handlePrompt ? items.filter(isPromptNow) : [];
+    if (!handlePrompt || prompt.length === 0) {
+      await this.insert(items, tx);
+      // Without a caller's transaction the insert has already committed.
+      if (tx === this.database.db) this.wake(items.map((item) => item.queue));
+      return;
     }
-    // Without a caller's transaction the insert has already committed.
-    if (tx === this.database.db) this.wake(items.map((item) => item.queue));
+    if (tx === this.database.db) {
+      // A prompt message is handled in the transaction that publishes it: give it one.
+      await this.database.db.transaction((t) => this.publish(items, t));
+      await this.committed(items);
+      return;
+    }
+    // What the prompt handlers publish goes in with the rest of the jobs, in this same transaction.
+    const rest = items.filter((item) => !prompt.includes(item));
+    for (const item of prompt) {
+      await handlePrompt(tx as Tx, item.message as PromptMessage, (...more) => rest.push(...more));
+    }
+    this.followUps.set(items, rest);
+    await this.insert(rest, tx);
   }
 
   private async insert(items: Outgoing[], tx: Executor): Promise<void> {
@@ -80,16 +97,9 @@ export class PgTableQueue implements QueuePort {
     for (const queue of new Set(queues)) this.wakeups.emit(queue);
   }
 
-  /**
-   * Set by the local runtime (src/local/prompt.ts): what this process does itself with the messages a
-   * transaction published (through transact, src/queue/outbox.ts) once it has committed, before waking
-   * its workers. Must not throw: the transaction has committed, whatever happens here.
-   */
-  afterCommit: ((items: Outgoing[]) => Promise<void>) | undefined;
-
+  /** Wakes this process's workers for what a transaction published, once it has committed. */
   async committed(items: Outgoing[]): Promise<void> {
-    await this.afterCommit?.(items);
-    this.wake(items.map((i) => i.queue));
+    this.wake([...items, ...(this.followUps.get(items) ?? [])].map((i) => i.queue));
   }
 
   /** Wake-ups for a queue from this process and, through LISTEN, from every other process. */
@@ -124,24 +134,6 @@ export class PgTableQueue implements QueuePort {
                           receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
           where id in (select id from jobs where queue = ${queue} and visible_at <= now()
                        order by visible_at, id limit ${limit} for update skip locked)
-          returning id, payload, receive_count`,
-    );
-    return rows.map(toReceived);
-  }
-
-  /**
-   * Claims, as `claim` does, the jobs this process published for `items` (prompt messages, by the ids
-   * publish noted), unless a worker took them first: for a process that handles what it has just published.
-   */
-  async claimPublished(items: Outgoing[], visibilitySeconds: number): Promise<ReceivedRecord[]> {
-    const ids = items.flatMap((item) => this.promptJobs.get(item) ?? []);
-    if (ids.length === 0) return [];
-    const rows = await queryRows<JobRow>(
-      this.database.db,
-      sql`update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
-                          receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
-          where id in (select id from jobs where id = any(string_to_array(${ids.join(",")}, ',')::bigint[])
-                         and visible_at <= now() for update skip locked)
           returning id, payload, receive_count`,
     );
     return rows.map(toReceived);

@@ -51,6 +51,47 @@ describe("PgTableQueue", () => {
     expect(Number(delayed?.secs)).toBeGreaterThan(55);
   });
 
+  it("handles a prompt message inside the publishing transaction: what it publishes commits with it or not at all", async () => {
+    const { database } = await freshDatabase();
+    const queue = new PgTableQueue(database);
+    const seen: string[] = [];
+    queue.handlePrompt = async (tx, message, publish) => {
+      // Proof that it runs in the caller's transaction: it sees the push that transaction has not committed yet.
+      const own = message.alertId === "alr_ok" ? "alr_1" : "alr_2";
+      const [mine] = await queryRows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from jobs where payload->>'alertId' = ${own}`,
+      );
+      seen.push(`${message.alertId}:${mine?.n}`);
+      if (message.alertId === "alr_bad") throw new Error("cannot create feedback");
+      publish({
+        queue: "feedback",
+        message: { type: "feedback.deliver", v: 1, eventId: `fbk_${message.alertId}` },
+      });
+    };
+    const create = (alertId: string): Outgoing => ({
+      queue: "feedback",
+      message: { type: "feedback.create", v: 1, alertId },
+    });
+
+    await database.db.transaction(async (tx) => {
+      await queue.publish([push(1)], tx);
+      await queue.publish([create("alr_ok")], tx);
+    });
+    await expect(
+      database.db.transaction(async (tx) => {
+        await queue.publish([push(2)], tx);
+        await queue.publish([create("alr_bad")], tx);
+      }),
+    ).rejects.toThrow("cannot create feedback");
+
+    expect(seen).toEqual(["alr_ok:1", "alr_bad:1"]);
+    expect((await queue.claim("feedback", 10, 30)).map((r) => r.body)).toEqual([
+      { type: "feedback.deliver", v: 1, eventId: "fbk_alr_ok" },
+    ]);
+    expect((await queue.claim("alert-push", 10, 30)).map((r) => r.body)).toEqual([push(1).message]);
+  });
+
   it("deletes handled jobs on settle, retries failed ones later, and dead-letters after maxReceives", async () => {
     const { database } = await freshDatabase();
     const queue = new PgTableQueue(database);
