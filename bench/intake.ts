@@ -1,7 +1,8 @@
 /**
  * `npm run bench:intake`: the local runtime (API + workers) on a fresh database, driven over HTTP on 127.0.0.1.
- *  1. latency: a steady 500 warnings/s (a batch of 50 every 100 ms for 20 s); receive-to-pushed percentiles
- *     from alerts.received_at to when the push transaction committed (observeCommits); then the same for 10 s with only the
+ *  1. latency: a steady 500 warnings/s (BENCH_RATE; batches of 50, every 100 ms at 500/s, for 20 s); receive-to-pushed
+ *     percentiles from alerts.received_at to when the push transaction committed (observeCommits); then the same for
+ *     10 s with only the
  *     alert-push worker in the process (SMS sending elsewhere, as with separate consumers);
  *  2. throughput: 30,000 warnings in signed batches of 100, 16 requests in flight; warnings/s counted from
  *     the rows in the database, not from the responses; with every worker running, then API only (WORKERS=none);
@@ -10,7 +11,7 @@
  *     fresh database (bench/support/intake-baselines.ts).
  * PGlite (temp data dir) by default; PostgreSQL when DATABASE_URL is set (database af_bench, recreated each run).
  * BENCH_CLIENT=child (default) runs the HTTP client in a child process; BENCH_CLIENT=inline in this process.
- * Knobs: BENCH_WARNINGS, BENCH_CONCURRENCY, BENCH_PACE_SECONDS, BENCH_DRAIN_SECONDS, BENCH_VARIANTS=0.
+ * Knobs: BENCH_WARNINGS, BENCH_CONCURRENCY, BENCH_RATE, BENCH_PACE_SECONDS, BENCH_DRAIN_SECONDS, BENCH_VARIANTS=0.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -35,7 +36,8 @@ import { waitFor } from "./support/wait";
 const BATCH = 100;
 const WARNINGS = Number(process.env.BENCH_WARNINGS ?? 30_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const RATE = 500;
+/** The steady rate of the latency phase; BENCH_RATE=1000 asks whether requests stay fast at 1,000/s. */
+const RATE = Number(process.env.BENCH_RATE ?? 500);
 const PACE_BATCH = 50;
 const PACE_SECONDS = Number(process.env.BENCH_PACE_SECONDS ?? 20);
 const CLIENT = process.env.BENCH_CLIENT === "inline" ? "inline" : "child";

@@ -227,6 +227,9 @@ await Promise.all(
               message_id: e.messageId,
               deferred_until: e.deferredUntil,
               text: e.text,
+              // Every column: jsonb_populate_recordset leaves a missing key null, defaults and all.
+              test: e.test,
+              personal_data_purged_at: e.personalDataPurgedAt,
             })),
           )}::jsonb)`,
         );

@@ -31,6 +31,11 @@ export interface QueueSpec {
    * longer where messages wait on purpose (an officer's bundling interval, feedback retries, quiet hours).
    */
   alarmAgeSeconds: number;
+  /**
+   * Local, on the embedded database's one connection (src/db/turns.ts): whether this queue's work goes before
+   * other queues' ("urgent": a victim or an officer is waiting on it) or after. Requests go before both.
+   */
+  databasePriority: "urgent" | "background";
 }
 
 export const QUEUES = {
@@ -41,6 +46,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 30,
     maxConcurrency: 10,
+    databasePriority: "urgent",
     alarmAgeSeconds: 120,
   },
   // Its own queue rather than alert-push: most of its messages wait out an officer's interval (delayed), and its
@@ -52,6 +58,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 30,
     maxConcurrency: 3,
+    databasePriority: "urgent",
     alarmAgeSeconds: 900,
   },
   "sms-urgent": {
@@ -61,6 +68,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 30,
     maxConcurrency: 5,
+    databasePriority: "urgent",
     alarmAgeSeconds: 120,
   },
   // A reminder spends its time waiting for a rate slot and the provider's answer, not on the CPU: enough
@@ -72,6 +80,7 @@ export const QUEUES = {
     maxReceives: 10,
     timeoutSeconds: 60,
     maxConcurrency: 10,
+    databasePriority: "background",
     alarmAgeSeconds: 3600,
   },
   // Retries are scheduled by the feedback consumer itself (up to a day); maxReceives only catches crashes.
@@ -88,6 +97,7 @@ export const QUEUES = {
     // Two instances (was three): feedback is one event per closed alert; the partner callbacks below took the
     // connections of the third within the smallest stage's budget (infra/settings.ts).
     maxConcurrency: 2,
+    databasePriority: "background",
     alarmAgeSeconds: 3600,
   },
   // One sweep at a time per process; a lost tick is replaced by the next one, so few receives are enough.
@@ -98,6 +108,7 @@ export const QUEUES = {
     maxReceives: 3,
     timeoutSeconds: 120,
     maxConcurrency: 2,
+    databasePriority: "background",
     alarmAgeSeconds: 600,
   },
   // Releases deferred reminders in order; one run at a time is enough (it loops over batches), a lost tick is
@@ -109,6 +120,7 @@ export const QUEUES = {
     maxReceives: 3,
     timeoutSeconds: 120,
     maxConcurrency: 2,
+    databasePriority: "background",
     alarmAgeSeconds: 600,
   },
   // Partners' message-status callbacks: one delivery per partner at a time (the stream is leased), retries
@@ -121,6 +133,7 @@ export const QUEUES = {
     maxReceives: 50,
     timeoutSeconds: 60,
     maxConcurrency: 2,
+    databasePriority: "background",
     alarmAgeSeconds: 3600,
   },
 } as const satisfies Record<string, QueueSpec>;

@@ -1,9 +1,14 @@
 import { and, count, inArray, isNull, like, sql } from "drizzle-orm";
 import { alerts, jobs, warnings } from "../../schema";
 import type { Database } from "../../src/db/client";
+import { withDbPriority } from "../../src/db/priority";
 import type { QueueName } from "../../src/topology";
 
-/** What bench:intake counts in the database: its own rows by externalId prefix, and the work still owed. */
+/**
+ * What bench:intake counts in the database: its own rows by externalId prefix, and the work still owed.
+ * The polls of the work still owed take their turn on PGlite's connection behind the workers they watch
+ * (src/db/turns.ts): polled every 50-100 ms as requests, they would go first and slow what they measure.
+ */
 
 export async function countLike(db: Database["db"], prefix: string): Promise<number> {
   const [row] = await db
@@ -14,17 +19,21 @@ export async function countLike(db: Database["db"], prefix: string): Promise<num
 }
 
 export async function unpushed(db: Database["db"], prefix: string): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(alerts)
-    .innerJoin(warnings, sql`${warnings.alertId} = ${alerts.id}`)
-    .where(and(like(warnings.externalId, `${prefix}-%`), isNull(alerts.pushedAt)));
+  const [row] = await withDbPriority("background", () =>
+    db
+      .select({ n: count() })
+      .from(alerts)
+      .innerJoin(warnings, sql`${warnings.alertId} = ${alerts.id}`)
+      .where(and(like(warnings.externalId, `${prefix}-%`), isNull(alerts.pushedAt))),
+  );
   return row?.n ?? 0;
 }
 
 /** Work the push path still owes: alert pushes and urgent SMS (other queues hold delayed jobs by design). */
 const PUSH_PATH: QueueName[] = ["alert-push", "sms-urgent"];
 export async function pendingJobs(db: Database["db"]): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(jobs).where(inArray(jobs.queue, PUSH_PATH));
+  const [row] = await withDbPriority("background", () =>
+    db.select({ n: count() }).from(jobs).where(inArray(jobs.queue, PUSH_PATH)),
+  );
   return row?.n ?? 0;
 }

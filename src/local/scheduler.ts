@@ -1,3 +1,4 @@
+import { withDbPriority } from "../db/priority";
 import type { Deps } from "../deps";
 import { type QueueName, SCHEDULES, type ScheduleName } from "../topology";
 
@@ -23,8 +24,11 @@ export function startSchedules(deps: Pick<Deps, "queue" | "config" | "log">, wor
           deps.log.error({ err: error, schedule: name }, "scheduled publish failed"),
         );
     };
-    tick();
-    timers.push(setInterval(tick, everySeconds * 1000));
+    // A tick is queue work, not a request: it waits behind requests for the embedded database.
+    withDbPriority("background", () => {
+      tick();
+      timers.push(setInterval(tick, everySeconds * 1000));
+    });
     deps.log.debug({ schedule: name, everySeconds }, "schedule started");
   }
   return {

@@ -1,3 +1,4 @@
+import { withDbPriority } from "../db/priority";
 import type { Log } from "../log";
 import type { QueueName, QueueSpec } from "../topology";
 import { type MessageHandler, runBatch } from "./batch";
@@ -32,7 +33,12 @@ export class QueueWorker {
 
   async start(): Promise<void> {
     this.unsubscribe = await this.table.subscribe(this.options.queue, () => this.wake());
-    this.loops = Array.from({ length: this.options.spec.concurrency }, () => this.loop());
+    // Everything a loop does (handlers, the SMS engine's pumps it starts) waits for the embedded database at
+    // the queue's priority, behind requests (src/db/turns.ts).
+    const priority = this.options.spec.databasePriority;
+    this.loops = Array.from({ length: this.options.spec.concurrency }, () =>
+      withDbPriority(priority, () => this.loop()),
+    );
   }
 
   /** Stops claiming, waits for in-flight batches to finish, and lets go of the subscription. */
