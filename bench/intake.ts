@@ -2,8 +2,7 @@
  * `npm run bench:intake`: the local runtime (API + workers) on a fresh database, driven over HTTP on 127.0.0.1.
  *  1. latency: a steady 500 warnings/s (BENCH_RATE; batches of 50, every 100 ms at 500/s, for 20 s); receive-to-pushed
  *     percentiles from alerts.received_at to when the push transaction committed (observeCommits); then the same for
- *     10 s with only the
- *     alert-push worker in the process (SMS sending elsewhere, as with separate consumers);
+ *     10 s with only the alert-push worker in the process (SMS sending elsewhere, as with separate consumers);
  *  2. throughput: 30,000 warnings in signed batches of 100, 16 requests in flight; warnings/s counted from
  *     the rows in the database, not from the responses; with every worker running, then API only (WORKERS=none);
  *  3. baselines in the same run, same client, same bodies: a bare Hono handler that only parses the body, and
