@@ -14,8 +14,8 @@ async function freePort(): Promise<number> {
 
 export interface ChildRuntimes {
   children: ChildProcess[];
-  /** Spawns `src/local/main.ts` with `env` on a free port; resolves once it answers /healthz. */
-  start(name: string, env: Record<string, string>): Promise<ChildProcess>;
+  /** Spawns `src/local/main.ts` with `env` on a free port; resolves once it answers /healthz, with that port. */
+  start(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }>;
   /** SIGTERM to each, SIGKILL after 20 s; resolves when all have exited. */
   stop(): Promise<void>;
 }
@@ -49,7 +49,7 @@ export function childRuntimes(): ChildRuntimes {
     void stop().finally(() => process.exit(130));
   });
 
-  async function start(name: string, env: Record<string, string>): Promise<ChildProcess> {
+  async function start(name: string, env: Record<string, string>) {
     const port = await freePort();
     // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the runtimes.
     const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
@@ -80,7 +80,7 @@ export function childRuntimes(): ChildRuntimes {
       60_000,
       200,
     );
-    return child;
+    return { child, port };
   }
 
   return { children, start, stop };
