@@ -22,7 +22,7 @@ import { startLocalRuntime } from "../src/local/runtime";
 import { seedDemo } from "../src/local/seed";
 import { createLog } from "../src/log";
 import type { QueuePort } from "../src/queue/port";
-import type { LoadSpec } from "./load";
+import { burstLoad, type LoadSpec, pacedLoad } from "./load";
 import { benchDatabase, dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
 import { bareHonoBaseline, bareInsertBaseline } from "./support/intake-baselines";
 import { countLike, pendingJobs, unpushed } from "./support/intake-queries";
@@ -55,17 +55,11 @@ const wallStarted = performance.now();
 const step = progress(wallStarted);
 const load = loadRunner(CLIENT);
 
-const burst = (url: string, secret: string, prefix: string): LoadSpec => ({
-  url,
-  secret,
-  prefix,
-  requests: Math.ceil(WARNINGS / BATCH),
-  batchSize: BATCH,
-  mode: "burst",
-  concurrency: CONCURRENCY,
-  intervalMs: 0,
-  maxMs: 45_000,
-});
+const burst = (url: string, secret: string, prefix: string): LoadSpec =>
+  burstLoad(
+    { url, secret, prefix },
+    { warnings: WARNINGS, batchSize: BATCH, concurrency: CONCURRENCY, maxMs: 45_000 },
+  );
 
 // ---------------------------------------------------------------------------------------------------------
 // The runtime under test
@@ -154,17 +148,9 @@ const latencyAt =
     const committedAt = observeCommits(queue);
     const cpu = machineCpu();
     const server = serverCpu(adminUrl, DB_NAME);
-    const result = await load({
-      url: feedUrl,
-      secret,
-      prefix: "lat",
-      requests: (RATE * seconds) / PACE_BATCH,
-      batchSize: PACE_BATCH,
-      mode: "paced",
-      concurrency: 0,
-      intervalMs: (PACE_BATCH * 1000) / RATE,
-      maxMs: seconds * 1000 + 5_000,
-    });
+    const result = await load(
+      pacedLoad({ url: feedUrl, secret, prefix: "lat" }, { rate: RATE, seconds, batchSize: PACE_BATCH }),
+    );
     const unpushedAtEnd = await unpushed(db, "lat");
     await waitFor(
       "paced alerts to be pushed",

@@ -21,6 +21,38 @@ export interface LoadSpec {
   maxMs: number;
 }
 
+/** Where a load goes: the feed's URL, its secret, and the prefix that marks this phase's warnings. */
+type Target = Pick<LoadSpec, "url" | "secret" | "prefix">;
+
+/** `warnings` in batches of `batchSize`, `concurrency` requests in flight back to back, for at most `maxMs`. */
+export function burstLoad(
+  target: Target,
+  o: { warnings: number; batchSize: number; concurrency: number; maxMs: number },
+): LoadSpec {
+  return {
+    ...target,
+    requests: Math.ceil(o.warnings / o.batchSize),
+    batchSize: o.batchSize,
+    mode: "burst",
+    concurrency: o.concurrency,
+    intervalMs: 0,
+    maxMs: o.maxMs,
+  };
+}
+
+/** A steady `rate` warnings/s for `seconds`, in batches of `batchSize`; stops at most 5 s late. */
+export function pacedLoad(target: Target, o: { rate: number; seconds: number; batchSize: number }): LoadSpec {
+  return {
+    ...target,
+    requests: Math.round((o.rate * o.seconds) / o.batchSize),
+    batchSize: o.batchSize,
+    mode: "paced",
+    concurrency: 0,
+    intervalMs: (o.batchSize * 1000) / o.rate,
+    maxMs: o.seconds * 1000 + 5_000,
+  };
+}
+
 export interface LoadResult {
   /** Requests actually sent: fewer than asked when `maxMs` ran out. */
   requests: number;

@@ -25,7 +25,7 @@ import { openDatabase } from "../src/db/open";
 import { buildLocalDeps } from "../src/local/deps";
 import { seedDemo } from "../src/local/seed";
 import { createLog } from "../src/log";
-import type { LoadSpec } from "./load";
+import { burstLoad, pacedLoad } from "./load";
 import { childRuntimes } from "./support/child-runtimes";
 import { benchDatabase, dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
 import { describeLoad, loadRunner } from "./support/load-client";
@@ -131,17 +131,14 @@ async function runWith(n: number) {
     for (let i = 0; i < n; i++) workers.push(await spawned.start(`worker ${i}`, { ...env, WORKERS: "all" }));
     const pids = { api: api.child.pid as number, workers: workers.map((w) => w.child.pid as number) };
     const feedUrl = `http://127.0.0.1:${api.port}/v1/feeds/${demo.feedSource.id}/warnings`;
-    const spec = (prefix: string): LoadSpec => ({
-      url: feedUrl,
-      secret: demo.feedSource.secret,
-      prefix,
-      requests: Math.ceil(WARNINGS / BATCH),
-      batchSize: BATCH,
-      mode: "burst",
-      concurrency: CONCURRENCY,
-      intervalMs: 0,
-      maxMs: 60_000,
-    });
+    const target = (prefix: string) => ({ url: feedUrl, secret: demo.feedSource.secret, prefix });
+    const spec = (prefix: string) =>
+      burstLoad(target(prefix), {
+        warnings: WARNINGS,
+        batchSize: BATCH,
+        concurrency: CONCURRENCY,
+        maxMs: 60_000,
+      });
 
     step(`N=${n}: warming up`);
     await load({ ...spec("warm"), requests: 5, concurrency: 2 });
@@ -149,15 +146,9 @@ async function runWith(n: number) {
 
     step(`N=${n}: latency, ${RATE} warnings/s for ${PACE_SECONDS} s`);
     const latency = await measureCpu(db, pids, async () => {
-      const result = await load({
-        ...spec("lat"),
-        requests: Math.round((RATE * PACE_SECONDS) / PACE_BATCH),
-        batchSize: PACE_BATCH,
-        mode: "paced",
-        concurrency: 0,
-        intervalMs: (PACE_BATCH * 1000) / RATE,
-        maxMs: PACE_SECONDS * 1000 + 5_000,
-      });
+      const result = await load(
+        pacedLoad(target("lat"), { rate: RATE, seconds: PACE_SECONDS, batchSize: PACE_BATCH }),
+      );
       const left = await untilTexted(db, "lat", performance.now() + 30_000);
       return { result, left: left.alerts - left.texted, ...(await latencies(db, "lat")) };
     });
