@@ -6,7 +6,7 @@ import { createFeedbackForOutcome, createFeedbackInTransaction } from "./feedbac
 import { deliverFeedback, deliverFeedbackBatch } from "./feedback/deliver";
 import { deliverCallbacks, kickCallbacks } from "./message-events/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
-import type { MessageHandler } from "./queue/batch";
+import type { MessageContext, MessageHandler } from "./queue/batch";
 import type { PromptHandler } from "./queue/pg-queue";
 import { sendSms, sendSmsBatch } from "./sms/dispatch/send";
 import { runSweep } from "./sweeper/sweep";
@@ -76,6 +76,31 @@ export function messageHandler(deps: Deps): MessageHandler {
           errors.has(s.messageId) ? [{ messageId: s.job, error: errors.get(s.messageId) }] : [],
         ),
       };
+    },
+    // One flush per officer: a flush sends everything pending for its officer, and every message here was
+    // published by a committed push, so the first flush covers the rest. Flushing each message on its own
+    // made a burst at one post queue its flushes on the officer's lock, each holding a pooled connection
+    // that pushes were waiting for.
+    "officer.notify": async (items) => {
+      const flushes = new Map<string, { traceId?: string; log: MessageContext["log"]; jobs: string[] }>();
+      for (const { message, ctx } of items) {
+        if (message.type !== "officer.notify") continue;
+        const flush = flushes.get(message.officerId);
+        if (flush) flush.jobs.push(ctx.messageId);
+        else
+          flushes.set(message.officerId, { traceId: message.traceId, log: ctx.log, jobs: [ctx.messageId] });
+      }
+      const failed: { messageId: string; error: unknown }[] = [];
+      await Promise.all(
+        [...flushes].map(async ([officerId, { traceId, log, jobs }]) => {
+          try {
+            await notifyOfficer(deps, { officerId, traceId }, log);
+          } catch (error) {
+            failed.push(...jobs.map((messageId) => ({ messageId, error })));
+          }
+        }),
+      );
+      return { failed };
     },
     "alert.push": async (items) => {
       await pushAlerts(

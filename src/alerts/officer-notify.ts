@@ -193,7 +193,9 @@ export async function notifyOfficer(
       })
       .from(officers)
       .where(eq(officers.id, officerId))
-      .for("update");
+      // NO KEY UPDATE, not UPDATE: flushes for one officer still run one at a time, but pushes inserting this
+      // officer's notices (a foreign key check takes KEY SHARE on the officer) do not queue behind a flush.
+      .for("no key update");
     if (!officer) {
       log.warn({ officerId }, "notification for an unknown officer; dropping");
       return;
