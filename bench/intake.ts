@@ -151,13 +151,10 @@ const latencyAt =
     const result = await load(
       pacedLoad({ url: feedUrl, secret, prefix: "lat" }, { rate: RATE, seconds, batchSize: PACE_BATCH }),
     );
-    const unpushedAtEnd = await unpushed(db, "lat");
-    await waitFor(
-      "paced alerts to be pushed",
-      async () => (await unpushed(db, "lat")) === 0,
-      30_000,
-      50,
-    ).catch(() => {});
+    const unpushedAtEnd = await unpushed(db);
+    await waitFor("paced alerts to be pushed", async () => (await unpushed(db)) === 0, 30_000, 50).catch(
+      () => {},
+    );
     const busyCores = cpu();
     const serverUsed = await server();
     const rows = await queryRows<{ stamped: number | null; received: number; message_id: string | null }>(
@@ -211,18 +208,18 @@ const throughput =
       sql`select count(*)::int as n from alerts a join warnings w on w.alert_id = a.id where w.external_id like 'tp-%'`,
     );
     // How fast the workers catch up afterwards: push capacity, the ceiling for the latency phase's load.
-    const backlog = await unpushed(db, "tp");
+    const backlog = await unpushed(db);
     const drainStarted = performance.now();
     if (drain) {
       await waitFor(
         "burst alerts to be pushed",
-        async () => (await unpushed(db, "tp")) === 0,
+        async () => (await unpushed(db)) === 0,
         DRAIN_SECONDS * 1000,
         100,
       ).catch(() => {});
     }
     const drainSeconds = (performance.now() - drainStarted) / 1000;
-    const pushed = backlog - (await unpushed(db, "tp"));
+    const pushed = backlog - (await unpushed(db));
     return {
       result,
       committed,

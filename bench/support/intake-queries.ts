@@ -1,4 +1,4 @@
-import { and, count, inArray, isNull, like, sql } from "drizzle-orm";
+import { count, eq, inArray, like } from "drizzle-orm";
 import { alerts, jobs, warnings } from "../../schema";
 import type { Database } from "../../src/db/client";
 import { withDbPriority } from "../../src/db/priority";
@@ -18,13 +18,15 @@ export async function countLike(db: Database["db"], prefix: string): Promise<num
   return row?.n ?? 0;
 }
 
-export async function unpushed(db: Database["db"], prefix: string): Promise<number> {
+/**
+ * Alerts not pushed yet. Each phase runs on a fresh database whose warm-up was pushed before measuring, so
+ * every alert still `received` is one of the phase's own. Counted through the partial index of received
+ * alerts: the join on the warnings' prefix this replaced, polled every 50 ms while a backlog drained, took a
+ * tenth of PostgreSQL's CPU from the workers it was watching.
+ */
+export async function unpushed(db: Database["db"]): Promise<number> {
   const [row] = await withDbPriority("background", () =>
-    db
-      .select({ n: count() })
-      .from(alerts)
-      .innerJoin(warnings, sql`${warnings.alertId} = ${alerts.id}`)
-      .where(and(like(warnings.externalId, `${prefix}-%`), isNull(alerts.pushedAt))),
+    db.select({ n: count() }).from(alerts).where(eq(alerts.stage, "received")),
   );
   return row?.n ?? 0;
 }

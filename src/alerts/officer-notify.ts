@@ -1,11 +1,12 @@
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { alertEvents, alerts, officerNotices, officers, type RiskLevel } from "../../schema";
 import type { Tx } from "../db/client";
+import { idArray } from "../db/id-array";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { stillPaged } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
-import { queueSms } from "../sms/dispatch/queue-sms";
+import { queueEachSms } from "../sms/dispatch/queue-sms";
 import { officerNotificationText, officerSummaryText } from "./sms-texts";
 
 /**
@@ -250,50 +251,44 @@ export async function notifyOfficer(
 
     const to = deps.pii.decrypt(officer.phoneEnc);
     const signature = deps.config.SMS_SIGNATURE;
-    await Promise.all(
-      groups.map(async (group) => {
+    // Every SMS of the flush in one insert and every notice marked in one update: a burst of critical alerts
+    // at one post is a page each, and a statement per page made the flush the push's slowest neighbour.
+    const smsIds = await queueEachSms(
+      deps,
+      tx,
+      publish,
+      groups.map((group) => {
         const first = group[0] as (typeof group)[number];
         const single = group.length === 1;
-        const [smsId] = await queueSms(
-          deps,
-          tx,
-          publish,
-          [
-            {
-              purpose: "officer_notification",
-              lane: "urgent",
-              to,
-              body: single
-                ? officerNotificationText(signature, first, deps.config.BASE_URL)
-                : officerSummaryText(
-                    signature,
-                    group.map((a) => a.riskLevel),
-                  ),
-              // A summary covers several alerts, so it belongs to none of them; the notices point to it instead.
-              alertId: single ? first.id : undefined,
-              dedupeKey: `${officerId}:${first.id}`,
-            },
-          ],
-          message.traceId,
-        );
-        if (!smsId) {
-          // The notices are marked in the same transaction as their SMS is created, so this cannot happen.
-          throw new Error(`officer ${officerId}: notice SMS already exists but its notices are pending`);
-        }
-        await tx
-          .update(officerNotices)
-          .set({ messageId: smsId })
-          .where(
-            and(
-              eq(officerNotices.officerId, officerId),
-              inArray(
-                officerNotices.alertId,
-                group.map((a) => a.id),
+        return {
+          purpose: "officer_notification" as const,
+          lane: "urgent" as const,
+          to,
+          body: single
+            ? officerNotificationText(signature, first, deps.config.BASE_URL)
+            : officerSummaryText(
+                signature,
+                group.map((a) => a.riskLevel),
               ),
-            ),
-          );
+          // A summary covers several alerts, so it belongs to none of them; the notices point to it instead.
+          alertId: single ? first.id : undefined,
+          dedupeKey: `${officerId}:${first.id}`,
+        };
       }),
+      message.traceId,
     );
+    const marks = groups.flatMap((group, i) => {
+      const smsId = smsIds[i];
+      // The notices are marked in the same transaction as their SMS is created, so this cannot happen.
+      if (!smsId)
+        throw new Error(`officer ${officerId}: notice SMS already exists but its notices are pending`);
+      return group.map((a) => ({ alertId: a.id, smsId }));
+    });
+    await tx.execute(sql`
+      update officer_notices n set message_id = m."smsId"
+      from jsonb_to_recordset(${JSON.stringify(marks)}::jsonb) as m("alertId" text, "smsId" text)
+      where n.officer_id = ${officerId} and n.alert_id = m."alertId"
+        and n.alert_id = any(${idArray(marks.map((m) => m.alertId))})`);
     await tx.update(officers).set({ lastNotifiedAt: now }).where(eq(officers.id, officerId));
     log.info({ officerId, sms: groups.length, alerts: groups.flat().length }, "officer notified");
   });

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { alertEvents, alerts, posts } from "../../schema";
+import { idArray } from "../db/id-array";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { routableRules } from "../organisation/jurisdiction";
@@ -163,7 +164,7 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
               })),
             )}::jsonb) as v(id text, post_id text, routed_by text, pushed_at timestamptz,
                             deadline_kind text, deadline_at timestamptz, warned boolean)
-            where a.id = v.id`,
+            where a.id = v.id and a.id = any(${idArray(pushed.map((p) => p.alert.id))})`,
       ),
       tx.insert(alertEvents).values([
         ...pushed.map((p) => ({

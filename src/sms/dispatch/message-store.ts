@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { smsMessages } from "../../../schema";
 import { shanghaiDate } from "../../calendar";
 import { queryRows } from "../../db/client";
+import { idArray } from "../../db/id-array";
 import type { Deps } from "../../deps";
 import type { Log } from "../../log";
 import { transact } from "../../queue/outbox";
@@ -47,7 +48,7 @@ export async function claim(deps: StoreDeps, ids: string[], now: Date): Promise<
           update sms_messages
           set lease_until = now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS}),
               lease_holder = ${deps.queue.holder ?? null}
-          where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) and ${STILL_QUEUED}
+          where id = any(${idArray(ids)}) and ${STILL_QUEUED}
             and (lease_until is null or lease_until < now())
             and (not_before is null or not_before <= ${now.toISOString()}::timestamptz)
           returning *
@@ -278,7 +279,7 @@ export async function writeSubmits(
           set status = 'submitted', lease_until = null, provider_message_id = s."providerMessageId",
               submitted_at = s."submittedAt", hold_reason = null, attempts = m.attempts + 1, last_error = null
           from s
-          where m.id = s.id and ${STILL_QUEUED}
+          where m.id = s.id and m.id = any(${idArray(submits.map((x) => x.id))}) and ${STILL_QUEUED}
           returning m.id, s.detail
         )
         insert into sms_events (message_id, status, detail) select id, 'submitted', detail from u`,

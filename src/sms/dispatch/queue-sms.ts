@@ -41,6 +41,17 @@ export async function queueSms(
   items: SmsToQueue[],
   traceId?: string,
 ): Promise<string[]> {
+  return (await queueEachSms(deps, tx, publish, items, traceId)).filter((id) => id !== undefined);
+}
+
+/** queueSms, answering for each item in its order: the id created now, or undefined where the key existed. */
+export async function queueEachSms(
+  deps: Pick<Deps, "pii" | "sms">,
+  tx: Tx,
+  publish: Publish,
+  items: SmsToQueue[],
+  traceId?: string,
+): Promise<(string | undefined)[]> {
   if (items.length === 0) return [];
   const channels = await partnerChannels(tx, deps.sms.name, items);
   const traceIds = new Map<string, string | undefined>();
@@ -69,8 +80,13 @@ export async function queueSms(
     .insert(smsMessages)
     .values(rows)
     .onConflictDoNothing({ target: smsMessages.idempotencyKey })
-    .returning({ id: smsMessages.id, lane: smsMessages.lane, notBefore: smsMessages.notBefore });
-  if (created.length === 0) return [];
+    .returning({
+      id: smsMessages.id,
+      key: smsMessages.idempotencyKey,
+      lane: smsMessages.lane,
+      notBefore: smsMessages.notBefore,
+    });
+  if (created.length === 0) return rows.map(() => undefined);
   await tx.insert(smsEvents).values(created.map((c) => ({ messageId: c.id, status: "queued" as const })));
   const now = Date.now();
   publish(
@@ -80,7 +96,8 @@ export async function queueSms(
       delaySeconds: c.notBefore ? Math.max(0, Math.ceil((c.notBefore.getTime() - now) / 1000)) : undefined,
     })),
   );
-  return created.map((c) => c.id);
+  const createdByKey = new Map(created.map((c) => [c.key, c.id]));
+  return rows.map((r) => createdByKey.get(r.idempotencyKey));
 }
 
 /**
