@@ -308,10 +308,10 @@ export async function ingestWarnings(
 }
 
 /**
- * Intake transactions run a few at a time per database (per process). Batches of any size share subjects'
- * lock buckets (see lockSubjects), so concurrent intake transactions mostly wait on each other; more of them in
- * flight only hold pool connections while they wait, and those are the connections the push and SMS workers
- * need. Queued here, in memory, a burst of feed requests no longer starves the pipeline behind it.
+ * Intake transactions run a few at a time per database (per process). More of them in flight would hold pool
+ * connections, which the push and SMS workers need, while they wait for the CPU or for a large batch's lock on
+ * all subjects (see lockSubjects). Queued here, in memory, a burst of feed requests no longer starves the
+ * pipeline behind it.
  */
 const INTAKE_TRANSACTIONS_IN_FLIGHT = 4;
 const intakeSlots = new WeakMap<object, LimitFunction>();

@@ -9,35 +9,47 @@ import { type DeadlinePolicy, nextDeadline } from "./deadlines";
  */
 export const OPEN_STAGES = ["received", "pushed", "acknowledged"] as const;
 
-/** Namespace of the two-key advisory locks below, so they cannot collide with anyone else's advisory locks. */
+/** Namespaces of the two-key advisory locks below, so they cannot collide with anyone else's advisory locks. */
 const SUBJECT_LOCK_NAMESPACE = 0x5ab1ec7;
+const ALL_SUBJECTS_LOCK_NAMESPACE = 0x5ab1ec8;
 /**
- * Subjects are locked by bucket, not one lock each: a 1,000-warning batch would otherwise hold 1,000 locks,
- * and PostgreSQL's shared lock table (max_locks_per_transaction × connections, 6,400 by default) would run
- * out under a few concurrent batches. 256 buckets bound a transaction to 256 locks; two small batches share a
- * bucket only rarely, and then one waits a few milliseconds.
+ * A batch with more subjects than this locks every subject at once rather than each: PostgreSQL's shared lock
+ * table holds max_locks_per_transaction × connections locks (6,400 by default), and a few concurrent batches
+ * of a thousand subjects would run it out. 128 keeps even the cloud's 16 API functions' intakes within a third
+ * of it.
  */
-const SUBJECT_LOCK_BUCKETS = 256;
+const MAX_SUBJECT_LOCKS = 128;
 
 export function subjectLockKey(subjectHash: string): number {
-  return Buffer.from(subjectHash, "base64url").readUInt16BE(0) % SUBJECT_LOCK_BUCKETS;
+  return Buffer.from(subjectHash, "base64url").readInt32BE(0);
 }
 
 /**
  * Serialises intake transactions that may create or join an alert for the same subject, so two concurrent
- * batches cannot both open a case for one person. Locks are taken in ascending key order in one statement
- * (unnest keeps the array's order), so two batches never wait on each other in a cycle. They are released at
- * commit or rollback.
+ * batches cannot both open a case for one person. A batch of up to MAX_SUBJECT_LOCKS subjects takes one lock
+ * per subject (32 bits of the subject's hash), under a shared lock on all subjects; a larger batch takes that
+ * lock exclusively, and so waits for and holds off every other batch. Per-subject locks replaced 256 buckets,
+ * which two batches of 100 subjects almost always shared, so concurrent feeds' batches ran one at a time
+ * (bench:intake, issue 19).
+ * The all-subjects lock comes first and the subject locks follow in ascending order, in one statement (unnest
+ * with ordinality keeps the array's order), so two batches never wait on each other in a cycle. They are
+ * released at commit or rollback.
  */
 export async function lockSubjects(tx: Executor, subjectHashes: Iterable<string>): Promise<void> {
   const keys = [...new Set([...subjectHashes].map(subjectLockKey))].sort((a, b) => a - b);
   if (keys.length === 0) return;
+  if (keys.length > MAX_SUBJECT_LOCKS) {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ALL_SUBJECTS_LOCK_NAMESPACE}, 0)`);
+    return;
+  }
   const list = sql.join(
     keys.map((k) => sql.raw(String(k))),
     sql`, `,
   );
   await tx.execute(
-    sql`select pg_advisory_xact_lock(${SUBJECT_LOCK_NAMESPACE}, k) from unnest(array[${list}]::int[]) as k`,
+    sql`select case when o = 1 then pg_advisory_xact_lock_shared(${ALL_SUBJECTS_LOCK_NAMESPACE}, 0)
+                    else pg_advisory_xact_lock(${SUBJECT_LOCK_NAMESPACE}, k) end
+        from unnest(array[0, ${list}]::int[]) with ordinality as t(k, o)`,
   );
 }
 

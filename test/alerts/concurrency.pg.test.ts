@@ -96,6 +96,23 @@ describe("repeat warnings for one subject", () => {
       expect(await alertCount(ctx)).toBe(11);
     });
 
+    it("open one alert for a subject when large batches (locking every subject) race small ones", async () => {
+      const ctx = await createTestContext();
+      const phone = aSubjectPhone();
+      // Past lockSubjects' per-subject limit (128): a batch this size locks all subjects instead.
+      const large = () =>
+        post(ctx, ...Array.from({ length: 150 }, () => about(aSubjectPhone())), about(phone));
+      const small = () => post(ctx, about(aSubjectPhone()), about(phone));
+
+      const responses = await Promise.all([large(), small(), large(), small()]);
+
+      const forSubject = responses.map((results) => results.at(-1));
+      expect(forSubject.every((r) => r?.status === "accepted")).toBe(true);
+      expect(new Set(forSubject.map((r) => r?.alertId)).size).toBe(1);
+      expect(forSubject.filter((r) => r?.linked).length).toBe(3);
+      expect(await alertCount(ctx)).toBe(2 * 150 + 2 * 1 + 1);
+    });
+
     it("open a new case when an officer closes the open alert while the warning is being linked", async () => {
       const ctx = await createTestContext();
       const phone = aSubjectPhone();
