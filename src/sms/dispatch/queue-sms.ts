@@ -96,8 +96,13 @@ export async function queueEachSms(
       delaySeconds: c.notBefore ? Math.max(0, Math.ceil((c.notBefore.getTime() - now) / 1000)) : undefined,
     })),
   );
+  // A key given twice in one call is created once, and answers for its first item only.
   const createdByKey = new Map(created.map((c) => [c.key, c.id]));
-  return rows.map((r) => createdByKey.get(r.idempotencyKey));
+  return rows.map((r) => {
+    const id = createdByKey.get(r.idempotencyKey);
+    createdByKey.delete(r.idempotencyKey);
+    return id;
+  });
 }
 
 /**
