@@ -6,6 +6,7 @@ import { queryRows } from "../db/client";
 import { PROMPT_MESSAGES, type QueueName } from "../topology";
 import type { BatchResult, ReceivedRecord } from "./batch";
 import type { MessageOf } from "./messages";
+import { NotifyAfterCommit } from "./notify-after-commit";
 import type { Publish } from "./outbox";
 import type { Outgoing, QueuePort } from "./port";
 
@@ -28,8 +29,10 @@ const toReceived = (r: JobRow): ReceivedRecord => ({
 });
 
 /**
- * PostgreSQL table queue. Publishing inserts jobs in the caller's transaction and issues NOTIFY, which
- * PostgreSQL delivers only on commit; workers in the same process are also woken directly after commit.
+ * PostgreSQL table queue. Publishing inserts jobs in the caller's transaction; once it has committed
+ * (committed()), workers in this process are woken directly and those of other processes by a NOTIFY sent
+ * then (./notify-after-commit.ts says why not inside the transaction). A publish outside a transaction
+ * commits at once and carries its NOTIFY in the same statement.
  */
 export class PgTableQueue implements QueuePort {
   readonly transactional = true;
@@ -45,6 +48,9 @@ export class PgTableQueue implements QueuePort {
   handlePrompt: PromptHandler | undefined;
   /** What the prompt handlers of a publish added, so that committed() wakes those queues too. */
   private readonly followUps = new WeakMap<Outgoing[], Outgoing[]>();
+  private readonly notifier = new NotifyAfterCommit((queue) =>
+    this.database.db.execute(sql`select pg_notify(${NOTIFY_CHANNEL}, ${queue})`),
+  );
 
   constructor(private readonly database: Database) {}
 
@@ -53,9 +59,10 @@ export class PgTableQueue implements QueuePort {
     const handlePrompt = this.handlePrompt;
     const prompt = handlePrompt ? items.filter(isPromptNow) : [];
     if (!handlePrompt || prompt.length === 0) {
-      await this.insert(items, tx);
-      // Without a caller's transaction the insert has already committed.
-      if (tx === this.database.db) this.wake(items.map((item) => item.queue));
+      // Without a caller's transaction the insert commits at once, and may as well notify as it does.
+      const autocommit = tx === this.database.db;
+      await this.insert(items, tx, autocommit);
+      if (autocommit) this.wake(items.map((item) => item.queue));
       return;
     }
     if (tx === this.database.db) {
@@ -70,17 +77,25 @@ export class PgTableQueue implements QueuePort {
       await handlePrompt(tx as Tx, item.message as PromptMessage, (...more) => rest.push(...more));
     }
     this.followUps.set(items, rest);
-    await this.insert(rest, tx);
+    await this.insert(rest, tx, false);
   }
 
-  private async insert(items: Outgoing[], tx: Executor): Promise<void> {
+  /** `notify`: NOTIFY in the same statement, for an insert that commits on its own (see the class). */
+  private async insert(items: Outgoing[], tx: Executor, notify: boolean): Promise<void> {
     if (items.length === 0) return;
     // One statement whatever the number of jobs: the rows travel as one JSON parameter, so the text never
-    // changes (the driver prepares it once per connection) and the insert and its NOTIFY are one round trip,
-    // which is most of the cost of publishing inside an intake or push transaction.
+    // changes (the driver prepares it once per connection): one round trip inside an intake or push transaction.
     const rows = JSON.stringify(
       items.map((item) => ({ queue: item.queue, payload: item.message, delay: item.delaySeconds ?? 0 })),
     );
+    if (!notify) {
+      await tx.execute(
+        sql`insert into jobs (queue, payload, visible_at)
+            select queue, payload, now() + make_interval(secs => delay)
+            from jsonb_to_recordset(${rows}::jsonb) as r(queue text, payload jsonb, delay float8)`,
+      );
+      return;
+    }
     await tx.execute(
       sql`with inserted as (
             insert into jobs (queue, payload, visible_at)
@@ -97,9 +112,11 @@ export class PgTableQueue implements QueuePort {
     for (const queue of new Set(queues)) this.wakeups.emit(queue);
   }
 
-  /** Wakes this process's workers for what a transaction published, once it has committed. */
+  /** Wakes the workers of this process and of others for what a transaction published, once it committed. */
   async committed(items: Outgoing[]): Promise<void> {
-    this.wake([...items, ...(this.followUps.get(items) ?? [])].map((i) => i.queue));
+    const queues = new Set([...items, ...(this.followUps.get(items) ?? [])].map((i) => i.queue));
+    this.wake(queues);
+    for (const queue of queues) this.notifier.request(queue);
   }
 
   /** Wake-ups for a queue from this process and, through LISTEN, from every other process. */

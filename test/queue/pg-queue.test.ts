@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client";
 import { createLog } from "../../src/log";
 import type { MessageHandler } from "../../src/queue/batch";
+import { transact } from "../../src/queue/outbox";
 import { PgTableQueue } from "../../src/queue/pg-queue";
 import type { Outgoing } from "../../src/queue/port";
 import { QueueWorker } from "../../src/queue/worker";
@@ -161,6 +162,36 @@ describe("QueueWorker", () => {
     }
     // Handled jobs are deleted with the loop's next claim, or when it stops: none is left to come back.
     expect(await queryRows(database.db, sql`select id from jobs`)).toEqual([]);
+  });
+
+  it("wakes a worker of another process for jobs published inside a transaction, once it has committed", async () => {
+    const { database } = await freshDatabase();
+    const consumerSide = new PgTableQueue(database);
+    const producerSide = new PgTableQueue(database);
+    const started: string[] = [];
+    const worker = new QueueWorker(
+      consumerSide,
+      async (message) => {
+        if (message.type === "alert.push") started.push(message.alertId);
+      },
+      log,
+      {
+        queue: "alert-push",
+        spec: { ...QUEUES["alert-push"], batchSize: 1, concurrency: 1 },
+        visibilitySeconds: 30,
+        // Only the NOTIFY sent after the commit can start the job in time.
+        pollMs: 60_000,
+      },
+    );
+    await worker.start();
+    await new Promise((r) => setTimeout(r, 100));
+
+    try {
+      await transact({ db: database.db, queue: producerSide }, async (_tx, publish) => publish(push(1)));
+      expect(await waitUntil(() => started.includes("alr_1"), 5_000)).toBe(true);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it("deletes the jobs a loop has handled in the same statement as its next claim", async () => {
