@@ -99,11 +99,9 @@ async function act(
 ): Promise<ActionResult> {
   let previous: ReadAlert | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const [[row], timeline] = await Promise.all([
-      readAlert(deps.db, alertId),
-      readTimeline(deps.db, alertId),
-    ]);
-    assertMayAct(principal, row);
+    const [read] = await readForStep(deps.db, alertId);
+    assertMayAct(principal, read);
+    const { timeline, ...row } = read;
     if (previous && (row.version !== previous.version || row.stage !== previous.stage)) throw conflict();
     if (action.kind === "recordOutcome" && action.transferToPostId !== undefined) {
       await assertPostInStation(deps.db, row.stationId, action.transferToPostId);
@@ -154,10 +152,37 @@ async function write(deps: VerifyDeps, step: OfficerStep): Promise<AlertRow | un
   return updated;
 }
 
-/** The alert with `xmin`, the id of the transaction that last wrote the row (writeOfficerStep). */
-function readAlert(db: Db, alertId: string) {
+interface TimelineEntry {
+  kind: string;
+  data: Record<string, unknown> | null;
+  at: Date;
+}
+
+/**
+ * One statement: the alert with `xmin`, the id of the transaction that last wrote the row (writeOfficerStep),
+ * and the timeline entries its workflow state is read from (stateOf), oldest first.
+ */
+function readForStep(db: Db, alertId: string) {
   return db
-    .select({ ...getTableColumns(alerts), xmin: sql<string>`xmin::text` })
+    .select({
+      ...getTableColumns(alerts),
+      xmin: sql<string>`xmin::text`,
+      timeline: sql<TimelineEntry[]>`(
+        select coalesce(jsonb_agg(jsonb_build_object('kind', e.kind, 'data', e.data, 'at', e.at) order by e.id),
+                        '[]'::jsonb)
+        from alert_events e
+        where e.alert_id = alerts.id and e.kind in ('transferred', 'attempt_logged', 'outcome_recorded'))`.mapWith(
+        (value: unknown): TimelineEntry[] => {
+          // Text from postgres.js (drizzle leaves JSON undecoded there), already decoded from PGlite.
+          const entries = (typeof value === "string" ? JSON.parse(value) : value) as {
+            kind: string;
+            data: Record<string, unknown> | null;
+            at: string;
+          }[];
+          return entries.map((e) => ({ ...e, at: new Date(e.at) }));
+        },
+      ),
+    })
     .from(alerts)
     .where(eq(alerts.id, alertId));
 }
@@ -184,25 +209,11 @@ async function assertPostInStation(tx: Executor, stationId: string, postId: stri
   }
 }
 
-/** The timeline entries the workflow state is read from (stateOf), oldest first. */
-function readTimeline(tx: Executor, alertId: string) {
-  return tx
-    .select({ kind: alertEvents.kind, data: alertEvents.data, at: alertEvents.at })
-    .from(alertEvents)
-    .where(
-      and(
-        eq(alertEvents.alertId, alertId),
-        inArray(alertEvents.kind, ["transferred", "attempt_logged", "outcome_recorded"]),
-      ),
-    )
-    .orderBy(asc(alertEvents.id));
-}
-
 /**
  * The workflow state of a row. Transfer time, contact and the visit clock are not columns: they are read
  * back from the alert's own timeline (append-only, so it cannot disagree with what happened).
  */
-function stateOf(row: AlertRow, events: Awaited<ReturnType<typeof readTimeline>>): WorkflowState {
+function stateOf(row: AlertRow, events: TimelineEntry[]): WorkflowState {
   let assignedAt = row.receivedAt;
   let contacted = false;
   let visitOpenedAt: Date | null = null;
