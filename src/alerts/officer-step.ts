@@ -19,6 +19,9 @@ const AUDIT_ACTIONS = {
   recordOutcome: "alert.outcome_recorded",
 } as const satisfies Record<WorkflowAction["kind"], string>;
 
+/** The CTE holding the alert row as the step's UPDATE returned it; a prompt statement reads it from there. */
+export const CHANGED_ALERT = sql.raw("changed");
+
 export interface OfficerStep {
   row: ReadAlert;
   decision: Extract<Decision, { changed: true }>;
@@ -47,7 +50,7 @@ export async function writeOfficerStep(
   step: OfficerStep,
   prompt?: PromptStatement,
 ): Promise<AlertRow | undefined> {
-  const changed = sql.raw("changed");
+  const changed = CHANGED_ALERT;
   const ctes: SQL[] = [
     sql`changed as (${updateAlert(executor, step).getSQL()})`,
     ...(prompt?.ctes ?? []),

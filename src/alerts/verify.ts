@@ -8,7 +8,7 @@ import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
 import type { Outgoing } from "../queue/port";
 import { queueSms } from "../sms/dispatch/queue-sms";
-import { type OfficerStep, type ReadAlert, writeOfficerStep } from "./officer-step";
+import { CHANGED_ALERT, type OfficerStep, type ReadAlert, writeOfficerStep } from "./officer-step";
 import { officerNotificationText } from "./sms-texts";
 import { canSeeAlert } from "./view";
 import { decide, type WorkflowAction, type WorkflowState } from "./workflow";
@@ -130,7 +130,7 @@ async function write(deps: VerifyDeps, step: OfficerStep): Promise<AlertRow | un
   // The feedback room creates the feedback events on this message (src/feedback/create.ts), in this very
   // statement where the runtime has that consumer as SQL (src/local/prompt.ts).
   const prompt = decision.closed
-    ? deps.queue.promptStatement?.(feedbackCreate.message, sql.raw("changed"), step.now)
+    ? deps.queue.promptStatement?.(feedbackCreate.message, CHANGED_ALERT, step.now)
     : undefined;
   const inTransaction =
     decision.transferredTo !== undefined || (decision.closed && !prompt && deps.queue.transactional);
