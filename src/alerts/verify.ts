@@ -88,7 +88,7 @@ const ATTEMPTS = 3;
  *
  * The write is one statement, its own transaction, except where the step has consequences that are not
  * SQL: a transfer pages the new post, and a queue that is a plain table takes feedback.create as a job. Those
- * run the same statement in a transaction with their own work; the loser's rolls back as a whole.
+ * run the same statement in a transaction with their own work, which follows only a row the update returned.
  */
 async function act(
   deps: VerifyDeps,
