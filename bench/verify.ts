@@ -1,10 +1,11 @@
 /**
  * `npm run bench:verify`: recording outcomes (快核) and getting them back to the source (快反).
  *  1. outcomes/s: recordOutcome (src/alerts/verify.ts, the use case behind POST /v1/alerts/{id}/outcome: read,
- *     decide, conditional update, timeline, audit and the feedback.create message in one transaction, then the
- *     feedback event and its delivery job, handled by this process right after commit: src/local/prompt.ts)
- *     over OUTCOMES acknowledged alerts, CONCURRENCY at a time, no workers running. Baseline in the same run, same
- *     concurrency, on as many other acknowledged alerts: a bare conditional UPDATE to `verified` per alert.
+ *     decide, then one statement with the conditional update, timeline, audit entry and, in this local runtime,
+ *     the feedback event and its delivery job: src/alerts/officer-step.ts) over OUTCOMES acknowledged alerts,
+ *     CONCURRENCY at a time, no workers running. Baseline in the same run, same concurrency, on as many other
+ *     acknowledged alerts: a bare conditional UPDATE to `verified` per alert. Both also report this process's
+ *     CPU time per item.
  *  2. callbacks/s: the feedback workers then deliver that backlog to a local receiver (node:http on 127.0.0.1
  *     answering 200); measured until every event is delivered.
  *  3. outcome-to-callback latency: outcomes recorded at RATE/s for SECONDS with the workers idle and listening;
@@ -170,12 +171,20 @@ async function acknowledgedAlerts(n: number, prefix: string): Promise<string[]> 
 const outcome = (alertId: string) =>
   recordOutcome(deps, principal, alertId, { outcome: "dissuaded", amountProtected: 5_000_000 });
 
-/** Runs `work` over `ids`, `CONCURRENCY` at a time; returns items per second. */
-async function perSecond(ids: string[], work: (id: string) => Promise<unknown>): Promise<number> {
+/**
+ * Runs `work` over `ids`, `CONCURRENCY` at a time; returns items per second and this process's CPU time per
+ * item (user + system, ms): what the client side costs, next to the database's share in pg_stat_statements.
+ */
+async function perSecond(ids: string[], work: (id: string) => Promise<unknown>) {
   const limit = pLimit(CONCURRENCY);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(ids.map((id) => limit(() => work(id))));
-  return ids.length / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rate: ids.length / ((performance.now() - t0) / 1000),
+    cpuMs: (cpu.user + cpu.system) / 1000 / ids.length,
+  };
 }
 
 async function feedbackCount(status?: "delivered" | "pending"): Promise<number> {
@@ -200,9 +209,9 @@ try {
 
   // 1. Outcome recordings per second, and the bare UPDATE baseline.
   step(`recording ${OUTCOMES} outcomes through recordOutcome, ${CONCURRENCY} at a time`);
-  const outcomesPerSecond = await perSecond(measured, outcome);
+  const outcomes = await perSecond(measured, outcome);
   step(`baseline: ${OUTCOMES} bare conditional UPDATEs`);
-  const barePerSecond = await perSecond(bare, (id) =>
+  const bareUpdates = await perSecond(bare, (id) =>
     db
       .update(alerts)
       .set({
@@ -278,10 +287,10 @@ try {
   console.log("| measurement | result |");
   console.log("| --- | --- |");
   console.log(
-    `| outcomes recorded through recordOutcome (${CONCURRENCY} concurrent, ${OUTCOMES}) | ${fmt(outcomesPerSecond)} /s |`,
+    `| outcomes recorded through recordOutcome (${CONCURRENCY} concurrent, ${OUTCOMES}) | ${fmt(outcomes.rate)} /s (client CPU ${fmt(outcomes.cpuMs, 2)} ms each) |`,
   );
   console.log(
-    `| baseline: bare conditional UPDATE to verified, same concurrency | ${fmt(barePerSecond)} /s |`,
+    `| baseline: bare conditional UPDATE to verified, same concurrency | ${fmt(bareUpdates.rate)} /s (client CPU ${fmt(bareUpdates.cpuMs, 2)} ms each) |`,
   );
   console.log(
     `| callbacks delivered from a backlog of ${recorded} (feedback workers, local receiver) | ${fmt(callbacksPerSecond)} /s |`,

@@ -3,11 +3,12 @@ import { pushAlert, pushAlerts } from "./alerts/push";
 import { rewarnSubject } from "./alerts/rewarn";
 import type { Deps } from "./deps";
 import { createFeedbackForOutcome, createFeedbackInTransaction } from "./feedback/create";
+import { feedbackCreationSql } from "./feedback/create-statement";
 import { deliverFeedback, deliverFeedbackBatch } from "./feedback/deliver";
 import { deliverCallbacks, kickCallbacks } from "./message-events/deliver";
 import { releaseDeferredReminders } from "./parcels/release";
 import type { MessageContext, MessageHandler } from "./queue/batch";
-import type { PromptHandler } from "./queue/pg-queue";
+import type { PromptHandler, PromptSql } from "./queue/pg-queue";
 import { sendSms, sendSmsBatch } from "./sms/dispatch/send";
 import { runSweep } from "./sweeper/sweep";
 
@@ -134,3 +135,17 @@ export function promptHandler(deps: Deps): PromptHandler {
     }
   };
 }
+
+/** promptHandler's work as SQL, for a use case that makes its whole change in one statement. */
+export const promptSql: PromptSql = (message, changed, now) => {
+  switch (message.type) {
+    case "feedback.create": {
+      const { ctes, timeline, deliveries } = feedbackCreationSql(changed, now);
+      return { ctes, timeline, jobs: deliveries };
+    }
+    default: {
+      const unhandled: never = message.type;
+      throw new Error(`no prompt consumer for ${String(unhandled)}`);
+    }
+  }
+};

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type SQL, sql } from "drizzle-orm";
 
 /** Every id says what it refers to, so a log line or a URL can be read without a lookup. */
 export const ID_PREFIXES = {
@@ -50,4 +51,14 @@ export function newId(kind: IdKind, now = Date.now()): string {
  */
 export function idPattern(kind: IdKind): RegExp {
   return new RegExp(`^${ID_PREFIXES[kind]}_`);
+}
+
+/**
+ * An id of `kind` made by the database, for rows a single statement creates (one per row it finds, so the
+ * caller cannot make them in advance): the same prefix and time part as newId, then 16 random characters
+ * (64 bits, hexadecimal digits, which are all in the base32 alphabet above) from gen_random_uuid.
+ */
+export function newIdSql(kind: IdKind, now = Date.now()): SQL {
+  const head = newId(kind, now).slice(0, ID_PREFIXES[kind].length + 11);
+  return sql`(${head}::text || substr(md5(gen_random_uuid()::text), 1, 16))`;
 }

@@ -226,7 +226,9 @@ export async function ingestWarnings(
         for (const { alert, facts } of joined.values()) {
           const rose = riskRank(facts.riskLevel) > riskRank(alert.riskLevel);
           if (rose && isUrgent(facts.riskLevel)) raisedToUrgent.push(alert.id);
-          if (!rose && facts.amountAtRisk === alert.amountAtRisk) continue;
+          // Written even when its facts stay as they were: an officer's step that is waiting for this
+          // alert's lock to close it must see that the row changed (src/alerts/officer-step.ts), or it
+          // would write the feedback without this warning.
           const deadlineAt = rose
             ? tightenedDeadline(deps.config.deadlines, alert, facts.riskLevel, receivedAt)
             : null;

@@ -1,19 +1,17 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
-import { alertEvents, alerts, contactAttempts, posts } from "../../schema";
-import { writeAudit } from "../audit/log";
+import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { alertEvents, alerts, posts } from "../../schema";
 import type { Principal } from "../auth/sessions";
-import type { Tx } from "../db/client";
+import type { Db, Executor, Tx } from "../db/client";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { newId } from "../ids";
 import { dutyAt, recipientsOf } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
+import type { Outgoing } from "../queue/port";
 import { queueSms } from "../sms/dispatch/queue-sms";
-import { recordAlertEvents } from "./events";
+import { CHANGED_ALERT, type OfficerStep, type ReadAlert, writeOfficerStep } from "./officer-step";
 import { officerNotificationText } from "./sms-texts";
 import { canSeeAlert } from "./view";
-import { type Decision, decide, type WorkflowAction, type WorkflowState } from "./workflow";
-import { chainAfterOfficerStep } from "./workflow-system";
+import { decide, type WorkflowAction, type WorkflowState } from "./workflow";
 
 type AlertRow = typeof alerts.$inferSelect;
 type VerifyDeps = Pick<Deps, "db" | "queue" | "clock" | "config" | "pii" | "sms">;
@@ -23,12 +21,6 @@ type ActionInput<K extends WorkflowAction["kind"]> = Omit<
   Extract<WorkflowAction, { kind: K }>,
   "kind" | "officerId"
 >;
-
-const AUDIT_ACTIONS = {
-  acknowledge: "alert.acknowledged",
-  logAttempt: "alert.attempt_logged",
-  recordOutcome: "alert.outcome_recorded",
-} as const satisfies Record<WorkflowAction["kind"], string>;
 
 export interface ActionResult {
   alert: AlertRow;
@@ -85,10 +77,18 @@ export function assertMayAct(principal: Principal, alert: AlertRow | undefined):
   }
 }
 
+/** How many times a step is decided again when only something other than an officer changed the alert. */
+const ATTEMPTS = 3;
+
 /**
- * Optimistic concurrency: read the alert, decide, then update only if (id, version, stage) are still what
- * was read. A concurrent winner bumped the version, so the loser's update matches no row and its whole
- * transaction (attempt, events, audit, the feedback message) rolls back: 409, never a mixed record.
+ * Optimistic concurrency: read the alert, decide, then write only if the row is still the one that was read
+ * (writeOfficerStep). If it is not: when version or stage changed, another officer's step won and this one
+ * answers 409 CONFLICT, having written nothing; when only something else changed (an escalation, a warning
+ * joining the case), the step is decided again on the row as it now is.
+ *
+ * The write is one statement, its own transaction, except where the step has consequences that are not
+ * SQL: a transfer pages the new post, and a queue that is a plain table takes feedback.create as a job. Those
+ * run the same statement in a transaction with their own work, which follows only a row the update returned.
  */
 async function act(
   deps: VerifyDeps,
@@ -97,71 +97,101 @@ async function act(
   action: WorkflowAction,
   via?: "sms_reply",
 ): Promise<ActionResult> {
-  return transact(deps, async (tx, publish) => {
-    // Independent statements of one transaction are issued together: the driver pipelines them on the
-    // transaction's connection, one round trip for the lot instead of one each.
-    const [[row], timeline] = await Promise.all([
-      tx.select().from(alerts).where(eq(alerts.id, alertId)),
-      readTimeline(tx, alertId),
-    ]);
-    assertMayAct(principal, row);
+  let previous: ReadAlert | undefined;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const [read] = await readForStep(deps.db, alertId);
+    assertMayAct(principal, read);
+    const { timeline, ...row } = read;
+    if (previous && (row.version !== previous.version || row.stage !== previous.stage)) throw conflict();
     if (action.kind === "recordOutcome" && action.transferToPostId !== undefined) {
-      await assertPostInStation(tx, row.stationId, action.transferToPostId);
+      await assertPostInStation(deps.db, row.stationId, action.transferToPostId);
     }
     const now = deps.clock.now();
     const decision = decide(deps.config.deadlines, stateOf(row, timeline), action, now);
-    if (!decision.changed) return { alert: row, changed: false };
+    if (!decision.changed) return { alert: withoutXmin(row), changed: false };
 
-    const updated = await applyDecision(tx, row, decision);
-    await Promise.all([
-      recordAlertEvents(
-        tx,
-        decision.events.map((event) => ({
-          alertId,
-          kind: event.kind,
-          at: now,
-          officerId: principal.officerId,
-          data: event.data,
-        })),
-      ),
-      action.kind === "logAttempt"
-        ? tx.insert(contactAttempts).values({
-            id: newId("contactAttempt"),
-            alertId,
-            officerId: principal.officerId,
-            channel: action.channel,
-            reached: action.reached,
-            note: action.note ?? null,
-            at: now,
-          })
-        : undefined,
-      writeAudit(tx, {
-        stationId: row.stationId,
-        officerId: principal.officerId,
-        action: AUDIT_ACTIONS[action.kind],
-        targetType: "alert",
-        targetId: alertId,
-        data: {
-          stage: updated.stage,
-          version: updated.version,
-          ...(action.kind === "logAttempt" ? { channel: action.channel, reached: action.reached } : {}),
-          ...(action.kind === "recordOutcome" ? { outcome: action.outcome } : {}),
-          ...(decision.transferredTo ? { fromPostId: row.postId, toPostId: decision.transferredTo } : {}),
-          ...(via ? { via } : {}),
-        },
-        at: now,
-      }),
-    ]);
-    // The feedback room creates the feedback events on this message (src/feedback/create.ts).
-    if (decision.closed) {
-      publish({ queue: "feedback", message: { type: "feedback.create", v: 1, alertId } });
-    }
-    if (decision.transferredTo) await notifyNewPost(deps, tx, publish, updated);
-    return { alert: updated, changed: true };
-  });
+    const updated = await write(deps, { row, decision, action, principal, now, via });
+    if (updated) return { alert: updated, changed: true };
+    previous = row;
+  }
+  throw conflict();
 }
 
-async function assertPostInStation(tx: Tx, stationId: string, postId: string) {
+const conflict = () =>
+  new AppError("CONFLICT", "another officer changed this alert at the same moment; reload and retry");
+
+/** Writes the step (writeOfficerStep) with the messages it publishes; undefined when the row had changed. */
+async function write(deps: VerifyDeps, step: OfficerStep): Promise<AlertRow | undefined> {
+  const { decision } = step;
+  const feedbackCreate: Outgoing = {
+    queue: "feedback",
+    message: { type: "feedback.create", v: 1, alertId: step.row.id },
+  };
+  // The feedback room creates the feedback events on this message (src/feedback/create.ts), in this very
+  // statement where the runtime has that consumer as SQL (src/local/prompt.ts).
+  const prompt = decision.closed
+    ? deps.queue.promptStatement?.(feedbackCreate.message, CHANGED_ALERT, step.now)
+    : undefined;
+  const inTransaction =
+    decision.transferredTo !== undefined || (decision.closed && !prompt && deps.queue.transactional);
+  if (inTransaction) {
+    return transact(deps, async (tx, publish) => {
+      const updated = await writeOfficerStep(tx, step);
+      if (!updated) return undefined;
+      if (decision.closed) publish(feedbackCreate);
+      if (decision.transferredTo) await notifyNewPost(deps, tx, publish, updated);
+      return updated;
+    });
+  }
+  const updated = await writeOfficerStep(deps.db, step, prompt);
+  if (updated && decision.closed) {
+    // Committed: wake the feedback workers for the jobs the statement wrote, or send the message (SQS).
+    if (prompt) await deps.queue.committed?.([feedbackCreate]);
+    else await deps.queue.publish([feedbackCreate]);
+  }
+  return updated;
+}
+
+interface TimelineEntry {
+  kind: string;
+  data: Record<string, unknown> | null;
+  at: Date;
+}
+
+/**
+ * One statement: the alert with `xmin`, the id of the transaction that last wrote the row (writeOfficerStep),
+ * and the timeline entries its workflow state is read from (stateOf), oldest first.
+ */
+function readForStep(db: Db, alertId: string) {
+  return db
+    .select({
+      ...getTableColumns(alerts),
+      xmin: sql<string>`xmin::text`,
+      timeline: sql<TimelineEntry[]>`(
+        select coalesce(jsonb_agg(jsonb_build_object('kind', e.kind, 'data', e.data, 'at', e.at) order by e.id),
+                        '[]'::jsonb)
+        from alert_events e
+        where e.alert_id = alerts.id and e.kind in ('transferred', 'attempt_logged', 'outcome_recorded'))`.mapWith(
+        (value: unknown): TimelineEntry[] => {
+          // Text from postgres.js (drizzle leaves JSON undecoded there), already decoded from PGlite.
+          const entries = (typeof value === "string" ? JSON.parse(value) : value) as {
+            kind: string;
+            data: Record<string, unknown> | null;
+            at: string;
+          }[];
+          return entries.map((e) => ({ ...e, at: new Date(e.at) }));
+        },
+      ),
+    })
+    .from(alerts)
+    .where(eq(alerts.id, alertId));
+}
+
+function withoutXmin({ xmin: _, ...row }: ReadAlert): AlertRow {
+  return row;
+}
+
+async function assertPostInStation(tx: Executor, stationId: string, postId: string) {
   const [post] = await tx
     .select({ id: posts.id, disabledAt: posts.disabledAt })
     .from(posts)
@@ -179,58 +209,11 @@ async function assertPostInStation(tx: Tx, stationId: string, postId: string) {
   }
 }
 
-async function applyDecision(
-  tx: Tx,
-  row: AlertRow,
-  decision: Extract<Decision, { changed: true }>,
-): Promise<AlertRow> {
-  const s = decision.state;
-  const chain = chainAfterOfficerStep(row, s, decision.transferredTo !== undefined);
-  const [updated] = await tx
-    .update(alerts)
-    .set({
-      stage: s.stage,
-      postId: s.postId,
-      ...(decision.transferredTo ? { routedBy: "transfer" } : {}),
-      acknowledgedAt: s.acknowledgedAt,
-      acknowledgedBy: s.acknowledgedBy,
-      outcome: s.outcome,
-      outcomeNote: s.outcomeNote,
-      amountProtected: s.amountProtected,
-      amountLost: s.amountLost,
-      verifiedAt: s.verifiedAt,
-      verifiedBy: s.verifiedBy,
-      visitRequired: s.visitOwedSince !== null,
-      ...(chain ?? {}),
-      version: s.version,
-    })
-    .where(and(eq(alerts.id, row.id), eq(alerts.version, row.version), eq(alerts.stage, row.stage)))
-    .returning();
-  if (!updated) {
-    throw new AppError("CONFLICT", "another officer changed this alert at the same moment; reload and retry");
-  }
-  return updated;
-}
-
-/** The timeline entries the workflow state is read from (stateOf), oldest first. */
-function readTimeline(tx: Tx, alertId: string) {
-  return tx
-    .select({ kind: alertEvents.kind, data: alertEvents.data, at: alertEvents.at })
-    .from(alertEvents)
-    .where(
-      and(
-        eq(alertEvents.alertId, alertId),
-        inArray(alertEvents.kind, ["transferred", "attempt_logged", "outcome_recorded"]),
-      ),
-    )
-    .orderBy(asc(alertEvents.id));
-}
-
 /**
  * The workflow state of a row. Transfer time, contact and the visit clock are not columns: they are read
  * back from the alert's own timeline (append-only, so it cannot disagree with what happened).
  */
-function stateOf(row: AlertRow, events: Awaited<ReturnType<typeof readTimeline>>): WorkflowState {
+function stateOf(row: AlertRow, events: TimelineEntry[]): WorkflowState {
   let assignedAt = row.receivedAt;
   let contacted = false;
   let visitOpenedAt: Date | null = null;

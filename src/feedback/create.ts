@@ -128,21 +128,28 @@ export async function createFeedbackEvents(
   }
 }
 
-/** The sources that sent a warning for the alert, one row per warning. */
+/** The sources that sent a warning for the alert, one row per warning, oldest first. */
 function sourcesOf(tx: Tx, alertId: string) {
-  return tx
-    .select({
-      sourceId: warnings.sourceId,
-      externalId: warnings.externalId,
-      callbackUrl: feedSources.callbackUrl,
-    })
-    .from(warnings)
-    .innerJoin(feedSources, eq(feedSources.id, warnings.sourceId))
-    .where(eq(warnings.alertId, alertId));
+  return (
+    tx
+      .select({
+        sourceId: warnings.sourceId,
+        externalId: warnings.externalId,
+        callbackUrl: feedSources.callbackUrl,
+      })
+      .from(warnings)
+      .innerJoin(feedSources, eq(feedSources.id, warnings.sourceId))
+      .where(eq(warnings.alertId, alertId))
+      // The first warning's id is the payload's externalId; create-statement.ts orders them alike.
+      .orderBy(warnings.id)
+  );
 }
 
-/** What the source receives: enough to close its own case without another call. Amounts in fen. */
-function feedbackPayload(eventId: string, alert: AlertRow, externalIds: string[]) {
+/**
+ * What the source receives: enough to close its own case without another call. Amounts in fen. The statement
+ * that closes an alert in the local runtime builds the same in SQL (./create-statement.ts).
+ */
+export function feedbackPayload(eventId: string, alert: AlertRow, externalIds: string[]) {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     eventId,

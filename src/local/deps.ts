@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../clock";
 import type { Config } from "../config";
-import { promptHandler } from "../consumers";
+import { promptHandler, promptSql } from "../consumers";
 import type { Database } from "../db/client";
 import type { Deps } from "../deps";
 import { configuredSmsChannel } from "../deps";
@@ -37,6 +37,6 @@ export function buildLocalDeps(options: LocalDepsOptions): Deps & { queue: PgTab
     queue: new PgTableQueue(database),
     sms,
   };
-  handlePromptly(deps, promptHandler(deps));
+  handlePromptly(deps, promptHandler(deps), promptSql);
   return deps;
 }

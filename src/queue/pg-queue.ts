@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { inArray, sql } from "drizzle-orm";
+import { inArray, type SQL, sql } from "drizzle-orm";
 import { deadJobs, jobs } from "../../schema";
 import type { Database, Executor, Tx } from "../db/client";
 import { queryRows } from "../db/client";
@@ -8,7 +8,7 @@ import type { BatchResult, ReceivedRecord } from "./batch";
 import type { MessageOf } from "./messages";
 import { NotifyAfterCommit } from "./notify-after-commit";
 import type { Publish } from "./outbox";
-import type { Outgoing, QueuePort } from "./port";
+import type { Outgoing, PromptStatement, QueuePort } from "./port";
 
 const NOTIFY_CHANNEL = "af_jobs";
 
@@ -19,6 +19,17 @@ const isPromptNow = (item: Outgoing) =>
 export type PromptMessage = MessageOf<(typeof PROMPT_MESSAGES)[number]>;
 /** Handles a prompt message in the caller's transaction; `publish` adds jobs to that transaction. */
 export type PromptHandler = (tx: Tx, message: PromptMessage, publish: Publish) => Promise<void>;
+
+/**
+ * A prompt message's consumer as SQL for the statement that publishes the message (see promptStatement):
+ * CTEs doing its work from the rows of the CTE `changed`, rows for the alert timeline, and the jobs it
+ * publishes as rows of (queue text, payload jsonb).
+ */
+export type PromptSql = (
+  message: PromptMessage,
+  changed: SQL,
+  now: Date,
+) => { ctes: SQL[]; timeline?: SQL; jobs?: SQL };
 
 type JobRow = { id: string | number; payload: unknown; receive_count: number };
 
@@ -46,6 +57,11 @@ export class PgTableQueue implements QueuePort {
    * becomes jobs of the same transaction. Unset (a bare queue), a prompt message is a job like any other.
    */
   handlePrompt: PromptHandler | undefined;
+  /**
+   * The same consumers as SQL, set with handlePrompt (src/local/prompt.ts), for a use case whose whole change
+   * is one statement (promptStatement).
+   */
+  promptSql: PromptSql | undefined;
   /** What the prompt handlers of a publish added, so that committed() wakes those queues too. */
   private readonly followUps = new WeakMap<Outgoing[], Outgoing[]>();
   private readonly notifier = new NotifyAfterCommit((queue) =>
@@ -78,6 +94,22 @@ export class PgTableQueue implements QueuePort {
     }
     this.followUps.set(items, rest);
     await this.insert(rest, tx, false);
+  }
+
+  /**
+   * A prompt message handled inside the single statement that publishes it: the consumer's CTEs (promptSql)
+   * and a CTE inserting the jobs they publish. The caller runs the statement on its own (it commits at once)
+   * and calls committed() with `message`'s item afterwards, which wakes the workers of its queue.
+   */
+  promptStatement(message: Outgoing["message"], changed: SQL, now: Date): PromptStatement | undefined {
+    if (!this.promptSql || !(PROMPT_MESSAGES as readonly string[]).includes(message.type)) return undefined;
+    const work = this.promptSql(message as PromptMessage, changed, now);
+    const jobs = work.jobs
+      ? [
+          sql`prompt_jobs as (insert into jobs (queue, payload, visible_at) select queue, payload, now() from (${work.jobs}) j)`,
+        ]
+      : [];
+    return { ctes: [...work.ctes, ...jobs], timeline: work.timeline };
   }
 
   /** `notify`: NOTIFY in the same statement, for an insert that commits on its own (see the class). */

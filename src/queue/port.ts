@@ -1,6 +1,15 @@
+import type { SQL } from "drizzle-orm";
 import type { Executor } from "../db/client";
 import type { QueueName } from "../topology";
 import type { Message } from "./messages";
+
+/** A prompt message's consumer, as part of the one statement that publishes it (QueuePort.promptStatement). */
+export interface PromptStatement {
+  /** CTEs (`name as (...)`) to add to the statement. */
+  ctes: SQL[];
+  /** Rows for the alert timeline, (alert_id, kind, at, officer_id, data), to follow the statement's own. */
+  timeline?: SQL;
+}
 
 export interface Outgoing {
   queue: QueueName;
@@ -22,6 +31,12 @@ export interface QueuePort {
    */
   readonly holder?: string;
   publish(items: Outgoing[], tx?: Executor): Promise<void>;
+  /**
+   * Where this runtime handles `message` in the publishing transaction (PROMPT_MESSAGES, src/topology.ts) and
+   * has its consumer as SQL: that work as part of a statement whose CTE `changed` holds the rows changed.
+   * Undefined otherwise: the message is published as any other.
+   */
+  promptStatement?(message: Message, changed: SQL, now: Date): PromptStatement | undefined;
   /** Called (and awaited) after the transaction that published `items` committed; never throws. */
   committed?(items: Outgoing[]): void | Promise<void>;
   /**
