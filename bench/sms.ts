@@ -8,7 +8,8 @@
  *  - W local runtimes (`src/local/main.ts`, WORKERS=sms-urgent,sms-bulk, SMS_CHANNEL=http at the gateway)
  *    in child processes share one limiter: global 500 parts/s on the channel; two partners at 300 and 200
  *    parts/s (sent on their behalf through the same gateway, so all three scopes bind).
- *  - Phase 1, baseline: a trickle of urgent SMS (victim warnings) alone, U per second for S seconds.
+ *  - Phase 1, baseline: a trickle of urgent SMS (victim warnings) alone, U per second for S seconds (5 and
+ *    30 by default), queued by a process of its own (support/urgent-producer.ts).
  *  - Phase 2: N bulk reminders (60% partner A, 40% B by count; one in five long enough for two parts; 20
  *    "hot" numbers get 60 each, more than their provider cap of 50 allows) queued as fast as queueSms takes
  *    them, with the same urgent trickle running throughout.
@@ -40,16 +41,19 @@ import { benchDatabase, dropDatabase, postgresVersion, recreateDatabase } from "
 import { loadAverage, machine, machineCpu, processesCpuSeconds } from "./support/machine";
 import { progress } from "./support/progress";
 import { type Arrival, startSimulatedGateway } from "./support/sms-gateway";
-import { decisionProbe, PROBE_PARTS, type ProbeResult, urgentTrickle } from "./support/sms-probes";
+import { decisionProbe, PROBE_PARTS, type ProbeResult } from "./support/sms-probes";
 import { fmt, summarize } from "./support/stats";
+import { startUrgentProducer } from "./support/urgent-producer";
 import { sleep, waitFor } from "./support/wait";
 
 const { values: args } = parseArgs({
   options: {
     count: { type: "string", default: process.env.BENCH_SMS_COUNT ?? "100000" },
     workers: { type: "string", default: process.env.BENCH_SMS_WORKERS ?? "2" },
-    "urgent-per-second": { type: "string", default: process.env.BENCH_SMS_URGENT_PER_SECOND ?? "2" },
-    "baseline-seconds": { type: "string", default: process.env.BENCH_SMS_BASELINE_SECONDS ?? "20" },
+    // 5/s for 30 s alone, and about 250 during a 20,000-SMS flood: enough samples for a p99 that is not just
+    // the slowest of 40 (2/s for 20 s until 2026-12-03). 5 parts/s is 1% of the gateway's rate.
+    "urgent-per-second": { type: "string", default: process.env.BENCH_SMS_URGENT_PER_SECOND ?? "5" },
+    "baseline-seconds": { type: "string", default: process.env.BENCH_SMS_BASELINE_SECONDS ?? "30" },
     /** Urgent in a runtime of its own (WORKERS=sms-urgent) beside the W bulk runtimes. */
     split: { type: "boolean", default: false },
   },
@@ -101,10 +105,8 @@ const config = loadConfig({ ...env, SMS_HTTP_API: smsApi("bench") });
 const database = await openDatabase({ url, max: 6 });
 await migrateDatabase(database, url);
 const deps = buildLocalDeps({ config, database, log: createLog("warn"), keys });
-// The urgent trickle and the limiter probe have connections of their own: waiting behind the flood's
-// inserts in this process's pool would count as the engine's latency.
-const urgentDatabase = await openDatabase({ url, max: 2 });
-const urgentDeps = buildLocalDeps({ config, database: urgentDatabase, log: createLog("warn"), keys });
+// The limiter probe has a connection of its own: waiting behind the flood's inserts in this process's pool
+// would count as the engine's latency. The urgent trickle has a process of its own (urgent-producer.ts).
 const probeDatabase = await openDatabase({ url, max: 1 });
 await deps.db.insert(stations).values({ id: "stn_bench", name: "Bench station" });
 await deps.db.insert(partners).values(
@@ -132,7 +134,12 @@ step(`runtimes up (${runtimes.join(" | ")}); gateway ${gatewayUrl}`);
 
 // --- probes: urgent trickle and limiter decisions ---------------------------------------------------------
 const urgentQueuedAt = new Map<string, number>();
-const trickle = urgentTrickle(urgentDeps, URGENT_PER_SECOND, urgentQueuedAt);
+const producer = startUrgentProducer(
+  { ...env, SMS_HTTP_API: smsApi("bench") },
+  URGENT_PER_SECOND,
+  urgentQueuedAt,
+);
+const trickle = producer.trickle;
 // The scopes partner A's reminders take from, built as the engine builds them from the same settings: the
 // probe waits on the rows every sender of them waits on.
 const probePartner = PARTNERS[0] as (typeof PARTNERS)[number];
@@ -336,7 +343,8 @@ const lines = [
 process.stdout.write(lines.join("\n"));
 
 await spawned.stop();
-await Promise.all([database.close(), urgentDatabase.close(), probeDatabase.close()]);
+await producer.close();
+await Promise.all([database.close(), probeDatabase.close()]);
 await gateway.close();
 if (!process.env.BENCH_KEEP_DB) await dropDatabase(adminUrl, DB_NAME);
 step("done");
