@@ -148,4 +148,34 @@ describe("a batch of SMS sends", () => {
     expect(Number(row?.count)).toBeGreaterThanOrEqual(150);
     expect(Number(row?.count)).toBeLessThanOrEqual(150 + 100);
   });
+
+  it("sends a batch whose shared admission statement fails, each reminder admitted on its own", async () => {
+    const { ctx, partner } = await setup();
+    // The batch's one admission statement is aborted, as PostgreSQL aborts one of two deadlocked statements;
+    // a statement counting a single number goes through.
+    await ctx.deps.db.execute(sql`
+      create function fail_batched_admission() returns trigger language plpgsql as $$
+      begin
+        if (select count(*) from counted where key like 'num:%') > 1 then
+          raise exception 'deadlock detected (simulated)';
+        end if;
+        return null;
+      end $$`);
+    await ctx.deps.db.execute(sql`
+      create trigger fail_batched_admission after insert on daily_usage
+      referencing new table as counted for each statement execute function fail_batched_admission()`);
+    const phones = ["+8613800138001", "+8613800138002", "+8613800138003"];
+    const ids = await queueTestSms(
+      ctx,
+      phones.map((to) => ({ to, partnerId: partner.id })),
+    );
+
+    await ctx.drain();
+
+    // Before, the claimed batch stayed leased and every retry found it "leased by another sender".
+    for (const id of ids) expect((await message(ctx, id)).status).toBe("submitted");
+    expect(await outbox(ctx)).toHaveLength(3);
+    for (const phone of phones) expect(await numberCount(ctx, phone)).toBe(1);
+    expect(await jobsLeft(ctx)).toBe(0);
+  });
 });

@@ -35,6 +35,10 @@ export async function admitBulk(
 /**
  * admitBulk for many reminders in one statement. Each request must name a different number (`numberKey`):
  * one statement cannot raise a counter twice. Returns each request's admission by its id.
+ *
+ * The counters are taken in key order: two batches that share numbers (a number sent several reminders,
+ * batches in several workers) otherwise locked them in opposite orders and deadlocked (bench:sms), and
+ * PostgreSQL aborted one of them.
  */
 export async function admitBulkMany(
   db: Executor,
@@ -52,6 +56,7 @@ export async function admitBulkMany(
         n as (
           insert into daily_usage (key, day, count)
           select "numberKey", ${day}::date, 1 from r where not opted and 1 <= "numberCap"
+          order by "numberKey"
           on conflict (key, day) do update set count = daily_usage.count + 1
             where daily_usage.count + 1 <= (select r."numberCap" from r where r."numberKey" = excluded.key)
           returning key, count

@@ -58,6 +58,7 @@ export async function claim(deps: StoreDeps, ids: string[], now: Date): Promise<
           select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDate(now)}::date, count(*) from c
           where c.lane = 'urgent'
           group by 1
+          order by 1 -- the counters in key order, as admitBulkMany takes them: no deadlock between the two
           on conflict (key, day) do update set count = daily_usage.count + excluded.count
         )
         select * from c`,

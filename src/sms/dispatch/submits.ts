@@ -11,12 +11,15 @@ interface Submit {
   detail: string | null;
 }
 
-const submitRecorders = new WeakMap<object, Coalescer<Submit, boolean>>();
+/** Per database handle, one recorder per lane. */
+const submitRecorders = new WeakMap<object, Map<Message["lane"], Coalescer<Submit, boolean>>>();
 
 /**
  * Records the submit and its event, and looks for receipts that came first. Submits coming back while
  * another is being written go together in one statement (Coalescer): an SMS already at the provider waits
- * a few milliseconds longer to be marked, never longer than one write.
+ * a few milliseconds longer to be marked, never longer than one write. Urgent and bulk have a recorder
+ * each: a warning's record never waits behind a flood's write of a hundred reminders, and the urgent worker,
+ * which takes its next batch only once this one is recorded, is not held up by bulk (bench:sms).
  */
 export async function recordSubmitted(
   deps: Pick<Deps, "db" | "clock">,
@@ -24,11 +27,16 @@ export async function recordSubmitted(
   providerMessageId: string | null,
   detail: string | null,
 ): Promise<void> {
-  let recorder = submitRecorders.get(deps.db);
+  let lanes = submitRecorders.get(deps.db);
+  if (!lanes) {
+    lanes = new Map();
+    submitRecorders.set(deps.db, lanes);
+  }
+  let recorder = lanes.get(message.lane);
   if (!recorder) {
     const db = deps.db;
     recorder = new Coalescer((submits) => recordSubmits(db, submits));
-    submitRecorders.set(db, recorder);
+    lanes.set(message.lane, recorder);
   }
   const pending = await recorder.add({
     id: message.id,
