@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
-import { alertEvents, alerts, posts } from "../../schema";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { alerts, posts } from "../../schema";
 import type { Principal } from "../auth/sessions";
 import type { Db, Executor, Tx } from "../db/client";
 import type { Deps } from "../deps";
