@@ -1,11 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { officers } from "../../schema";
-import { messageHandler } from "../../src/consumers";
-import { runBatch } from "../../src/queue/batch";
-import { QUEUES } from "../../src/topology";
 import { createTestContext, type TestContext } from "../support/context";
-import { alertsFor, anOfficer, drainQueues, jobsIn, smsTo } from "./support";
+import { alertsFor, anOfficer, drainQueues, jobsIn, runQueueBatch, smsTo } from "./support";
 
 /** Critical alerts pushed in separate batches, so each push leaves its own officer.notify job. */
 async function criticalAlertsPushedApart(ctx: TestContext, n: number): Promise<string[]> {
@@ -17,21 +14,13 @@ async function criticalAlertsPushedApart(ctx: TestContext, n: number): Promise<s
   return ids;
 }
 
-/** Claims the officer-notify queue's waiting messages and runs them as one batch, as a worker or a Lambda would. */
-async function notifyBatch(ctx: TestContext) {
-  const records = await ctx.deps.queue.claim("officer-notify", 100, 30);
-  const result = await runBatch(records, messageHandler(ctx.deps), ctx.deps.log);
-  await ctx.deps.queue.settle(records, result, QUEUES["officer-notify"].maxReceives);
-  return { records, result };
-}
-
 describe("officer.notify in batches", () => {
   it("pages each critical alert once when one batch holds several flushes for the same officers", async () => {
     const ctx = await createTestContext();
     const second = await anOfficer(ctx, "off_second");
     const ids = await criticalAlertsPushedApart(ctx, 3);
 
-    const { records, result } = await notifyBatch(ctx);
+    const { records, result } = await runQueueBatch(ctx, "officer-notify");
 
     expect(records.length).toBeGreaterThanOrEqual(3);
     expect(result.failed).toEqual([]);
@@ -49,7 +38,7 @@ describe("officer.notify in batches", () => {
     // A phone that no longer decrypts (a rotated key): this officer's flush throws.
     await ctx.deps.db.update(officers).set({ phoneEnc: "v1:broken" }).where(eq(officers.id, "off_second"));
 
-    const { records, result } = await notifyBatch(ctx);
+    const { records, result } = await runQueueBatch(ctx, "officer-notify");
 
     const secondsJobs = records
       .filter((r) => (r.body as { officerId: string }).officerId === "off_second")

@@ -1,11 +1,9 @@
 import { count, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alertEvents, alerts, smsMessages, stations } from "../../schema";
-import { messageHandler } from "../../src/consumers";
-import { runBatch } from "../../src/queue/batch";
-import { QUEUES } from "../../src/topology";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
+import { runQueueBatch } from "./support";
 
 /** Posts `n` warnings for distinct subjects in one request; returns their alert ids in order. */
 async function intake(ctx: TestContext, n: number): Promise<string[]> {
@@ -18,20 +16,12 @@ async function intake(ctx: TestContext, n: number): Promise<string[]> {
   return body.results.map((r) => r.alertId);
 }
 
-/** Claims every alert-push job at once and runs them as one batch, as a worker or a Lambda would. */
-async function pushBatch(ctx: TestContext) {
-  const records = await ctx.deps.queue.claim("alert-push", 100, 30);
-  const result = await runBatch(records, messageHandler(ctx.deps), ctx.deps.log);
-  await ctx.deps.queue.settle(records, result, QUEUES["alert-push"].maxReceives);
-  return { records, result };
-}
-
 describe("alert.push in batches", () => {
   it("pushes every alert of a batch, each with its own route, SMS and timeline entry", async () => {
     const ctx = await createTestContext();
     const ids = await intake(ctx, 6);
 
-    const { records, result } = await pushBatch(ctx);
+    const { records, result } = await runQueueBatch(ctx, "alert-push");
 
     expect(records).toHaveLength(6);
     expect(result.failed).toEqual([]);
@@ -59,7 +49,7 @@ describe("alert.push in batches", () => {
     await ctx.deps.db.insert(stations).values({ id: "stn_nodesk", name: "无值班室派出所" });
     await ctx.deps.db.update(alerts).set({ stationId: "stn_nodesk" }).where(eq(alerts.id, broken));
 
-    const { records, result } = await pushBatch(ctx);
+    const { records, result } = await runQueueBatch(ctx, "alert-push");
 
     const brokenJob = records.find((r) => (r.body as { alertId: string }).alertId === broken);
     expect(result.failed).toEqual([
@@ -84,7 +74,7 @@ describe("alert.push in batches", () => {
       { queue: "alert-push", message: { type: "alert.push", v: 1, alertId: id } },
     ]);
 
-    const { records, result } = await pushBatch(ctx);
+    const { records, result } = await runQueueBatch(ctx, "alert-push");
 
     expect(records).toHaveLength(2);
     expect(result.failed).toEqual([]);

@@ -62,6 +62,14 @@ export async function smsTo(ctx: TestContext, phone: string) {
     .orderBy(asc(smsMessages.createdAt), asc(smsMessages.id));
 }
 
+/** Claims up to `max` of a queue's waiting messages and runs them as one batch, as a worker or a Lambda would. */
+export async function runQueueBatch(ctx: TestContext, queue: QueueName, max = 100) {
+  const records = await ctx.deps.queue.claim(queue, max, 30);
+  const result = await runBatch(records, messageHandler(ctx.deps), ctx.deps.log);
+  await ctx.deps.queue.settle(records, result, QUEUES[queue].maxReceives);
+  return { records, result };
+}
+
 export async function drainQueues(ctx: TestContext, queues: QueueName[]) {
   const handle = messageHandler(ctx.deps);
   for (let round = 0; round < 20; round++) {
