@@ -47,7 +47,7 @@ export async function bareHonoBaseline(
 /**
  * Baseline (a): the same rows (warning + alert + push job per warning) written with the same three statements
  * intake runs (src/alerts/intake.ts: warnings and alerts as one jsonb parameter each, expanded by
- * jsonb_to_recordset, and the queue's own publish statement, insert + NOTIFY), one transaction per batch of
+ * jsonb_to_recordset, and the queue's own publish statement), one transaction per batch of
  * `batch`, `concurrency` at once, same driver, fresh migrated database (af_bench_base + BENCH_DB_SUFFIX, or a
  * PGlite directory under `scratch`; the caller drops it). What intake adds around them (validation, the
  * subject locks and repeat lookup, HTTP) is left out, and everything it computes (normalised phone,
@@ -155,7 +155,7 @@ export async function bareInsertBaseline(options: {
                     risk_level text, subject_phone_enc text, subject_phone_hash text, subject_name_enc text,
                     area_code text, area_address text, amount_at_risk bigint)`,
           );
-          // The queue's own publish: one statement, insert + NOTIFY, as transact does it for intake.
+          // The queue's own publish, as transact does it for intake (its NOTIFY follows the commit since issue 19).
           await queue.publish(rows.jobs, tx);
         });
       }
