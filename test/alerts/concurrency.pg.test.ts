@@ -9,6 +9,7 @@ import { principalOf } from "../support/access";
 import { aSubjectPhone } from "../support/alerts";
 import { createTestContext, type TestContext } from "../support/context";
 import { aWarning } from "../support/fixture";
+import { untilWaitingForLock } from "../support/lock-waits";
 import {
   about,
   alertCount,
@@ -121,16 +122,23 @@ describe("repeat warnings for one subject", () => {
       const closed = new Promise<void>((resolve) => {
         commitClose = resolve;
       });
+      let closeWritten = () => {};
+      const written = new Promise<void>((resolve) => {
+        closeWritten = resolve;
+      });
       const closing = ctx.deps.db.transaction(async (tx) => {
         await tx
           .update(alerts)
           .set({ stage: "verified" })
           .where(eq(alerts.id, first?.alertId as string));
+        closeWritten();
         await closed;
       });
 
+      // The close holds the alert's row before the warning looks for an open case, and the warning waits on it.
+      await written;
       const linking = post(ctx, about(phone));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await untilWaitingForLock(ctx.deps.db, "%for update%", "the warning's open-case lookup");
       commitClose();
       await closing;
       const [later] = await linking;

@@ -89,8 +89,10 @@ describe(`API reference at /docs in a browser (${TEST_DB})`, () => {
     const { id, apiKey } = station.credentials.partner;
     await page.locator(".auth-wrapper .authorize").click();
     const dialog = page.locator(".dialog-ux");
-    await dialog.getByLabel("auth-bearer-value").fill(apiKey);
-    await dialog.getByRole("button", { name: "Apply credentials" }).first().click();
+    // The partner key's own form: its button, not whichever scheme's comes first in the dialog.
+    const bearer = dialog.locator(".auth-container").filter({ has: page.getByLabel("auth-bearer-value") });
+    await bearer.getByLabel("auth-bearer-value").fill(apiKey);
+    await bearer.getByRole("button", { name: "Apply credentials" }).click();
     await dialog.locator(".btn-done").first().click();
 
     const op = page.locator("#operations-Partners_·_Message_events-pullMessageEvents");

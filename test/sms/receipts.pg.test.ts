@@ -3,8 +3,8 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pendingReceipts } from "../../schema";
-import { queryRows } from "../../src/db/client";
 import { createTestContext, type TestContext } from "../support/context";
+import { untilWaitingForLock } from "../support/lock-waits";
 import { aPartner } from "../support/partners";
 import { message, PARTNER_API_URL, queueTestSms } from "../support/sms";
 
@@ -43,21 +43,6 @@ function partnerApiAnswering(answer: (ref: string) => Promise<Response> | Respon
   );
 }
 
-/** Until the engine's submit write on sms_messages is waiting for a row lock in this test's database. */
-async function submitWriteWaitingForRow(ctx: TestContext): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const [row] = await queryRows<{ waiting: number }>(
-      ctx.deps.db,
-      sql`select count(*)::int as waiting from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'
-            and query like '%update sms_messages m%'`,
-    );
-    if ((row?.waiting ?? 0) > 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("the submit write never waited for the row");
-}
-
 function postReceipts(ctx: TestContext, partnerId: string, body: unknown, apiKey: string) {
   return ctx.app.request(`/v1/partners/${partnerId}/delivery-receipts`, {
     method: "POST",
@@ -88,7 +73,7 @@ describe("POST /v1/partners/{partnerId}/delivery-receipts", () => {
     const [id] = await queueTestSms(ctx, [{ to: PHONE, partnerId: partner.id }]);
 
     const sending = ctx.drain();
-    await submitWriteWaitingForRow(ctx);
+    await untilWaitingForLock(ctx.deps.db, "%update sms_messages m%", "the submit write");
     // The receipt comes while that write is under way: stored as pending, since the submit is not visible.
     const res = await postReceipts(
       ctx,

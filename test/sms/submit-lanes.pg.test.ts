@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../../src/db/client";
 import { sendSms } from "../../src/sms/dispatch/send";
 import { createTestContext, type TestContext } from "../support/context";
+import { untilWaitingForLock } from "../support/lock-waits";
 import { aPartner } from "../support/partners";
 import { message, PARTNER_API_URL, queueTestSms } from "../support/sms";
 
@@ -28,20 +28,6 @@ async function ownApiPartner(ctx: TestContext) {
       response: { messageIdPath: "result.id" },
     },
   });
-}
-
-async function submitWriteWaitingForRow(ctx: TestContext): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const [row] = await queryRows<{ waiting: number }>(
-      ctx.deps.db,
-      sql`select count(*)::int as waiting from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'
-            and query like '%update sms_messages m%'`,
-    );
-    if ((row?.waiting ?? 0) > 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("the reminder's submit write never waited for its row");
 }
 
 describe("recording submits", () => {
@@ -70,7 +56,7 @@ describe("recording submits", () => {
 
     const sendingReminder = sendSms(ctx.deps, reminder as string, ctx.deps.log);
     try {
-      await submitWriteWaitingForRow(ctx);
+      await untilWaitingForLock(ctx.deps.db, "%update sms_messages m%", "the reminder's submit write");
       await sendSms(ctx.deps, warning as string, ctx.deps.log);
       expect((await message(ctx, warning as string)).status).toBe("submitted");
       expect((await message(ctx, reminder as string)).status).toBe("queued");
