@@ -109,48 +109,64 @@ export function parcelBatches(
   return requests;
 }
 
+/**
+ * Posts the requests, `concurrency` at a time (closed loop: throughput), or, with `ratePerSecond`, each at its
+ * turn of a steady offered rate of events whatever the answers (open loop: a request's latency at that rate).
+ */
 export async function runParcelLoad(
   requests: ParcelRequest[],
   concurrency: number,
+  ratePerSecond?: number,
 ): Promise<ParcelLoadResult> {
   const statuses: Record<string, number> = {};
   const results: Record<string, number> = {};
   const requestMs: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  const lane = async () => {
-    while (next < requests.length) {
-      const request = requests[next++] as ParcelRequest;
-      const t = performance.now();
-      try {
-        const response = await fetch(request.url, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${request.apiKey}` },
-          body: request.body,
-        });
-        const text = await response.text();
-        requestMs.push(performance.now() - t);
-        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-        if (response.status === 200) {
-          for (const r of (JSON.parse(text) as { results: { status: string; reason?: string }[] }).results) {
-            const key = r.reason ? `${r.status}:${r.reason}` : r.status;
-            results[key] = (results[key] ?? 0) + 1;
-          }
+  const post = async (request: ParcelRequest) => {
+    const t = performance.now();
+    try {
+      const response = await fetch(request.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${request.apiKey}` },
+        body: request.body,
+      });
+      const text = await response.text();
+      requestMs.push(performance.now() - t);
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      if (response.status === 200) {
+        for (const r of (JSON.parse(text) as { results: { status: string; reason?: string }[] }).results) {
+          const key = r.reason ? `${r.status}:${r.reason}` : r.status;
+          results[key] = (results[key] ?? 0) + 1;
         }
-      } catch (error) {
-        const key = `error:${(error as Error).message}`;
-        statuses[key] = (statuses[key] ?? 0) + 1;
       }
+    } catch (error) {
+      const key = `error:${(error as Error).message}`;
+      statuses[key] = (statuses[key] ?? 0) + 1;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, lane));
+  const started = performance.now();
+  if (ratePerSecond) {
+    let eventsBefore = 0;
+    const sent = requests.map(async (request) => {
+      const due = started + (eventsBefore / ratePerSecond) * 1000;
+      eventsBefore += request.events;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+      await post(request);
+    });
+    await Promise.all(sent);
+  } else {
+    let next = 0;
+    const lane = async () => {
+      while (next < requests.length) await post(requests[next++] as ParcelRequest);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, lane));
+  }
   return { requests: requests.length, elapsedMs: performance.now() - started, statuses, requestMs, results };
 }
 
 if (process.argv.includes("--child")) {
-  process.once("message", (spec: { file: string; concurrency: number }) => {
+  process.once("message", (spec: { file: string; concurrency: number; rate?: number }) => {
     const requests = JSON.parse(readFileSync(spec.file, "utf8")) as ParcelRequest[];
-    runParcelLoad(requests, spec.concurrency)
+    runParcelLoad(requests, spec.concurrency, spec.rate)
       .then((result) => process.send?.(result, () => process.exit(0)))
       .catch((error: unknown) => {
         console.error(error);

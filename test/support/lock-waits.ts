@@ -1,12 +1,11 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../src/db/client";
-import { queryRows } from "../../src/db/client";
+import { type Executor, queryRows } from "../../src/db/client";
 
 /**
  * Until a statement matching `queryLike` (a LIKE pattern on its text) waits for a lock in this test's database.
  * Race tests use it instead of a sleep, so the interleaving they set up holds however loaded the machine is.
  */
-export async function untilWaitingForLock(db: Database, queryLike: string, what: string): Promise<void> {
+export async function untilWaitingForLock(db: Executor, queryLike: string, what: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
     const [row] = await queryRows<{ waiting: number }>(
       db,
