@@ -209,6 +209,11 @@ const ConfigSchema = z.object({
     z._default(z.string(), "10:00-21:00"),
     z.transform((v, ctx) => parseOrIssue(() => parseSendingHours(v), ctx)),
   ),
+  /**
+   * Deferred reminders released per second when the sending hours open: about the providers' rate, since a
+   * reminder queued sooner only waits in the bulk lane (and its writes take CPU from victim warnings).
+   */
+  REMINDER_RELEASE_PER_SECOND: z._default(z.coerce.number().check(z.positive()), 500),
   /** Create demo station, officers, feed source and partner on first start (never in production). */
   SEED_DEMO: z.pipe(
     z.optional(z.enum(["true", "false"])),

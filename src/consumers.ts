@@ -33,7 +33,10 @@ export function messageHandler(deps: Deps): MessageHandler {
         await runSweep(deps, ctx.log);
         return;
       case "parcels.release":
-        await releaseDeferredReminders(deps, ctx.log, { traceId: message.traceId });
+        await releaseDeferredReminders(deps, ctx.log, {
+          traceId: message.traceId,
+          perSecond: deps.config.REMINDER_RELEASE_PER_SECOND,
+        });
         return;
       case "partner-callbacks.deliver":
         await deliverCallbacks(deps, message.partnerId, ctx.log);

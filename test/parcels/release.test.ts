@@ -80,6 +80,41 @@ describe("releasing reminders deferred by quiet hours", () => {
     expect(await ctx.deps.db.select().from(smsMessages)).toHaveLength(4);
   });
 
+  it("spreads the release over time at the configured pace, and leaves what one run cannot pace to the next tick", async () => {
+    const phones = Array.from({ length: 7 }, (_, i) => `1380013800${i + 1}`);
+    const { ctx } = await deferredAtNight(phones);
+    ctx.clock.set(OPENING);
+    const waits: number[] = [];
+    const queuedBeforeEachWait: number[] = [];
+    const wait = async (ms: number) => {
+      waits.push(ms);
+      queuedBeforeEachWait.push((await ctx.deps.db.select().from(smsMessages)).length);
+    };
+
+    // One reminder every 10 s: a 45-second run takes five, one per batch of one.
+    const first = await releaseDeferredReminders(ctx.deps, ctx.deps.log, {
+      batchSize: 1,
+      perSecond: 0.1,
+      wait,
+    });
+
+    expect(first).toEqual({ released: 5, suppressed: 0 });
+    expect(queuedBeforeEachWait).toEqual([1, 2, 3, 4]);
+    // Each batch's turn counted from the run's start: 10, 20, 30, 40 s, less the time the batches took.
+    expect(waits).toHaveLength(4);
+    waits.forEach((ms, i) => {
+      expect(ms).toBeLessThanOrEqual((i + 1) * 10_000);
+      expect(ms).toBeGreaterThan((i + 1) * 10_000 - 5_000);
+    });
+    const next = await releaseDeferredReminders(ctx.deps, ctx.deps.log, {
+      batchSize: 1,
+      perSecond: 0.1,
+      wait,
+    });
+    expect(next).toEqual({ released: 2, suppressed: 0 });
+    expect((await eventRows(ctx)).map((e) => e.decision)).toEqual(Array(7).fill("scheduled"));
+  });
+
   it("runs as the scheduled consumer of parcels.release", async () => {
     const { ctx } = await deferredAtNight(["13800138001"]);
     ctx.clock.set(OPENING);
