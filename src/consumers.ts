@@ -36,6 +36,7 @@ export function messageHandler(deps: Deps): MessageHandler {
         await releaseDeferredReminders(deps, ctx.log, {
           traceId: message.traceId,
           perSecond: deps.config.REMINDER_RELEASE_PER_SECOND,
+          signal: ctx.signal,
         });
         return;
       case "partner-callbacks.deliver":

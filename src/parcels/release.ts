@@ -24,10 +24,23 @@ export interface ReleaseOptions {
    */
   perSecond?: number;
   /** How the run waits for its next batch's turn (tests record the waits instead). */
-  wait?: (ms: number) => Promise<void>;
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Aborted: the run stops after the batch it is writing (the runtime is stopping); the next tick carries on. */
+  signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 interface DeferredRow {
   id: string;
@@ -55,7 +68,7 @@ export async function releaseDeferredReminders(
   log: Log,
   options: ReleaseOptions = {},
 ): Promise<{ released: number; suppressed: number }> {
-  const { traceId, batchSize = BATCH, perSecond, wait = sleep } = options;
+  const { traceId, batchSize = BATCH, perSecond, wait = sleep, signal } = options;
   const maxBatches = perSecond
     ? Math.min(options.maxBatches ?? MAX_BATCHES, Math.ceil((perSecond * MAX_RUN_SECONDS) / batchSize))
     : (options.maxBatches ?? MAX_BATCHES);
@@ -70,8 +83,9 @@ export async function releaseDeferredReminders(
     if (perSecond && round > 0) {
       const due = started + ((round * batchSize) / perSecond) * 1000;
       const ahead = due - performance.now();
-      if (ahead > 0) await wait(ahead);
+      if (ahead > 0) await wait(ahead, signal);
     }
+    if (signal?.aborted) break;
     const done = await transact(deps, async (tx, publish) => {
       const rows = await queryRows<DeferredRow>(
         tx,

@@ -12,6 +12,11 @@ export interface MessageContext {
   messageId: string;
   receiveCount: number;
   log: Log;
+  /**
+   * Aborted when the runtime is stopping. A handler that waits on purpose (the paced release of deferred
+   * reminders) ends early and leaves the rest to the next delivery, rather than holding up the shutdown.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -44,8 +49,9 @@ export async function runBatch(
   records: ReceivedRecord[],
   handle: MessageHandler,
   log: Log,
-  concurrency = 8,
+  options: { concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<BatchResult> {
+  const { concurrency = 8, signal } = options;
   const failed: BatchResult["failed"] = [];
   const single: Entry[] = [];
   const grouped = new Map<MessageType, Entry[]>();
@@ -63,7 +69,7 @@ export async function runBatch(
     const entry: Entry = {
       record,
       message: parsed.data,
-      ctx: { messageId: record.id, receiveCount: record.receiveCount, log: msgLog },
+      ctx: { messageId: record.id, receiveCount: record.receiveCount, log: msgLog, signal },
     };
     if (handle.groups?.[parsed.data.type]) {
       grouped.set(parsed.data.type, [...(grouped.get(parsed.data.type) ?? []), entry]);

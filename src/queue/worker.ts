@@ -18,6 +18,8 @@ export interface WorkerOptions {
  */
 export class QueueWorker {
   private stopping = false;
+  /** Tells the handlers running when stop() is called (MessageContext.signal). */
+  private readonly stopped = new AbortController();
   private wakePending = false;
   /** Every loop that is asleep; a wake-up must reach all of them, not only the one that slept last. */
   private readonly sleepers = new Set<() => void>();
@@ -44,6 +46,7 @@ export class QueueWorker {
   /** Stops claiming, waits for in-flight batches to finish, and lets go of the subscription. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     this.wake();
     await Promise.all(this.loops);
     await this.unsubscribe?.();
@@ -88,7 +91,9 @@ export class QueueWorker {
         await this.sleep();
         continue;
       }
-      const result = await runBatch(records, this.handle, this.log.child({ queue }));
+      const result = await runBatch(records, this.handle, this.log.child({ queue }), {
+        signal: this.stopped.signal,
+      });
       // Failures are settled now (retry later, or dead-letter); the handled jobs go with the next claim.
       await this.table.settle(records, result, spec.maxReceives, { keepHandled: true });
       const failed = new Set(result.failed.map((f) => f.id));

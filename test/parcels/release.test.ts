@@ -115,6 +115,22 @@ describe("releasing reminders deferred by quiet hours", () => {
     expect((await eventRows(ctx)).map((e) => e.decision)).toEqual(Array(7).fill("scheduled"));
   });
 
+  it("stops pacing when the runtime stops, leaving the rest deferred for the next tick", async () => {
+    const { ctx } = await deferredAtNight(["13800138001", "13800138002", "13800138003"]);
+    ctx.clock.set(OPENING);
+    const stopping = new AbortController();
+
+    const run = await releaseDeferredReminders(ctx.deps, ctx.deps.log, {
+      batchSize: 1,
+      perSecond: 0.1,
+      signal: stopping.signal,
+      wait: async () => stopping.abort(),
+    });
+
+    expect(run).toEqual({ released: 1, suppressed: 0 });
+    expect((await eventRows(ctx)).map((e) => e.decision)).toEqual(["scheduled", "deferred", "deferred"]);
+  });
+
   it("runs as the scheduled consumer of parcels.release", async () => {
     const { ctx } = await deferredAtNight(["13800138001"]);
     ctx.clock.set(OPENING);

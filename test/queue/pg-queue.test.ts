@@ -194,6 +194,43 @@ describe("QueueWorker", () => {
     }
   });
 
+  it("tells a handler that is waiting on purpose that the runtime is stopping, so stop() does not wait it out", async () => {
+    const { database } = await freshDatabase();
+    const queue = new PgTableQueue(database);
+    let started = false;
+    let sawStop = false;
+    const worker = new QueueWorker(
+      queue,
+      async (_message, ctx) => {
+        started = true;
+        // As the paced release does between its batches: a minute unless told to stop.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 60_000);
+          ctx.signal?.addEventListener("abort", () => {
+            sawStop = true;
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      },
+      log,
+      {
+        queue: "alert-push",
+        spec: { ...QUEUES["alert-push"], batchSize: 1, concurrency: 1 },
+        visibilitySeconds: 30,
+      },
+    );
+    await worker.start();
+    await queue.publish([push(1)]);
+    expect(await waitUntil(() => started, 5_000)).toBe(true);
+
+    const stopping = performance.now();
+    await worker.stop();
+
+    expect(sawStop).toBe(true);
+    expect(performance.now() - stopping).toBeLessThan(5_000);
+  });
+
   it("deletes the jobs a loop has handled in the same statement as its next claim", async () => {
     const { database } = await freshDatabase();
     const queue = new PgTableQueue(database);
