@@ -32,12 +32,14 @@ import { migrateDatabase } from "../src/db/migrate";
 import { openDatabase } from "../src/db/open";
 import { buildLocalDeps } from "../src/local/deps";
 import { createLog } from "../src/log";
+import { releaseDeferredReminders } from "../src/parcels/release";
 import { transact } from "../src/queue/outbox";
 import { queueSms, type SmsToQueue } from "../src/sms/dispatch/queue-sms";
 import { rateScopes } from "../src/sms/rate/scopes";
 import { busiestSecond } from "./busiest-second";
 import { childRuntimes } from "./support/child-runtimes";
 import { benchDatabase, dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
+import { deferFlood } from "./support/deferred-flood";
 import { loadAverage, machine, machineCpu, processesCpuSeconds } from "./support/machine";
 import { progress } from "./support/progress";
 import { type Arrival, startSimulatedGateway } from "./support/sms-gateway";
@@ -56,6 +58,12 @@ const { values: args } = parseArgs({
     "baseline-seconds": { type: "string", default: process.env.BENCH_SMS_BASELINE_SECONDS ?? "30" },
     /** Urgent in a runtime of its own (WORKERS=sms-urgent) beside the W bulk runtimes. */
     split: { type: "boolean", default: false },
+    /**
+     * How the flood is queued: `queue`, queueSms as fast as it takes them (1,000 a transaction); `release`,
+     * as the station queues the night's deferred reminders at 10:00 — N deferred parcel events, released
+     * by the parcels.release consumer's own code at REMINDER_RELEASE_PER_SECOND.
+     */
+    flood: { type: "string", default: process.env.BENCH_SMS_FLOOD ?? "queue" },
   },
 });
 const COUNT = Number(args.count);
@@ -63,6 +71,7 @@ const WORKERS = Number(args.workers);
 const URGENT_PER_SECOND = Number(args["urgent-per-second"]);
 const BASELINE_SECONDS = Number(args["baseline-seconds"]);
 const SPLIT = Boolean(args.split);
+const FLOOD = args.flood === "release" ? "release" : "queue";
 
 const GLOBAL = { rate: 500, burst: 100 }; // the engine's default burst: a fifth of a second's rate
 const PARTNERS = [
@@ -101,7 +110,13 @@ const env = {
   SMS_GLOBAL_PARTS_PER_SECOND: JSON.stringify({ http: GLOBAL.rate }),
   SMS_GLOBAL_BURST: JSON.stringify({ http: GLOBAL.burst }),
 };
-const config = loadConfig({ ...env, SMS_HTTP_API: smsApi("bench") });
+// The bench's own handle queues (or releases) the flood: its sending hours are the whole day.
+const config = loadConfig({
+  ...env,
+  SMS_HTTP_API: smsApi("bench"),
+  REMINDER_HOURS: "00:00-24:00",
+  REMINDER_RELEASE_PER_SECOND: process.env.REMINDER_RELEASE_PER_SECOND,
+});
 const database = await openDatabase({ url, max: 6 });
 await migrateDatabase(database, url);
 const deps = buildLocalDeps({ config, database, log: createLog("warn"), keys });
@@ -194,22 +209,45 @@ async function ownCpuSeconds(): Promise<{ bench: number; runtimes: number; postg
   };
 }
 
-let bulkDone = false;
-const cpu = machineCpu();
-const ownCpuBefore = await ownCpuSeconds();
-const loadBefore = loadAverage();
-step(`phase 2: queueing ${fmt(COUNT)} bulk SMS, urgent trickle and probe running`);
-const loadedTrickle = trickle("load", () => bulkDone);
-const loadedProbe = probe(() => bulkDone);
-const enqueueStart = performance.now();
 // Shuffle the hot numbers in, so their caps bite during the run rather than at its start.
 const order = Array.from({ length: COUNT }, (_, i) => i);
 for (let i = order.length - 1; i > 0; i--) {
   const j = Math.floor(Math.random() * (i + 1));
   [order[i], order[j]] = [order[j] as number, order[i] as number];
 }
-for (let i = 0; i < COUNT; i += 1000) {
-  await transact(deps, (tx, publish) => queueSms(deps, tx, publish, order.slice(i, i + 1000).map(bulkItem)));
+
+if (FLOOD === "release") {
+  step(`deferring ${fmt(COUNT)} parcel events overnight, to be released`);
+  await deferFlood(deps, "stn_bench", order.map(bulkItem));
+}
+
+let bulkDone = false;
+const cpu = machineCpu();
+const ownCpuBefore = await ownCpuSeconds();
+const loadBefore = loadAverage();
+step(
+  `phase 2: ${FLOOD === "release" ? "releasing" : "queueing"} ${fmt(COUNT)} bulk SMS, urgent trickle and probe running`,
+);
+const loadedTrickle = trickle("load", () => bulkDone);
+const loadedProbe = probe(() => bulkDone);
+const enqueueStart = performance.now();
+if (FLOOD === "release") {
+  // The consumer's ticks, back to back: each run paces itself and stops within 45 s.
+  let released = 0;
+  while (released < COUNT) {
+    const run = await releaseDeferredReminders(deps, deps.log, {
+      perSecond: deps.config.REMINDER_RELEASE_PER_SECOND,
+    });
+    if (run.released + run.suppressed === 0)
+      throw new Error(`only ${released} of ${COUNT} deferred reminders released`);
+    released += run.released;
+  }
+} else {
+  for (let i = 0; i < COUNT; i += 1000) {
+    await transact(deps, (tx, publish) =>
+      queueSms(deps, tx, publish, order.slice(i, i + 1000).map(bulkItem)),
+    );
+  }
 }
 const enqueueEnd = performance.now();
 const enqueueSeconds = (enqueueEnd - enqueueStart) / 1000;
@@ -325,7 +363,7 @@ const lines = [
   "",
   `bench:sms — ${fmt(COUNT)} bulk SMS (${fmt(bulkArrivals.reduce((s, a) => s + a.parts, 0))} parts), local runtimes working ${runtimes.join(" | ")} (seen at the gateway: ${workersSeen.join(", ")}), urgent ${URGENT_PER_SECOND}/s`,
   `${machine()}; ${pgVersion}; load average ${loadBefore} before, ${loadAfter} after; whole machine busy ${fmt(cpuUsed.busyCores, 2)} of 2 cores during phase 2, of which this benchmark ${fmt(ownCores, 2)} (runtimes ${fmt(cores("runtimes"), 2)}, their PostgreSQL backends ${fmt(cores("postgres"), 2)}, gateway and queueing ${fmt(cores("bench"), 2)})`,
-  `queueing took ${fmt(enqueueSeconds, 1)} s; bulk at the gateway from first to last: ${fmt((lastBulk - firstBulk) / 1000, 1)} s; steady window ${fmt((steadyTo - steadyFrom) / 1000, 1)} s`,
+  `${FLOOD === "release" ? `released by parcels.release at ${fmt(config.REMINDER_RELEASE_PER_SECOND)}/s` : "queued by queueSms, 1,000 a transaction"}: queueing took ${fmt(enqueueSeconds, 1)} s; bulk at the gateway from first to last: ${fmt((lastBulk - firstBulk) / 1000, 1)} s; steady window ${fmt((steadyTo - steadyFrom) / 1000, 1)} s`,
   "",
   "| scope | limit (parts/s) | achieved, steady (parts/s) | of which the probe | of limit | busiest 1-s window at the gateway (parts) | at (s) | burst | beyond limit + burst |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",

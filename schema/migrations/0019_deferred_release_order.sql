@@ -1,0 +1,2 @@
+DROP INDEX "parcel_events_deferred_idx";--> statement-breakpoint
+CREATE INDEX "parcel_events_deferred_release_idx" ON "parcel_events" USING btree ("deferred_until","occurred_at","id") WHERE "parcel_events"."decision" = 'deferred';
