@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sms [-- --count N --workers W --urgent-per-second U --baseline-seconds S]`: the SMS dispatch
+ * `npm run bench:sms [-- --count N --workers W --urgent-per-second U --baseline-seconds S --flood queue|release]`: the SMS dispatch
  * engine under a bulk flood, through the local runtime on PostgreSQL.
  *
  *  - A simulated gateway (node:http on 127.0.0.1, on a thread of its own, answering in 20–80 ms) stands in
@@ -12,7 +12,8 @@
  *    30 by default), queued by a process of its own (support/urgent-producer.ts).
  *  - Phase 2: N bulk reminders (60% partner A, 40% B by count; one in five long enough for two parts; 20
  *    "hot" numbers get 60 each, more than their provider cap of 50 allows) queued as fast as queueSms takes
- *    them, with the same urgent trickle running throughout.
+ *    them (`--flood queue`) or released as the night's deferred reminders at 10:00 (`--flood release`), with
+ *    the same urgent trickle running throughout.
  * Printed: achieved rate per scope over the steady part of phase 2 (first and last 5 s of bulk left out)
  * against its limit; the busiest one-second window per scope against limit + burst; numbers that got more
  * than the cap; urgent latency (queueSms called → gateway has the request) in both phases; limiter decision
