@@ -50,4 +50,37 @@ code { overflow-wrap:anywhere; }
 .sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
 .adm-table td > .adm-tag, .adm-table td > span { justify-self:start; }
 .adm-table .field .adm-tag { justify-self:start; }
+/* Feed sources, partners, campaigns and opt-outs (ap-), and what every admin form shares. */
+main > h2 { margin:.2rem 0 .6rem; }
+.ap-once { border:2px solid var(--high); background:#fffaf0; }
+.ap-once h3 { margin-top:0; }
+code.ap-secret { display:block; overflow-wrap:anywhere; word-break:break-all; font-size:1rem; padding:.4rem .5rem; background:#fff; border:1px dashed var(--muted); border-radius:4px; user-select:all; }
+.ap-list { list-style:none; padding:0; margin:0 0 1rem; }
+.ap-list > li { background:#fff; border:1px solid var(--line); border-left:6px solid var(--ok); border-radius:6px; padding:.7rem .8rem; margin:0 0 .7rem; }
+.ap-list > li.off { border-left-color:var(--muted); }
+.ap-list h3 { margin:0 0 .3rem; font-size:1.05rem; overflow-wrap:anywhere; }
+.ap-list h3 a { display:inline-flex; align-items:center; min-height:44px; }
+.ap-actions { display:flex; flex-wrap:wrap; gap:.5rem; margin-top:.6rem; align-items:flex-end; }
+.ap-actions form.stack { flex:1 1 16rem; max-width:none; }
+.ap-on { color:#1c6b40; font-weight:600; } .ap-off { color:var(--critical); font-weight:600; }
+.ap-warn { color:var(--critical); font-weight:600; margin:.3rem 0 0; }
+.ap-meta { color:var(--muted); font-size:.9rem; margin:.2rem 0; overflow-wrap:anywhere; }
+.ap-body { white-space:pre-wrap; overflow-wrap:anywhere; background:var(--bg); padding:.4rem .5rem; border-radius:4px; margin:.3rem 0; }
+textarea { min-height:7rem; resize:vertical; }
+form.stack { max-width:36rem; }
+.ap-grid { display:grid; gap:1rem; }
+@media (min-width: 900px) { .ap-grid { grid-template-columns:minmax(0,3fr) minmax(0,2fr); align-items:start; } }
+.ap-check { border-left:6px solid var(--muted); background:#fff; border-radius:6px; padding:.5rem .8rem; margin:0; }
+.ap-check.ok { border-left-color:var(--ok); } .ap-check.bad { border-left-color:var(--critical); }
+.ap-check ul { margin:.3rem 0 0; padding-left:1.2rem; } .ap-check li { margin:0 0 .3rem; color:var(--critical); }
+.ap-check .ap-count { font-weight:600; margin:0; }
+.ap-check .ap-okline { color:var(--ok); font-weight:600; margin:.3rem 0 0; }
+.ap-inline { display:flex; flex-wrap:wrap; gap:.5rem; align-items:flex-end; margin:0 0 1rem; }
+.ap-inline .field { flex:1 1 14rem; }
+.ap-sigs { list-style:none; padding:0; margin:0 0 .8rem; }
+.ap-sigs li { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:center; padding:.3rem 0; border-bottom:1px solid var(--line); }
+.ap-quota { font-variant-numeric:tabular-nums; }
+.ap-state-warning { color:#9c3408; font-weight:600; } .ap-state-exhausted { color:var(--critical); font-weight:600; } .ap-state-ok { color:#1c6b40; font-weight:600; }
+.ap-pager { display:flex; gap:1rem; }
+.ap-pager a { display:inline-flex; align-items:center; min-height:44px; }
 `;

@@ -26,17 +26,9 @@ import {
   type FormState,
   parseCampaignForm,
 } from "./admin-campaigns-view";
+import { doneMessage, formText, type MessageKey, noStore, refusalText } from "./admin-forms";
 import { historyOf } from "./admin-history";
-import { adminSection } from "./admin-layout";
-import {
-  doneMessage,
-  formText,
-  type MessageKey,
-  noStore,
-  pageOf,
-  refusalStatus,
-  refusalText,
-} from "./admin-partners-kit";
+import { adminContext, adminSection, refusalStatus } from "./admin-layout";
 import type { ConsoleContext } from "./context";
 
 const DONE: MessageKey[] = [
@@ -65,7 +57,7 @@ export function adminCampaignsRoutes(deps: Deps) {
     extra: { form?: FormState; signatureForm?: FormState; error?: string } = {},
     status = 200,
   ) => {
-    const ctx = pageOf(deps, c);
+    const ctx = adminContext(c, deps);
     const principal = c.get("principal");
     const [campaigns, signatures] = await Promise.all([
       listCampaigns(deps, principal),
@@ -90,7 +82,7 @@ export function adminCampaignsRoutes(deps: Deps) {
     extra: { form?: FormState; error?: string; template?: { body: string; check: CheckView } } = {},
     status = 200,
   ) => {
-    const ctx = pageOf(deps, c);
+    const ctx = adminContext(c, deps);
     const principal = c.get("principal");
     let campaign: Awaited<ReturnType<typeof getCampaign>>;
     try {
@@ -120,7 +112,7 @@ export function adminCampaignsRoutes(deps: Deps) {
 
   /** The template check in the page's language: the same rules and signatures the save will apply. */
   const check = async (c: ConsoleContext, body: string) => {
-    const { t, lang } = pageOf(deps, c).i18n;
+    const { t, lang } = adminContext(c, deps).i18n;
     const result = await checkCampaignTemplate(deps, c.get("principal"), body);
     return checkView(t, result, (p) => templateProblemText(p, lang));
   };
@@ -128,7 +120,7 @@ export function adminCampaignsRoutes(deps: Deps) {
   app.get("/admin/campaigns", (c) => renderList(c));
 
   app.post("/admin/campaigns", async (c) => {
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const parsed = parseCampaignForm(t, await c.req.parseBody());
     if (!parsed.ok) return renderList(c, { form: parsed.state, error: t.apFixErrors }, 400);
     const created = await createCampaign(deps, c.get("principal"), parsed.input);
@@ -142,7 +134,7 @@ export function adminCampaignsRoutes(deps: Deps) {
   });
 
   app.post("/admin/campaigns/signatures", async (c) => {
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const signature = formText(await c.req.parseBody(), "signature", 40).trim();
     const own = (await listTemplateSignatures(deps, c.get("principal"))).own;
     const error = !SMS_SIGNATURE_PATTERN.test(signature)
@@ -163,7 +155,7 @@ export function adminCampaignsRoutes(deps: Deps) {
     try {
       await removeTemplateSignature(deps, c.get("principal"), signature);
     } catch (error) {
-      return renderList(c, { error: refusalText(pageOf(deps, c).i18n.t, error) }, refusalStatus(error));
+      return renderList(c, { error: refusalText(adminContext(c, deps).i18n.t, error) }, refusalStatus(error));
     }
     return to(c, CAMPAIGNS_PAGE, "apDoneSignatureRemoved");
   });
@@ -172,7 +164,7 @@ export function adminCampaignsRoutes(deps: Deps) {
 
   app.post("/admin/campaigns/:id", async (c) => {
     const id = c.req.param("id");
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const parsed = parseCampaignForm(t, await c.req.parseBody());
     if (!parsed.ok) return renderOne(c, id, { form: parsed.state, error: t.apFixErrors }, 400);
     try {
@@ -185,7 +177,7 @@ export function adminCampaignsRoutes(deps: Deps) {
 
   app.post("/admin/campaigns/:id/templates", async (c) => {
     const id = c.req.param("id");
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const body = formText(await c.req.parseBody(), "body", 1000);
     try {
       await addTemplate(deps, c.get("principal"), id, body);
@@ -210,7 +202,12 @@ export function adminCampaignsRoutes(deps: Deps) {
       try {
         await updateCampaign(deps, c.get("principal"), id, { disabled: action === "disable" });
       } catch (error) {
-        return renderOne(c, id, { error: refusalText(pageOf(deps, c).i18n.t, error) }, refusalStatus(error));
+        return renderOne(
+          c,
+          id,
+          { error: refusalText(adminContext(c, deps).i18n.t, error) },
+          refusalStatus(error),
+        );
       }
       return to(c, `${CAMPAIGNS_PAGE}/${id}`, action === "disable" ? "apDoneDisabled" : "apDoneEnabled");
     });
@@ -225,7 +222,12 @@ export function adminCampaignsRoutes(deps: Deps) {
           action === "disable",
         );
       } catch (error) {
-        return renderOne(c, id, { error: refusalText(pageOf(deps, c).i18n.t, error) }, refusalStatus(error));
+        return renderOne(
+          c,
+          id,
+          { error: refusalText(adminContext(c, deps).i18n.t, error) },
+          refusalStatus(error),
+        );
       }
       return to(c, `${CAMPAIGNS_PAGE}/${id}`, action === "disable" ? "apDoneDisabled" : "apDoneEnabled");
     });

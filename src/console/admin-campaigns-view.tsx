@@ -2,17 +2,10 @@ import { isCalendarDate } from "../calendar";
 import type { getCampaign } from "../parcels/campaigns";
 import type { TemplateProblem } from "../parcels/template-rules";
 import type { StationSignatures } from "../parcels/template-signatures";
+import { ActionButton, Field, formInt, formText, type MessageKey } from "./admin-forms";
 import { History, type HistoryEntry } from "./admin-history";
-import {
-  ActionButton,
-  AdminFrame,
-  CsrfInput,
-  Field,
-  formInt,
-  formText,
-  type MessageKey,
-  type OnceItem,
-} from "./admin-partners-kit";
+import { AdminPage, Csrf } from "./admin-layout";
+import type { OnceItem } from "./admin-once";
 import type { I18n } from "./i18n";
 import { fill } from "./i18n-officer";
 import type { PageContext } from "./layout";
@@ -164,7 +157,7 @@ function Signatures(props: { ctx: PageContext; signatures: StationSignatures; fo
         ))}
       </ul>
       <form class="ap-inline" method="post" action={`${CAMPAIGNS_PAGE}/signatures`}>
-        <CsrfInput ctx={ctx} />
+        <Csrf ctx={ctx} />
         <Field
           id="ap-signature"
           name="signature"
@@ -198,7 +191,7 @@ export function CampaignsPage(props: {
     errors: {},
   };
   return (
-    <AdminFrame ctx={ctx} title={t.apCampaigns} done={props.done} error={props.error} once={props.once}>
+    <AdminPage ctx={ctx} title={t.apCampaigns} done={props.done} error={props.error} once={props.once}>
       <p class="muted">{t.apCampaignsIntro}</p>
       {props.campaigns.length === 0 && <p>{t.apCampaignNone}</p>}
       <ul class="ap-list">
@@ -227,7 +220,7 @@ export function CampaignsPage(props: {
         <section class="card" aria-labelledby="campaign-new">
           <h3 id="campaign-new">{t.apCampaignNew}</h3>
           <form class="stack" method="post" action={CAMPAIGNS_PAGE}>
-            <CsrfInput ctx={ctx} />
+            <Csrf ctx={ctx} />
             <CampaignFields ctx={ctx} p="new" form={props.form ?? empty} />
             <button class="primary" type="submit">
               {t.apCreate}
@@ -236,7 +229,7 @@ export function CampaignsPage(props: {
         </section>
         <Signatures ctx={ctx} signatures={props.signatures} form={props.signatureForm} />
       </div>
-    </AdminFrame>
+    </AdminPage>
   );
 }
 
@@ -312,7 +305,7 @@ export function CampaignPage(props: {
   };
   const allSignatures = [props.signatures.own, ...props.signatures.allowed].join(" ");
   return (
-    <AdminFrame ctx={ctx} title={c.name} done={props.done} error={props.error}>
+    <AdminPage ctx={ctx} title={c.name} done={props.done} error={props.error}>
       <p class="ap-meta">
         <span class={state === "apCampaignRunning" ? "ap-on" : "ap-off"}>{t[state]}</span> ·{" "}
         {fill(t.apDates, { from: c.startsOn, to: c.endsOn })} · {t.apPriority} {c.priority}
@@ -348,7 +341,7 @@ export function CampaignPage(props: {
             <h3 id="ap-template-new">{t.apTemplateNew}</h3>
             <p class="hint">{fill(t.apTemplateRules, { signatures: allSignatures })}</p>
             <form class="stack" method="post" action={`${base}/templates`} id="ap-template-form">
-              <CsrfInput ctx={ctx} />
+              <Csrf ctx={ctx} />
               <Field
                 id="ap-template-body"
                 name="body"
@@ -369,7 +362,7 @@ export function CampaignPage(props: {
         <section class="card" aria-labelledby="ap-campaign-settings">
           <h3 id="ap-campaign-settings">{t.apCampaignSettings}</h3>
           <form class="stack" method="post" action={base}>
-            <CsrfInput ctx={ctx} />
+            <Csrf ctx={ctx} />
             <CampaignFields ctx={ctx} p="edit" form={props.form ?? current} />
             <button class="primary" type="submit">
               {t.apSave}
@@ -387,6 +380,6 @@ export function CampaignPage(props: {
       </div>
       <History i18n={ctx.i18n} entries={props.history} />
       <script src="/console/assets/admin-template-check.js" defer />
-    </AdminFrame>
+    </AdminPage>
   );
 }

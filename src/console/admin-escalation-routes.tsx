@@ -208,7 +208,7 @@ export function adminEscalationRoutes(deps: Deps) {
         ctx={ctx}
         title={t.admEscalation}
         section={SECTION}
-        flash={c.req.query("saved") ? { ok: true, text: t.admSaved } : undefined}
+        done={c.req.query("saved") ? t.admSaved : undefined}
       >
         <p class="hint">{t.admEscalationIntro}</p>
         <div class="adm-grid">

@@ -6,23 +6,17 @@ import {
   rotateFeedSourceSecret,
   setFeedSourceDisabled,
 } from "../feeds/admin";
-import { adminSection } from "./admin-layout";
 import {
   ActionButton,
-  AdminFrame,
-  CsrfInput,
   doneMessage,
   Field,
   formText,
   type MessageKey,
   noStore,
-  type OnceItem,
-  pageOf,
-  refusalStatus,
   refusalText,
-  showOnce,
-  takeOnce,
-} from "./admin-partners-kit";
+} from "./admin-forms";
+import { AdminPage, adminContext, adminSection, Csrf, refusalStatus } from "./admin-layout";
+import { type OnceItem, showOnce, takeOnce } from "./admin-once";
 import type { ConsoleContext } from "./context";
 import type { I18n } from "./i18n";
 import { type PageContext, time } from "./layout";
@@ -72,7 +66,7 @@ function FeedsPage(props: {
   const { ctx, form } = props;
   const { t } = ctx.i18n;
   return (
-    <AdminFrame ctx={ctx} title={t.apFeeds} done={props.done} error={props.error} once={props.once}>
+    <AdminPage ctx={ctx} title={t.apFeeds} done={props.done} error={props.error} once={props.once}>
       <p class="muted">{t.apFeedsIntro}</p>
       {props.sources.length === 0 && <p>{t.apFeedNone}</p>}
       <ul class="ap-list">
@@ -86,7 +80,7 @@ function FeedsPage(props: {
               </span>
             </p>
             <form class="stack" method="post" action={`${PAGE}/${s.id}/callback`}>
-              <CsrfInput ctx={ctx} />
+              <Csrf ctx={ctx} />
               <Field
                 id={`callback-${s.id}`}
                 name="callbackUrl"
@@ -117,7 +111,7 @@ function FeedsPage(props: {
       <section class="card" aria-labelledby="feed-new">
         <h3 id="feed-new">{t.apFeedNew}</h3>
         <form class="stack" method="post" action={PAGE}>
-          <CsrfInput ctx={ctx} />
+          <Csrf ctx={ctx} />
           <Field
             id="feed-name"
             name="name"
@@ -141,7 +135,7 @@ function FeedsPage(props: {
           </button>
         </form>
       </section>
-    </AdminFrame>
+    </AdminPage>
   );
 }
 
@@ -157,7 +151,7 @@ export function adminFeedsRoutes(deps: Deps) {
     extra: { form?: FormState; error?: string } = {},
     status = 200,
   ) => {
-    const ctx = pageOf(deps, c);
+    const ctx = adminContext(c, deps);
     const sources = await listFeedSources(deps, c.get("principal"));
     const page = (
       <FeedsPage
@@ -175,7 +169,7 @@ export function adminFeedsRoutes(deps: Deps) {
   app.get("/admin/feeds", (c) => render(c));
 
   app.post("/admin/feeds", async (c) => {
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const form = await c.req.parseBody();
     const values = { name: formText(form, "name", 200).trim(), callbackUrl: formText(form, "callbackUrl") };
     const errors: Record<string, string> = {};
@@ -197,7 +191,7 @@ export function adminFeedsRoutes(deps: Deps) {
   });
 
   app.post("/admin/feeds/:id/callback", async (c) => {
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const id = c.req.param("id");
     const typed = formText(await c.req.parseBody(), "callbackUrl");
     const callback = parseCallback(deps, t, typed);
@@ -226,7 +220,7 @@ export function adminFeedsRoutes(deps: Deps) {
         { label: "apFeedSecret", value: secret },
       ]);
     } catch (error) {
-      return render(c, { error: refusalText(pageOf(deps, c).i18n.t, error) }, refusalStatus(error));
+      return render(c, { error: refusalText(adminContext(c, deps).i18n.t, error) }, refusalStatus(error));
     }
     return back(c, "apDoneFeedRotated");
   });
@@ -236,7 +230,7 @@ export function adminFeedsRoutes(deps: Deps) {
       try {
         await setFeedSourceDisabled(deps, c.get("principal"), c.req.param("id"), action === "disable");
       } catch (error) {
-        return render(c, { error: refusalText(pageOf(deps, c).i18n.t, error) }, refusalStatus(error));
+        return render(c, { error: refusalText(adminContext(c, deps).i18n.t, error) }, refusalStatus(error));
       }
       return back(c, action === "disable" ? "apDoneDisabled" : "apDoneEnabled");
     });

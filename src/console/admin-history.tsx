@@ -3,7 +3,7 @@ import { officers } from "../../schema";
 import { listAudit } from "../audit/log";
 import type { Principal } from "../auth/sessions";
 import type { Deps } from "../deps";
-import type { MessageKey } from "./admin-partners-kit";
+import type { MessageKey } from "./admin-forms";
 import type { I18n } from "./i18n";
 import { fill } from "./i18n-officer";
 import { time } from "./layout";

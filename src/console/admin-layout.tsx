@@ -1,8 +1,9 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Child } from "hono/jsx";
 import type { Deps } from "../deps";
-import { AppError } from "../errors";
+import { AppError, ERROR_STATUS } from "../errors";
 import { ADMIN_SECTIONS } from "./admin-nav";
+import { OnceBox, type OnceItem } from "./admin-once";
 import { type ConsoleContext, type ConsoleEnv, signedInPage } from "./context";
 import { i18n } from "./i18n";
 import { Layout, type PageContext } from "./layout";
@@ -41,23 +42,37 @@ export function adminContext(c: ConsoleContext, deps: Pick<Deps, "clock">): Page
   return ctx;
 }
 
+/**
+ * Every admin page's frame: the section menu (the section the path is in marked, or `section`), the title,
+ * the flash after a redirect or a refusal, and secrets shown once.
+ */
 export function AdminPage(props: {
   ctx: PageContext;
   title: string;
-  /** The section's href, marked in the menu. */
   section?: string;
-  flash?: { ok: boolean; text: string };
+  done?: string | undefined;
+  error?: string | undefined;
+  once?: OnceItem[] | undefined;
   children: Child;
 }) {
+  const here = props.ctx.path.split("?")[0] ?? "";
+  const section = props.section ?? ADMIN_SECTIONS.find((s) => here.startsWith(s.href))?.href;
+  const { t } = props.ctx.i18n;
   return (
     <Layout ctx={props.ctx} title={props.title}>
-      <AdminSectionsNav ctx={props.ctx} section={props.section} />
+      <AdminSectionsNav ctx={props.ctx} section={section} />
       <h2>{props.title}</h2>
-      {props.flash && (
-        <p class={`flash ${props.flash.ok ? "ok" : "error"}`} role={props.flash.ok ? "status" : "alert"}>
-          {props.flash.text}
+      {props.done && (
+        <p class="flash ok" role="status">
+          {props.done}
         </p>
       )}
+      {props.error && (
+        <p class="flash error" role="alert">
+          {props.error}
+        </p>
+      )}
+      {props.once && props.once.length > 0 && <OnceBox t={t} items={props.once} />}
       {props.children}
     </Layout>
   );
@@ -130,12 +145,11 @@ export function refusalToFields(
   return errors;
 }
 
-/** The status a refused form is answered with: what the use case said, or 400 for the page's own checks. */
+/**
+ * The status a refused form is answered with: the use case's for a refusal, a missing record or a conflict,
+ * otherwise 400 (the page's own checks, and anything the form can fix).
+ */
 export function refusalStatus(error: unknown): 400 | 403 | 404 | 409 {
-  if (error instanceof AppError) {
-    if (error.code === "CONFLICT") return 409;
-    if (error.code === "NOT_FOUND") return 404;
-    if (error.code === "FORBIDDEN") return 403;
-  }
-  return 400;
+  const status = error instanceof AppError ? ERROR_STATUS[error.code] : 400;
+  return status === 403 || status === 404 || status === 409 ? status : 400;
 }

@@ -97,7 +97,7 @@ export function adminOfficersRoutes(deps: Deps) {
     const { t } = ctx.i18n;
     if (!officer) return c.html(<MessagePage ctx={ctx} title={t.admOfficers} text={t.admNotFound} />, 404);
     const shifts = await shiftsOfOfficer(deps, principal, id);
-    const flash = c.req.query("saved") ? { ok: true, text: t.admSaved } : undefined;
+    const flash = c.req.query("saved") ? t.admSaved : undefined;
     if (extra.password) c.header("cache-control", "no-store");
     return c.html(
       <OfficerPage ctx={ctx} officer={officer} posts={posts} shifts={shifts} flash={flash} {...extra} />,

@@ -91,12 +91,7 @@ export function OfficersPage(props: {
   const v = props.state?.values ?? {};
   const e = props.state?.errors ?? {};
   return (
-    <AdminPage
-      ctx={props.ctx}
-      title={t.admOfficers}
-      section={SECTION}
-      flash={props.flash ? { ok: true, text: props.flash } : undefined}
-    >
+    <AdminPage ctx={props.ctx} title={t.admOfficers} section={SECTION} done={props.flash}>
       {props.created && (
         <Secret
           intro={fill(t.admCreatedOfficer, { username: props.created.username })}
@@ -200,7 +195,7 @@ export function OfficerPage(props: {
   shifts: Awaited<ReturnType<typeof shiftsOfOfficer>>;
   state?: FormState;
   password?: string;
-  flash?: { ok: boolean; text: string };
+  flash?: string;
 }) {
   const { i18n } = props.ctx;
   const { t } = i18n;
@@ -214,7 +209,7 @@ export function OfficerPage(props: {
       ctx={props.ctx}
       title={fill(t.admEditOfficer, { name: o.displayName })}
       section={SECTION}
-      flash={props.flash}
+      done={props.flash}
     >
       <p>
         <a class="back" href={SECTION}>

@@ -2,19 +2,8 @@ import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { addOptOut, listOptOuts, removeOptOut } from "../opt-outs/admin";
 import { maskPhone, normalizePhone } from "../privacy/phone";
-import { adminSection } from "./admin-layout";
-import {
-  AdminFrame,
-  CsrfInput,
-  doneMessage,
-  Field,
-  formText,
-  type MessageKey,
-  noStore,
-  pageOf,
-  refusalStatus,
-  refusalText,
-} from "./admin-partners-kit";
+import { doneMessage, Field, formText, type MessageKey, noStore, refusalText } from "./admin-forms";
+import { AdminPage, adminContext, adminSection, Csrf, refusalStatus } from "./admin-layout";
 import type { ConsoleContext } from "./context";
 import type { I18n } from "./i18n";
 import { fill } from "./i18n-officer";
@@ -59,7 +48,7 @@ function OptOutsPage(props: {
   const { ctx, listed } = props;
   const { t } = ctx.i18n;
   return (
-    <AdminFrame ctx={ctx} title={t.apOptOuts} done={props.done} error={props.error}>
+    <AdminPage ctx={ctx} title={t.apOptOuts} done={props.done} error={props.error}>
       <p class="muted">{t.apOptOutsIntro}</p>
       <form class="ap-inline" method="get" action={PAGE}>
         <Field
@@ -99,7 +88,7 @@ function OptOutsPage(props: {
                 {time(o.createdAt)}
               </p>
               <form class="ap-inline" method="post" action={`${PAGE}/remove`}>
-                <CsrfInput ctx={ctx} />
+                <Csrf ctx={ctx} />
                 <input type="hidden" name="id" value={o.id} />
                 <Field
                   id={`remove-${o.id.slice(0, 12)}`}
@@ -125,7 +114,7 @@ function OptOutsPage(props: {
       <section class="card" aria-labelledby="optout-add">
         <h3 id="optout-add">{t.apOptOutAdd}</h3>
         <form class="stack" method="post" action={PAGE}>
-          <CsrfInput ctx={ctx} />
+          <Csrf ctx={ctx} />
           <Field
             id="optout-phone"
             name="phone"
@@ -150,7 +139,7 @@ function OptOutsPage(props: {
           </button>
         </form>
       </section>
-    </AdminFrame>
+    </AdminPage>
   );
 }
 
@@ -167,7 +156,7 @@ export function adminOptOutsRoutes(deps: Deps) {
     extra: { add?: FormState; remove?: { id: string; state: FormState }; error?: string } = {},
     status = 200,
   ) => {
-    const ctx = pageOf(deps, c);
+    const ctx = adminContext(c, deps);
     const { t } = ctx.i18n;
     const typed = (c.req.query("phone") ?? "").slice(0, 40);
     const cursor = c.req.query("cursor");
@@ -209,7 +198,7 @@ export function adminOptOutsRoutes(deps: Deps) {
   app.get("/admin/opt-outs", (c) => render(c));
 
   app.post("/admin/opt-outs", async (c) => {
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const form = await c.req.parseBody();
     const values = { phone: formText(form, "phone", 40), reason: formText(form, "reason", 400) };
     const errors: Record<string, string> = {};
@@ -223,7 +212,7 @@ export function adminOptOutsRoutes(deps: Deps) {
   });
 
   app.post("/admin/opt-outs/remove", async (c) => {
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const form = await c.req.parseBody();
     const id = formText(form, "id", 200);
     const typed = formText(form, "reason", 400);

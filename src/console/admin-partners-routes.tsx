@@ -11,19 +11,10 @@ import {
   setPartnerDisabled,
 } from "../partners/admin";
 import { partnerQuotas } from "../reports/partner-quotas";
+import { doneMessage, formText, type MessageKey, noStore, refusalText } from "./admin-forms";
 import { historyOf } from "./admin-history";
-import { adminSection } from "./admin-layout";
-import {
-  doneMessage,
-  formText,
-  type MessageKey,
-  noStore,
-  pageOf,
-  refusalStatus,
-  refusalText,
-  showOnce,
-  takeOnce,
-} from "./admin-partners-kit";
+import { adminContext, adminSection, refusalStatus } from "./admin-layout";
+import { showOnce, takeOnce } from "./admin-once";
 import {
   FIELDS,
   type FormState,
@@ -62,7 +53,7 @@ export function adminPartnersRoutes(deps: Deps) {
     extra: { form?: FormState; error?: string } = {},
     status = 200,
   ) => {
-    const ctx = pageOf(deps, c);
+    const ctx = adminContext(c, deps);
     const [partners, quotas] = await Promise.all([listPartners(deps, c.get("principal")), quotasOf(c)]);
     const page = (
       <PartnersPage
@@ -83,7 +74,7 @@ export function adminPartnersRoutes(deps: Deps) {
     extra: { form?: FormState; error?: string } = {},
     status = 200,
   ) => {
-    const ctx = pageOf(deps, c);
+    const ctx = adminContext(c, deps);
     const principal = c.get("principal");
     let partner: Partner;
     try {
@@ -117,7 +108,7 @@ export function adminPartnersRoutes(deps: Deps) {
   app.get("/admin/partners/:id", (c) => renderOne(c, c.req.param("id")));
 
   app.post("/admin/partners", async (c) => {
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const form = await c.req.parseBody();
     const parsed = parsePartnerForm(t, form);
     if (!parsed.ok) return renderList(c, { form: parsed.state, error: t.apFixErrors }, 400);
@@ -141,7 +132,7 @@ export function adminPartnersRoutes(deps: Deps) {
 
   app.post("/admin/partners/:id", async (c) => {
     const id = c.req.param("id");
-    const { t } = pageOf(deps, c).i18n;
+    const { t } = adminContext(c, deps).i18n;
     const form = await c.req.parseBody();
     let stored = false;
     try {
@@ -169,7 +160,12 @@ export function adminPartnersRoutes(deps: Deps) {
       try {
         return to(c, `${PAGE}/${id}`, await run(c, id));
       } catch (error) {
-        return renderOne(c, id, { error: refusalText(pageOf(deps, c).i18n.t, error) }, refusalStatus(error));
+        return renderOne(
+          c,
+          id,
+          { error: refusalText(adminContext(c, deps).i18n.t, error) },
+          refusalStatus(error),
+        );
       }
     });
 

@@ -2,17 +2,10 @@ import { AppError } from "../errors";
 import type { getPartner, listPartnerKeys, PartnerSettings } from "../partners/admin";
 import { PARTNER_CHANNELS, type PartnerChannel } from "../partners/admin";
 import type { partnerQuotas, QuotaState } from "../reports/partner-quotas";
+import { ActionButton, Field, formInt, formText, type MessageKey } from "./admin-forms";
 import { History, type HistoryEntry } from "./admin-history";
-import {
-  ActionButton,
-  AdminFrame,
-  CsrfInput,
-  Field,
-  formInt,
-  formText,
-  type MessageKey,
-  type OnceItem,
-} from "./admin-partners-kit";
+import { AdminPage, Csrf } from "./admin-layout";
+import type { OnceItem } from "./admin-once";
 import type { I18n } from "./i18n";
 import { fill } from "./i18n-officer";
 import { type PageContext, time } from "./layout";
@@ -192,7 +185,7 @@ export function PartnersPage(props: {
   const { ctx } = props;
   const { t } = ctx.i18n;
   return (
-    <AdminFrame ctx={ctx} title={t.apPartners} done={props.done} error={props.error} once={props.once}>
+    <AdminPage ctx={ctx} title={t.apPartners} done={props.done} error={props.error} once={props.once}>
       <p class="muted">{t.apPartnersIntro}</p>
       {props.partners.length === 0 && <p>{t.apPartnerNone}</p>}
       <ul class="ap-list">
@@ -214,7 +207,7 @@ export function PartnersPage(props: {
       <section class="card" aria-labelledby="partner-new">
         <h3 id="partner-new">{t.apPartnerNew}</h3>
         <form class="stack" method="post" action={PAGE}>
-          <CsrfInput ctx={ctx} />
+          <Csrf ctx={ctx} />
           <PartnerFields
             ctx={ctx}
             idPrefix="new"
@@ -226,7 +219,7 @@ export function PartnersPage(props: {
           </button>
         </form>
       </section>
-    </AdminFrame>
+    </AdminPage>
   );
 }
 
@@ -253,7 +246,7 @@ export function PartnerPage(props: {
     smsApi: "",
   };
   return (
-    <AdminFrame ctx={ctx} title={p.name} done={props.done} error={props.error} once={props.once}>
+    <AdminPage ctx={ctx} title={p.name} done={props.done} error={props.error} once={props.once}>
       <p class="ap-meta">
         {t.apPartnerId} <code>{p.id}</code> · {t.apCreatedAt} {time(p.createdAt)} ·{" "}
         <span class={p.disabledAt ? "ap-off" : "ap-on"}>{p.disabledAt ? t.apDisabled : t.apEnabled}</span>
@@ -263,7 +256,7 @@ export function PartnerPage(props: {
         <section class="card" aria-labelledby="partner-settings">
           <h3 id="partner-settings">{t.apPartnerSettings}</h3>
           <form class="stack" method="post" action={base}>
-            <CsrfInput ctx={ctx} />
+            <Csrf ctx={ctx} />
             <PartnerFields
               ctx={ctx}
               idPrefix="edit"
@@ -320,6 +313,6 @@ export function PartnerPage(props: {
           <History i18n={ctx.i18n} entries={props.history} />
         </div>
       </div>
-    </AdminFrame>
+    </AdminPage>
   );
 }

@@ -213,7 +213,7 @@ export function RosterPage(props: {
       ctx={props.ctx}
       title={fill(t.admRosterOf, { post: props.post.name })}
       section={SECTION}
-      flash={props.flash ? { ok: true, text: props.flash } : undefined}
+      done={props.flash}
     >
       <p>
         <a class="back" href={SECTION}>

@@ -14,7 +14,7 @@ import { adminEscalationRoutes } from "./admin-escalation-routes";
 import { adminFeedsRoutes } from "./admin-feeds-routes";
 import { adminOfficersRoutes } from "./admin-officers-routes";
 import { adminOptOutsRoutes } from "./admin-opt-outs-routes";
-import { adminPartnersAssetRoutes } from "./admin-partners-assets";
+import { adminPartnersAssetRoutes } from "./admin-script";
 import { adminPartnersRoutes } from "./admin-partners-routes";
 import { adminPostsRoutes } from "./admin-posts-routes";
 import { adminRostersRoutes } from "./admin-rosters-routes";
