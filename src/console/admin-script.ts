@@ -56,7 +56,7 @@ export const ADMIN_TEMPLATE_JS = `
 })();
 `;
 
-export function adminPartnersAssetRoutes() {
+export function adminScriptRoutes() {
   const app = new Hono<ConsoleEnv>();
   const headers = (type: string) => ({ "content-type": type, "cache-control": "public, max-age=300" });
   app.get("/assets/admin-template-check.js", (c) =>

@@ -14,12 +14,12 @@ import { adminEscalationRoutes } from "./admin-escalation-routes";
 import { adminFeedsRoutes } from "./admin-feeds-routes";
 import { adminOfficersRoutes } from "./admin-officers-routes";
 import { adminOptOutsRoutes } from "./admin-opt-outs-routes";
-import { adminPartnersAssetRoutes } from "./admin-script";
 import { adminPartnersRoutes } from "./admin-partners-routes";
 import { adminPostsRoutes } from "./admin-posts-routes";
 import { adminRostersRoutes } from "./admin-rosters-routes";
 import { adminRoutes } from "./admin-routes";
 import { adminRulesRoutes } from "./admin-rules-routes";
+import { adminScriptRoutes } from "./admin-script";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import type { ConsoleContext, ConsoleEnv } from "./context";
 import { csrfToken, validCsrf } from "./csrf";
@@ -191,7 +191,7 @@ export function consoleRoutes(deps: Deps) {
     supervisorRoutes(deps, (c) => pageContext(c)),
   );
 
-  app.route("/", adminPartnersAssetRoutes());
+  app.route("/", adminScriptRoutes());
   app.route("/", adminFeedsRoutes(deps));
   app.route("/", adminPartnersRoutes(deps));
   app.route("/", adminCampaignsRoutes(deps));
