@@ -182,14 +182,14 @@ export async function seedDemo(
     await tx.insert(feedSources).values({
       id: credentials.feedSource.id,
       stationId,
-      name: "Demo anti-fraud platform",
+      name: "演示反诈预警平台",
       secretEnc: deps.pii.encrypt(credentials.feedSource.secret),
       demo: true,
     });
     await tx.insert(partners).values({
       id: credentials.partner.id,
       stationId,
-      name: "Demo courier (驿站)",
+      name: "演示快递公司（驿站）",
       // `sns`: we send its reminders on its behalf through the configured SMS channel, which locally is the
       // dev outbox, so posted parcel events show up there as parcel_reminder SMS.
       channel: "sns",
