@@ -11,12 +11,6 @@ interface Submit {
   detail: string | null;
 }
 
-/**
- * A reminder's submit waits this long for others before it is written: at hundreds a second the statement
- * and its commit then cover several times as many (bench:sms). A warning's is written at once.
- */
-const BULK_LINGER_MS = 20;
-
 /** Per database handle, one recorder per lane. */
 const submitRecorders = new WeakMap<object, Map<Message["lane"], Coalescer<Submit, boolean>>>();
 
@@ -41,11 +35,7 @@ export async function recordSubmitted(
   let recorder = lanes.get(message.lane);
   if (!recorder) {
     const db = deps.db;
-    recorder = new Coalescer(
-      (submits) => recordSubmits(db, submits),
-      100,
-      message.lane === "bulk" ? BULK_LINGER_MS : 0,
-    );
+    recorder = new Coalescer((submits) => recordSubmits(db, submits));
     lanes.set(message.lane, recorder);
   }
   const pending = await recorder.add({
