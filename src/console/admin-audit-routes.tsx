@@ -68,7 +68,7 @@ export function adminAuditRoutes(deps: Deps) {
       : undefined;
     const hasErrors = Object.keys(errors).length > 0;
     return c.html(
-      <AdminPage ctx={ctx} title={t.admAudit} section={SECTION}>
+      <AdminPage ctx={ctx} title={t.admAudit}>
         <form class="card adm-inline" method="get" action={SECTION} id="audit-filter">
           <Field id="f-who" label={t.admWho}>
             <select id="f-who" name="officerId">

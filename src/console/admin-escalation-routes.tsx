@@ -204,12 +204,7 @@ export function adminEscalationRoutes(deps: Deps) {
     ]);
     const { t } = ctx.i18n;
     return c.html(
-      <AdminPage
-        ctx={ctx}
-        title={t.admEscalation}
-        section={SECTION}
-        done={c.req.query("saved") ? t.admSaved : undefined}
-      >
+      <AdminPage ctx={ctx} title={t.admEscalation} done={c.req.query("saved") ? t.admSaved : undefined}>
         <p class="hint">{t.admEscalationIntro}</p>
         <div class="adm-grid">
           {policies.map((p) => (

@@ -43,20 +43,19 @@ export function adminContext(c: ConsoleContext, deps: Pick<Deps, "clock">): Page
 }
 
 /**
- * Every admin page's frame: the section menu (the section the path is in marked, or `section`), the title,
- * the flash after a redirect or a refusal, and secrets shown once.
+ * Every admin page's frame: the section menu (the section the path is in marked), the title, the flash after
+ * a redirect or a refusal, and secrets shown once.
  */
 export function AdminPage(props: {
   ctx: PageContext;
   title: string;
-  section?: string;
   done?: string | undefined;
   error?: string | undefined;
   once?: OnceItem[] | undefined;
   children: Child;
 }) {
   const here = props.ctx.path.split("?")[0] ?? "";
-  const section = props.section ?? ADMIN_SECTIONS.find((s) => here.startsWith(s.href))?.href;
+  const section = ADMIN_SECTIONS.find((s) => here.startsWith(s.href))?.href;
   const { t } = props.ctx.i18n;
   return (
     <Layout ctx={props.ctx} title={props.title}>

@@ -91,7 +91,7 @@ export function OfficersPage(props: {
   const v = props.state?.values ?? {};
   const e = props.state?.errors ?? {};
   return (
-    <AdminPage ctx={props.ctx} title={t.admOfficers} section={SECTION} done={props.flash}>
+    <AdminPage ctx={props.ctx} title={t.admOfficers} done={props.flash}>
       {props.created && (
         <Secret
           intro={fill(t.admCreatedOfficer, { username: props.created.username })}
@@ -205,12 +205,7 @@ export function OfficerPage(props: {
   const e = props.state?.errors ?? {};
   const onDuty = o.onDuty && !o.disabledAt;
   return (
-    <AdminPage
-      ctx={props.ctx}
-      title={fill(t.admEditOfficer, { name: o.displayName })}
-      section={SECTION}
-      done={props.flash}
-    >
+    <AdminPage ctx={props.ctx} title={fill(t.admEditOfficer, { name: o.displayName })} done={props.flash}>
       <p>
         <a class="back" href={SECTION}>
           {t.admBackToList}

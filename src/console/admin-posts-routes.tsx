@@ -48,7 +48,7 @@ function PostsPage(props: {
   const errorOf = (form: string, field: string) => (s?.form === form ? s.errors[field] : undefined);
   const newError = errorOf("new", "name");
   return (
-    <AdminPage ctx={props.ctx} title={t.admPosts} section={SECTION} done={props.flash}>
+    <AdminPage ctx={props.ctx} title={t.admPosts} done={props.flash}>
       {s && (
         <p class="flash error" role="alert">
           {s.errors._form ?? t.errorsBelow}

@@ -65,7 +65,7 @@ export function RostersPage(props: {
   const { i18n } = props.ctx;
   const { t } = i18n;
   return (
-    <AdminPage ctx={props.ctx} title={t.admRosters} section={SECTION}>
+    <AdminPage ctx={props.ctx} title={t.admRosters}>
       <table class="adm-table" id="rosters">
         <thead>
           <tr>
@@ -209,12 +209,7 @@ export function RosterPage(props: {
   const ov = s?.form === "override" ? s.values : {};
   const ovText = (n: string) => (typeof ov[n] === "string" ? (ov[n] as string) : "");
   return (
-    <AdminPage
-      ctx={props.ctx}
-      title={fill(t.admRosterOf, { post: props.post.name })}
-      section={SECTION}
-      done={props.flash}
-    >
+    <AdminPage ctx={props.ctx} title={fill(t.admRosterOf, { post: props.post.name })} done={props.flash}>
       <p>
         <a class="back" href={SECTION}>
           {t.admBackToList}

@@ -76,7 +76,7 @@ function RulesPage(props: {
   const tv = props.tryOut.values;
   const te = props.tryOut.errors;
   return (
-    <AdminPage ctx={props.ctx} title={t.admRules} section={SECTION} done={props.flash}>
+    <AdminPage ctx={props.ctx} title={t.admRules} done={props.flash}>
       <p class="hint">{t.admRuleHint}</p>
       <form class="card stack" method="get" action={SECTION} id="try">
         <h3>{t.admTry}</h3>

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { inArray, sql } from "drizzle-orm";
 import { smsMessages } from "../../schema";
 import { shanghaiDate } from "../calendar";
@@ -29,18 +30,8 @@ export interface ReleaseOptions {
   signal?: AbortSignal;
 }
 
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
+/** Resolves after `ms`, or as soon as `signal` aborts (the run then stops, see below). */
+const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 interface DeferredRow {
   id: string;
