@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -9,9 +9,6 @@ import {
   decodeLogsSubscriptionData,
   parseSnsDeliveryRecord,
 } from "../../src/sms/channels/sns-delivery-log";
-import { expireStaleSms } from "../../src/sms/receipts/expiry";
-import { applyReceipt } from "../../src/sms/receipts/receipts";
-import { ManualClock } from "../support/clock";
 import { createTestContext, type TestContext } from "../support/context";
 import { aPartner } from "../support/partners";
 import {
@@ -299,70 +296,5 @@ describe("SNS delivery-status logs", () => {
     expect((await message(ctx, delivered)).status).toBe("delivered");
     expect(await message(ctx, failed)).toMatchObject({ status: "failed" });
     expect((await history(ctx, failed)).at(-1)?.detail).toBe("Unknown error");
-  });
-});
-
-describe("messages without a receipt", () => {
-  it("expire 72 hours after submit; a late receipt still tells the truth", async () => {
-    const clock = new ManualClock();
-    const ctx = await createTestContext({ clock });
-    const [id] = await queueTestSms(ctx, [{ to: PHONE, lane: "urgent", purpose: "victim_warning" }]);
-    await ctx.drain();
-    const { providerMessageId } = await message(ctx, id as string);
-
-    clock.advance(71 * 3_600_000);
-    expect(await expireStaleSms(ctx.deps)).toBe(0);
-    clock.advance(2 * 3_600_000);
-    expect(await expireStaleSms(ctx.deps)).toBe(1);
-    expect(await expireStaleSms(ctx.deps)).toBe(0);
-
-    expect((await message(ctx, id as string)).status).toBe("expired");
-    expect((await history(ctx, id as string)).at(-1)).toEqual({
-      status: "expired",
-      detail: "no delivery receipt within 72 h of submit",
-    });
-
-    expect(
-      await applyReceipt(ctx.deps.db, {
-        channel: "outbox",
-        providerMessageId: providerMessageId as string,
-        status: "delivered",
-      }),
-    ).toBe("applied");
-    expect((await message(ctx, id as string)).status).toBe("delivered");
-  });
-
-  it("a receipt left pending by a process that stopped after recording the submit is applied by the sweep", async () => {
-    const ctx = await createTestContext();
-    const [id] = await queueTestSms(ctx, [{ to: PHONE, lane: "urgent", purpose: "victim_warning" }]);
-    await ctx.drain();
-    const { providerMessageId } = await message(ctx, id as string);
-    // What the stop leaves: the message submitted, its receipt still pending.
-    await ctx.deps.db
-      .insert(pendingReceipts)
-      .values({ channel: "outbox", providerMessageId: providerMessageId as string, status: "delivered" });
-
-    await expireStaleSms(ctx.deps);
-
-    expect((await message(ctx, id as string)).status).toBe("delivered");
-    expect(await ctx.deps.db.select().from(pendingReceipts)).toEqual([]);
-  });
-
-  it("drop pending receipts that never matched anything after the same time", async () => {
-    const clock = new ManualClock();
-    const ctx = await createTestContext({ clock });
-    expect(
-      await applyReceipt(ctx.deps.db, {
-        channel: "outbox",
-        providerMessageId: "nobody",
-        status: "delivered",
-      }),
-    ).toBe("pending");
-    await ctx.deps.db.execute(
-      sql`update pending_receipts set received_at = ${clock.now().toISOString()}::timestamptz`,
-    );
-    clock.advance(73 * 3_600_000);
-    await expireStaleSms(ctx.deps);
-    expect(await ctx.deps.db.select().from(pendingReceipts)).toEqual([]);
   });
 });

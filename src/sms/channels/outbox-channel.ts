@@ -6,6 +6,9 @@ import { newId } from "../../ids";
 import { maskPhone } from "../../privacy/phone";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
 
+const RECEIPT_RETRIES = 3;
+const RECEIPT_RETRY_MS = 500;
+
 export interface SimulatedReceipt {
   providerMessageId: string;
   status: "delivered" | "failed";
@@ -79,19 +82,25 @@ export class OutboxChannel implements SmsChannel {
     return row ? { providerMessageId: row.id } : null;
   }
 
+  /**
+   * The simulated phone answers after `receiptDelayMs`; like a provider's webhook, a receipt whose write fails
+   * (a lock timeout under load, say) is tried again a few times before it is given up.
+   */
   private simulateReceipt(providerMessageId: string): void {
     const { receiptDelayMs, failureRate, onReceipt } = this.options;
     if (receiptDelayMs < 0) return;
     const status = this.random() < failureRate ? "failed" : "delivered";
-    setTimeout(() => {
+    const attempt = (left: number) => {
       void this.db
         .update(devOutbox)
         .set({ status })
         .where(eq(devOutbox.id, providerMessageId))
         .then(() => onReceipt({ providerMessageId, status }))
         .catch(() => {
-          // The process may be shutting down; a lost simulated receipt is what a real network does too.
+          // After the last try (or when the process is shutting down) it is lost, as on a real network.
+          if (left > 0) setTimeout(() => attempt(left - 1), RECEIPT_RETRY_MS).unref();
         });
-    }, receiptDelayMs).unref();
+    };
+    setTimeout(() => attempt(RECEIPT_RETRIES), receiptDelayMs).unref();
   }
 }

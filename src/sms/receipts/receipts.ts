@@ -40,6 +40,11 @@ export async function applyReceipt(db: Executor, receipt: DeliveryReceipt): Prom
   if (await settle(db, receipt)) return "applied";
 
   const existing = await findMessage(db, receipt);
+  // The submit may have been recorded between the settle and this look: settle once more. Only a final status
+  // (another copy of the receipt won) makes this one a duplicate.
+  if (existing?.status === "submitted" || existing?.status === "expired") {
+    return (await settle(db, receipt)) ? "applied" : "duplicate";
+  }
   if (existing && existing.status !== "queued") return "duplicate";
 
   await db.execute(
