@@ -1,7 +1,8 @@
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import pLimit, { type LimitFunction } from "p-limit";
-import { alertEvents, alerts, warnings } from "../../schema";
+import { alerts, warnings } from "../../schema";
 import { queryRows } from "../db/client";
+import { jsonRows } from "../db/json-rows";
 import type { Deps } from "../deps";
 import { type FieldError, zodFieldErrors } from "../errors";
 import { newId } from "../ids";
@@ -9,6 +10,7 @@ import { normalizePhone } from "../privacy/phone";
 import { transact } from "../queue/outbox";
 import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
+import { recordAlertEvents } from "./events";
 import { isUrgent, pageRaisedAlerts } from "./officer-notify";
 import {
   type CaseFacts,
@@ -131,7 +133,7 @@ export async function ingestWarnings(
         }
 
         // ON CONFLICT makes concurrent batches with the same externalId safe: one inserts, the other waits and skips.
-        // The rows travel as one JSON parameter (see insertRows): one statement text for every batch size, and
+        // The rows travel as one JSON parameter (see jsonRows): one statement text for every batch size, and
         // none of the per-value work a 16-column, 1,000-row VALUES list costs the query builder and the driver.
         const inserted = await queryRows<{ external_id: string }>(
           tx,
@@ -141,7 +143,7 @@ export async function ingestWarnings(
             select id, ${source.id}, external_id, alert_id, type, fraud_type, risk_level,
                    subject_phone_enc, subject_phone_hash, subject_name_enc, area_code, area_address,
                    indicators, amount_at_risk, detected_at, ${receivedAt.toISOString()}::timestamptz
-            from ${insertRows(
+            from ${jsonRows(
               sealed.map(({ c, phoneEnc, phoneHash, nameEnc }) => ({
                 id: c.warningId,
                 external_id: c.input.externalId,
@@ -197,7 +199,7 @@ export async function ingestWarnings(
               select id, ${source.stationId}, type, fraud_type, risk_level, subject_phone_enc, subject_phone_hash,
                      subject_name_enc, area_code, area_address, amount_at_risk,
                      ${receivedAt.toISOString()}::timestamptz
-              from ${insertRows(
+              from ${jsonRows(
                 [...opened.entries()].map(([alertId, { first, facts }]) => ({
                   id: alertId,
                   type: facts.type,
@@ -239,10 +241,11 @@ export async function ingestWarnings(
         }
         await pageRaisedAlerts(tx, publish, raisedToUrgent, traceId);
         if (links.length > 0) {
-          await tx.insert(alertEvents).values(
+          await recordAlertEvents(
+            tx,
             links.map(({ s, raisedFrom }) => ({
               alertId: s.c.alertId,
-              kind: "warning_linked",
+              kind: "warning_linked" as const,
               at: receivedAt,
               data: {
                 warningId: s.c.warningId,
@@ -324,12 +327,4 @@ function intakeSlot(db: object): LimitFunction {
     intakeSlots.set(db, slot);
   }
   return slot;
-}
-
-/**
- * Rows for an INSERT ... SELECT, as one jsonb parameter expanded by jsonb_to_recordset with the given column
- * definitions (snake_case keys). Column types and constraints are the table's; this only carries the values.
- */
-function insertRows(rows: Record<string, unknown>[], columns: SQL): SQL {
-  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(${columns})`;
 }

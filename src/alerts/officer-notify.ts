@@ -1,12 +1,14 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import { alertEvents, alerts, officerNotices, officers, type RiskLevel } from "../../schema";
+import { alerts, officerNotices, officers, type RiskLevel } from "../../schema";
 import type { Tx } from "../db/client";
 import { idArray } from "../db/id-array";
+import { jsonRows } from "../db/json-rows";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { stillPaged } from "../organisation/on-duty";
 import { type Publish, transact } from "../queue/outbox";
 import { queueEachSms } from "../sms/dispatch/queue-sms";
+import { recordAlertEvents } from "./events";
 import { officerNotificationText, officerSummaryText } from "./sms-texts";
 
 /**
@@ -80,17 +82,15 @@ export async function queueOfficerNotices(
 ): Promise<void> {
   const notices = input.alerts.flatMap((a) => a.officers.map((o) => ({ ...a, officer: o })));
   if (notices.length === 0) return;
-  await tx
-    .insert(officerNotices)
-    .values(
-      notices.map((n) => ({
-        officerId: n.officer.id,
-        alertId: n.alertId,
-        postId: n.postId,
-        createdAt: input.now,
-      })),
-    )
-    .onConflictDoNothing();
+  await tx.execute(
+    sql`insert into officer_notices (officer_id, alert_id, post_id, created_at)
+        select officer_id, alert_id, post_id, ${input.now.toISOString()}::timestamptz
+        from ${jsonRows(
+          notices.map((n) => ({ officer_id: n.officer.id, alert_id: n.alertId, post_id: n.postId })),
+          sql`officer_id text, alert_id text, post_id text`,
+        )}
+        on conflict do nothing`,
+  );
   const interval = deps.config.OFFICER_NOTIFY_INTERVAL_SECONDS;
   publish(
     ...notices.map((n) => ({
@@ -316,10 +316,11 @@ async function dropNotices(
         ),
       );
   }
-  await tx.insert(alertEvents).values(
+  await recordAlertEvents(
+    tx,
     dropped.map((d) => ({
       alertId: d.alertId,
-      kind: "officer_notice_dropped",
+      kind: "officer_notice_dropped" as const,
       at: now,
       officerId: null,
       data: { officerId, reason: d.reason },

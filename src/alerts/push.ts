@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { alertEvents, alerts, posts } from "../../schema";
+import { alerts, posts } from "../../schema";
 import { idArray } from "../db/id-array";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
@@ -10,6 +10,7 @@ import { openSubjectPhone } from "../privacy/subject";
 import { transact } from "../queue/outbox";
 import { queueSms } from "../sms/dispatch/queue-sms";
 import { nextDeadline } from "./deadlines";
+import { recordAlertEvents } from "./events";
 import { queueOfficerNotices } from "./officer-notify";
 import { chooseRoute, type Route } from "./routing";
 import { victimWarningText } from "./sms-texts";
@@ -166,17 +167,17 @@ export async function pushAlerts(deps: PushDeps, requests: PushRequest[]): Promi
                             deadline_kind text, deadline_at timestamptz, warned boolean)
             where a.id = v.id and a.id = any(${idArray(pushed.map((p) => p.alert.id))})`,
       ),
-      tx.insert(alertEvents).values([
+      recordAlertEvents(tx, [
         ...pushed.map((p) => ({
           alertId: p.alert.id,
-          kind: "pushed",
+          kind: "pushed" as const,
           at: now,
           officerId: null,
           data: { postId: p.route.postId, routedBy: p.route.routedBy, officersNotified: p.officers.length },
         })),
         ...unwarned.map((p) => ({
           alertId: p.alert.id,
-          kind: "victim_warning_skipped",
+          kind: "victim_warning_skipped" as const,
           at: now,
           officerId: null,
           data: { reason: "not_mobile", numberKind: p.kind },

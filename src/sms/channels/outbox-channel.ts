@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq, sql } from "drizzle-orm";
 import { devOutbox } from "../../../schema";
-import type { Db } from "../../db/client";
+import { type Db, queryRows } from "../../db/client";
+import { Coalescer } from "../../db/coalesce";
+import { jsonRows } from "../../db/json-rows";
 import { newId } from "../../ids";
 import { maskPhone } from "../../privacy/phone";
 import { type SmsChannel, SmsSendError, type SmsSendRequest, type SmsSendResult } from "./channel";
@@ -38,6 +40,7 @@ export class OutboxChannel implements SmsChannel {
   readonly name = "outbox";
   readonly dedupesByMessageId = true;
   private readonly random: () => number;
+  private readonly recorders = new Map<string, Coalescer<OutboxRow, string>>();
 
   constructor(
     private readonly db: Db,
@@ -51,20 +54,15 @@ export class OutboxChannel implements SmsChannel {
     if (this.random() < (this.options.sendFailureRate ?? 0)) {
       throw new SmsSendError("outbox: simulated 503 Service Unavailable", true);
     }
-    const [row] = await this.db
-      .insert(devOutbox)
-      .values({
-        id: newId("outbox"),
-        messageId: request.messageId,
-        toMasked: maskPhone(request.to),
-        purpose: request.purpose,
-        alertId: request.alertId ?? null,
-        body: request.body,
-        segments: request.segments,
-      })
-      .onConflictDoUpdate({ target: devOutbox.messageId, set: { messageId: sql`excluded.message_id` } })
-      .returning({ id: devOutbox.id, createdAt: devOutbox.createdAt });
-    const providerMessageId = (row as { id: string }).id;
+    const providerMessageId = await this.recorder(request.purpose).add({
+      id: newId("outbox"),
+      message_id: request.messageId,
+      to_masked: maskPhone(request.to),
+      purpose: request.purpose,
+      alert_id: request.alertId ?? null,
+      body: request.body,
+      segments: request.segments,
+    });
     if (this.random() < (this.options.lostAnswerRate ?? 0)) {
       throw new SmsSendError("outbox: simulated timeout after the SMS was recorded", true, {
         unknownOutcome: true,
@@ -72,6 +70,20 @@ export class OutboxChannel implements SmsChannel {
     }
     this.simulateReceipt(providerMessageId);
     return { providerMessageId };
+  }
+
+  /**
+   * Sends coming back while another is being recorded go together in one statement (Coalescer), as the
+   * engine's own submit records do; one recorder per purpose, so a warning's record never waits behind a
+   * hundred reminders'.
+   */
+  private recorder(purpose: string): Coalescer<OutboxRow, string> {
+    let recorder = this.recorders.get(purpose);
+    if (!recorder) {
+      recorder = new Coalescer((rows) => recordSends(this.db, rows));
+      this.recorders.set(purpose, recorder);
+    }
+    return recorder;
   }
 
   async lookup(messageId: string): Promise<SmsSendResult | null> {
@@ -103,4 +115,36 @@ export class OutboxChannel implements SmsChannel {
     };
     setTimeout(() => attempt(RECEIPT_RETRIES), receiptDelayMs).unref();
   }
+}
+
+type OutboxRow = {
+  id: string;
+  message_id: string;
+  to_masked: string;
+  purpose: string;
+  alert_id: string | null;
+  body: string;
+  segments: number;
+};
+
+/**
+ * Records sends, each under our message id: a message recorded before (a re-send) keeps its first row and
+ * answers with that row's id. Returns the outbox id of each row given, in order.
+ */
+async function recordSends(db: Db, rows: OutboxRow[]): Promise<string[]> {
+  // One row per message: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
+  const unique = [...new Map(rows.map((r) => [r.message_id, r])).values()];
+  const recorded = await queryRows<{ id: string; message_id: string }>(
+    db,
+    sql`insert into dev_outbox (id, message_id, to_masked, purpose, alert_id, body, segments)
+        select id, message_id, to_masked, purpose, alert_id, body, segments
+        from ${jsonRows(
+          unique,
+          sql`id text, message_id text, to_masked text, purpose text, alert_id text, body text, segments int`,
+        )}
+        on conflict (message_id) do update set message_id = excluded.message_id
+        returning id, message_id`,
+  );
+  const byMessage = new Map(recorded.map((r) => [r.message_id, r.id]));
+  return rows.map((r) => byMessage.get(r.message_id) as string);
 }

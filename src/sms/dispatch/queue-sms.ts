@@ -1,6 +1,7 @@
-import { inArray } from "drizzle-orm";
-import { partners, type SmsPurpose, smsEvents, smsMessages } from "../../../schema";
-import type { Tx } from "../../db/client";
+import { inArray, sql } from "drizzle-orm";
+import { partners, type SmsPurpose } from "../../../schema";
+import { queryRows, type Tx } from "../../db/client";
+import { jsonRows } from "../../db/json-rows";
 import type { Deps } from "../../deps";
 import { newId } from "../../ids";
 import { maskPhone } from "../../privacy/phone";
@@ -61,46 +62,62 @@ export async function queueEachSms(
     traceIds.set(id, item.traceId ?? traceId);
     return {
       id,
-      idempotencyKey: `${item.purpose}:${item.dedupeKey}:${recipientHash}`,
+      idempotency_key: `${item.purpose}:${item.dedupeKey}:${recipientHash}`,
       lane: item.lane,
       purpose: item.purpose,
-      alertId: item.alertId ?? null,
-      recipientEnc: deps.pii.encrypt(item.to),
-      recipientHash,
-      recipientMasked: maskPhone(item.to),
+      alert_id: item.alertId ?? null,
+      recipient_enc: deps.pii.encrypt(item.to),
+      recipient_hash: recipientHash,
+      recipient_masked: maskPhone(item.to),
       body: item.body,
       segments: countSegments(item.body),
       channel: item.test ? TEST_CHANNEL : (item.partnerId && channels.get(item.partnerId)) || deps.sms.name,
-      partnerId: item.partnerId ?? null,
+      partner_id: item.partnerId ?? null,
       test: item.test ?? false,
-      notBefore: item.notBefore ?? null,
+      not_before: item.notBefore?.toISOString() ?? null,
     };
   });
-  const created = await tx
-    .insert(smsMessages)
-    .values(rows)
-    .onConflictDoNothing({ target: smsMessages.idempotencyKey })
-    .returning({
-      id: smsMessages.id,
-      key: smsMessages.idempotencyKey,
-      lane: smsMessages.lane,
-      notBefore: smsMessages.notBefore,
-    });
+  // The messages and their first event in one statement, the rows as one JSON parameter (jsonRows).
+  const created = await queryRows<{
+    id: string;
+    key: string;
+    lane: "urgent" | "bulk";
+    not_before: string | null;
+  }>(
+    tx,
+    sql`with m as (
+            insert into sms_messages (id, idempotency_key, lane, purpose, alert_id, recipient_enc, recipient_hash,
+                                      recipient_masked, body, segments, channel, partner_id, test, not_before)
+            select id, idempotency_key, lane, purpose, alert_id, recipient_enc, recipient_hash, recipient_masked,
+                   body, segments, channel, partner_id, test, not_before
+            from ${jsonRows(
+              rows,
+              sql`id text, idempotency_key text, lane text, purpose text, alert_id text, recipient_enc text,
+                  recipient_hash text, recipient_masked text, body text, segments int, channel text,
+                  partner_id text, test boolean, not_before timestamptz`,
+            )}
+            on conflict (idempotency_key) do nothing
+            returning id, idempotency_key, lane, not_before
+          ),
+          e as (insert into sms_events (message_id, status) select id, 'queued' from m)
+          select id, idempotency_key as key, lane, not_before from m`,
+  );
   if (created.length === 0) return rows.map(() => undefined);
-  await tx.insert(smsEvents).values(created.map((c) => ({ messageId: c.id, status: "queued" as const })));
   const now = Date.now();
   publish(
     ...created.map((c) => ({
       queue: c.lane === "urgent" ? ("sms-urgent" as const) : ("sms-bulk" as const),
       message: { type: "sms.send" as const, v: 1 as const, messageId: c.id, traceId: traceIds.get(c.id) },
-      delaySeconds: c.notBefore ? Math.max(0, Math.ceil((c.notBefore.getTime() - now) / 1000)) : undefined,
+      delaySeconds: c.not_before
+        ? Math.max(0, Math.ceil((new Date(c.not_before).getTime() - now) / 1000))
+        : undefined,
     })),
   );
   // A key given twice in one call is created once, and answers for its first item only.
   const createdByKey = new Map(created.map((c) => [c.key, c.id]));
   return rows.map((r) => {
-    const id = createdByKey.get(r.idempotencyKey);
-    createdByKey.delete(r.idempotencyKey);
+    const id = createdByKey.get(r.idempotency_key);
+    createdByKey.delete(r.idempotency_key);
     return id;
   });
 }
