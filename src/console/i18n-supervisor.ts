@@ -74,6 +74,13 @@ export const supervisorZh = {
   supLastError: "原因：{error}",
   supFailedAt: "失败于 {at}",
   supRedriveFor: "重新推送 编号{ref} 的反馈",
+  supDeadCallbacks: "快递伙伴状态回调中断",
+  supNoDeadCallbacks: "无中断的状态回调",
+  supDeadCallbacksHelp:
+    "伙伴的接收地址多次失败后停止推送短信状态；对方修复后可重新推送，未确认的状态按顺序补发。",
+  supCallbackPending: "待推送 {n} 条",
+  supCallbackRedriveFor: "重新推送 {partner} 的状态回调",
+  supRedriveGone: "本所没有这条待重新推送的记录",
 } as const;
 
 export type SupervisorKey = keyof typeof supervisorZh;
@@ -147,6 +154,13 @@ export const supervisorEn: Record<SupervisorKey, string> = {
   supLastError: "Reason: {error}",
   supFailedAt: "failed at {at}",
   supRedriveFor: "Re-drive the feedback of alert no. {ref}",
+  supDeadCallbacks: "Partner status callbacks stopped",
+  supNoDeadCallbacks: "No stopped status callbacks",
+  supDeadCallbacksHelp:
+    "A partner's receiver failed too many times, so SMS statuses are no longer pushed to it. Once it is fixed, re-drive: unacknowledged statuses go again, in order.",
+  supCallbackPending: "{n} waiting",
+  supCallbackRedriveFor: "Re-drive the status callback of {partner}",
+  supRedriveGone: "There is nothing to re-drive by that name at this station",
 };
 
 /** Which deadline an alert is held to, as the dictionary names it. */

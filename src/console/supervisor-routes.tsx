@@ -4,7 +4,9 @@ import { workloadByPost } from "../alerts/workload";
 import type { Principal } from "../auth/sessions";
 import { shanghaiDate, shanghaiMidnight } from "../calendar";
 import type { Deps } from "../deps";
+import { AppError } from "../errors";
 import { listDeadLetters, redriveDeadLetter } from "../feedback/dead-letters";
+import { listDeadCallbacks, redriveCallback } from "../message-events/callback-settings";
 import { alertsReport } from "../reports/alerts";
 import { dailyFigures, totalOf } from "../reports/daily";
 import { parseDayRange } from "../reports/day-range";
@@ -49,7 +51,7 @@ export function supervisorRoutes(deps: Deps, pageContext: (c: SupervisorContext)
   );
 
   // Officers work their own post's alerts; this view is the station's.
-  for (const path of ["/supervisor", "/supervisor/*", "/dead-letters/*"]) {
+  for (const path of ["/supervisor", "/supervisor/*", "/dead-letters/*", "/message-callbacks/*"]) {
     app.use(path, async (c, next) => {
       if (c.get("principal").role !== "officer") return next();
       const { t } = i18n(c.get("lang"));
@@ -73,9 +75,10 @@ export function supervisorRoutes(deps: Deps, pageContext: (c: SupervisorContext)
     const form = rangeForm(ctx.i18n, typed, parsed);
     // The language switch keeps the chosen range.
     if (form.range && (typed.from || typed.to)) ctx.path = `${c.req.path}?${rangeQuery(form.range)}`;
-    const [{ attention, workload }, deadLetters, today, days] = await Promise.all([
+    const [{ attention, workload }, deadLetters, deadCallbacks, today, days] = await Promise.all([
       live(principal),
       listDeadLetters(deps, principal, { limit: 50 }),
+      listDeadCallbacks(deps, principal),
       todayFigures(deps, principal),
       form.range ? dailyFigures(deps, { stationId: principal.stationId, range: form.range }) : null,
     ]);
@@ -85,6 +88,7 @@ export function supervisorRoutes(deps: Deps, pageContext: (c: SupervisorContext)
         attention={attention}
         workload={workload}
         deadLetters={deadLetters.deadLetters}
+        deadCallbacks={deadCallbacks}
         today={today}
         range={form}
         days={days}
@@ -125,10 +129,49 @@ export function supervisorRoutes(deps: Deps, pageContext: (c: SupervisorContext)
     });
   });
 
-  app.post("/dead-letters/:eventId/redrive", async (c) => {
-    await redriveDeadLetter(deps, c.get("principal"), c.req.param("eventId"), { reason: "console re-drive" });
-    return c.redirect("/console/supervisor", 303);
-  });
+  /**
+   * A re-drive, then back to the list. One someone else already did (409: it is not dead any more) leaves
+   * nothing to do; one for nothing at this station says so on a page, in the page's language.
+   */
+  const redrive = async (c: SupervisorContext, run: () => Promise<unknown>, back: string) => {
+    try {
+      await run();
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      if (error.code === "NOT_FOUND") {
+        const { t } = i18n(c.get("lang"));
+        return c.html(
+          <MessagePage ctx={pageContext(c)} title={t.supRedriveGone} text={t.supRedriveGone} />,
+          404,
+        );
+      }
+      if (error.code !== "CONFLICT") throw error;
+    }
+    return c.redirect(back, 303);
+  };
+
+  app.post("/dead-letters/:eventId/redrive", (c) =>
+    redrive(
+      c,
+      () =>
+        redriveDeadLetter(deps, c.get("principal"), c.req.param("eventId"), { reason: "console re-drive" }),
+      "/console/supervisor#dead",
+    ),
+  );
+
+  // A partner's receiver is fixed: its dead status callback goes again (audited, as through the API).
+  app.post("/message-callbacks/:partnerId/redrive", (c) =>
+    redrive(
+      c,
+      () =>
+        redriveCallback(
+          deps,
+          { officer: c.get("principal"), partnerId: c.req.param("partnerId") },
+          "console re-drive",
+        ),
+      "/console/supervisor#dead-callbacks",
+    ),
+  );
 
   return app;
 }

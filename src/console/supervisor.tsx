@@ -3,6 +3,7 @@ import type { AttentionAlert, alertsNeedingAttention } from "../alerts/attention
 import { alertShortCode } from "../alerts/sms-texts";
 import type { workloadByPost } from "../alerts/workload";
 import type { DeadLetter } from "../feedback/dead-letters";
+import type { DeadCallback } from "../message-events/callback-settings";
 import type { AlertsReport } from "../reports/alerts";
 import { type DayFigures, totalOf } from "../reports/daily";
 import { DEADLINE_KEY, fill } from "./i18n-supervisor";
@@ -224,11 +225,52 @@ function DeadLetters(props: { ctx: PageContext; deadLetters: DeadLetter[] }) {
   );
 }
 
+function DeadCallbacks(props: { ctx: PageContext; deadCallbacks: DeadCallback[] }) {
+  const { t } = props.ctx.i18n;
+  return (
+    <section class="card" id="dead-callbacks" aria-labelledby="dead-callbacks-title">
+      <h2 id="dead-callbacks-title">{t.supDeadCallbacks}</h2>
+      {props.deadCallbacks.length === 0 ? (
+        <p class="muted">{t.supNoDeadCallbacks}</p>
+      ) : (
+        <>
+          <p class="muted">{t.supDeadCallbacksHelp}</p>
+          <ul class="sup-dead">
+            {props.deadCallbacks.map((d) => (
+              <li>
+                <strong>{d.partnerName}</strong>
+                {` · ${fill(t.supCallbackPending, { n: d.pendingEvents })}`}
+                {d.lastError && ` · ${fill(t.supLastError, { error: d.lastError })}`}
+                {d.deadAt && ` · ${fill(t.supFailedAt, { at: time(d.deadAt) })}`}
+                <form
+                  class="sup-redrive"
+                  method="post"
+                  action={`/console/message-callbacks/${d.partnerId}/redrive`}
+                >
+                  <input type="hidden" name="_csrf" value={props.ctx.csrf ?? ""} />
+                  <button
+                    class="secondary"
+                    type="submit"
+                    aria-label={fill(t.supCallbackRedriveFor, { partner: d.partnerName })}
+                  >
+                    {t.redrive}
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function SupervisorPage(props: {
   ctx: PageContext;
   attention: Attention;
   workload: Workload;
   deadLetters: DeadLetter[];
+  deadCallbacks: DeadCallback[];
   today: AlertsReport;
   range: RangeForm;
   days: DayFigures[] | null;
@@ -248,6 +290,7 @@ export function SupervisorPage(props: {
         {props.days && <DayTable ctx={props.ctx} days={props.days} total={totalOf(props.days)} />}
       </RangeSection>
       <DeadLetters ctx={props.ctx} deadLetters={props.deadLetters} />
+      <DeadCallbacks ctx={props.ctx} deadCallbacks={props.deadCallbacks} />
     </Layout>
   );
 }

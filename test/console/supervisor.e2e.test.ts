@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog } from "../../schema";
+import { auditLog, partnerCallbacks } from "../../schema";
 import { addDays, shanghaiDate } from "../../src/calendar";
 import type { startLocalRuntime } from "../../src/local/runtime";
 import type { DemoCredentials } from "../../src/local/seed";
@@ -197,6 +197,47 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
         .locator("#sup-range")
         .screenshot({ path: join(ARTIFACTS, `supervisor-range-error-section-${width}-${lang}.png`) });
       await expectAccessible(page);
+      await context.close();
+    },
+  );
+
+  it.each([
+    [360, "zh", "重新推送 演示快递公司（驿站） 的状态回调", "无中断的状态回调"],
+    [1280, "en", "Re-drive the status callback of 演示快递公司（驿站）", "No stopped status callbacks"],
+  ] as const)(
+    "re-drives a partner's stopped status callback at %i px (%s)",
+    async (width, lang, button, none) => {
+      // The demo courier's receiver kept failing until its callback was given up.
+      await runtime.deps.db
+        .insert(partnerCallbacks)
+        .values({
+          partnerId: credentials.partner.id,
+          url: "https://courier.example.cn/sms-status",
+          secretEnc: runtime.deps.pii.encrypt("callback-secret"),
+          status: "dead",
+          attempts: 12,
+          lastError: "HTTP 503",
+          deadAt: new Date(),
+        })
+        .onConflictDoUpdate({
+          target: partnerCallbacks.partnerId,
+          set: { status: "dead", lastError: "HTTP 503", deadAt: new Date() },
+        });
+      const context = await browser.newContext({
+        viewport: { width, height: width === 360 ? 780 : 900 },
+        locale: lang === "zh" ? "zh-CN" : "en-US",
+      });
+      const page = await context.newPage();
+      await logIn(page);
+      await page.goto(`${runtime.baseUrl}/console/supervisor?lang=${lang}`);
+      const section = page.locator("#dead-callbacks");
+      await expect(section.textContent()).resolves.toContain("HTTP 503");
+      await section.screenshot({ path: join(ARTIFACTS, `supervisor-dead-callbacks-${width}-${lang}.png`) });
+      await expectAccessible(page);
+
+      await page.getByRole("button", { name: button }).click();
+      await page.waitForURL(/\/console\/supervisor#dead-callbacks$/);
+      await expect(page.locator("#dead-callbacks").textContent()).resolves.toContain(none);
       await context.close();
     },
   );
