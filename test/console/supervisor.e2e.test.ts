@@ -102,6 +102,18 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
     await page.waitForURL(`${runtime.baseUrl}/console`);
   }
 
+  /** The supervisor page, logged in, in a phone's or a desk's window and the given language. */
+  async function supervisorPage(width: number, lang: "zh" | "en") {
+    const context = await browser.newContext({
+      viewport: { width, height: width === 360 ? 780 : 900 },
+      locale: lang === "zh" ? "zh-CN" : "en-US",
+    });
+    const page = await context.newPage();
+    await logIn(page);
+    await page.goto(`${runtime.baseUrl}/console/supervisor?lang=${lang}`);
+    return { context, page };
+  }
+
   it.each([
     [360, "zh"],
     [1280, "zh"],
@@ -113,13 +125,7 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
       const words = WORDS[lang];
       const shot = (name: string) =>
         page.screenshot({ path: join(ARTIFACTS, `supervisor-${name}-${width}-${lang}.png`), fullPage: true });
-      const context = await browser.newContext({
-        viewport: { width, height: width === 360 ? 780 : 900 },
-        locale: lang === "zh" ? "zh-CN" : "en-US",
-      });
-      const page = await context.newPage();
-      await logIn(page);
-      await page.goto(`${runtime.baseUrl}/console/supervisor?lang=${lang}`);
+      const { context, page } = await supervisorPage(width, lang);
 
       // Two critical alerts come in while the page is open and miss their 3-second acknowledge deadline; the
       // sweeper escalates them, and the page shows them under their posts without being reloaded.
@@ -223,13 +229,7 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
           target: partnerCallbacks.partnerId,
           set: { status: "dead", lastError: "HTTP 503", deadAt: new Date() },
         });
-      const context = await browser.newContext({
-        viewport: { width, height: width === 360 ? 780 : 900 },
-        locale: lang === "zh" ? "zh-CN" : "en-US",
-      });
-      const page = await context.newPage();
-      await logIn(page);
-      await page.goto(`${runtime.baseUrl}/console/supervisor?lang=${lang}`);
+      const { context, page } = await supervisorPage(width, lang);
       const section = page.locator("#dead-callbacks");
       await expect(section.textContent()).resolves.toContain("HTTP 503");
       await section.screenshot({ path: join(ARTIFACTS, `supervisor-dead-callbacks-${width}-${lang}.png`) });
