@@ -15,9 +15,9 @@
  * Bounded: job counts fixed after calibration, every wait has a timeout, all traffic goes to the DATABASE_URL host.
  */
 import { Logger, makeWorkerUtils, run } from "graphile-worker";
-import postgres from "postgres";
 import { migrateDatabase } from "../src/db/migrate";
 import { openDatabase } from "../src/db/open";
+import { connectPostgres } from "../src/db/postgres";
 import { createLog } from "../src/log";
 import type { MessageHandler } from "../src/queue/batch";
 import { PgTableQueue } from "../src/queue/pg-queue";
@@ -83,7 +83,7 @@ const log = createLog("warn");
  * called once every handler has run, so it waits for the last batch's delete, not for the backlog.
  */
 async function waitUntilEmpty(url: string, table: string, timeoutMs: number): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const client = connectPostgres(url, { max: 1, onnotice: () => {} });
   try {
     await waitFor(
       `${table} to empty`,
@@ -102,7 +102,7 @@ async function waitUntilEmpty(url: string, table: string, timeoutMs: number): Pr
 }
 
 async function vacuum(url: string, table: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const client = connectPostgres(url, { max: 1, onnotice: () => {} });
   try {
     await client.unsafe(`vacuum analyze ${table}`);
   } finally {

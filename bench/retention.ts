@@ -7,10 +7,11 @@
  *    and without it, alternating in rounds of INSERT_BATCH rows: what the purge adds to every event intake.
  * Needs DATABASE_URL (an admin-capable URL: it creates and drops af_bench_retention).
  */
-import postgres from "postgres";
+
 import { loadConfig } from "../src/config";
 import { migrateDatabase } from "../src/db/migrate";
 import { openDatabase } from "../src/db/open";
+import { connectPostgres } from "../src/db/postgres";
 import { purgeParcelEvents } from "../src/privacy/retention";
 import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
 import { loadAverage, machine } from "./support/machine";
@@ -35,7 +36,7 @@ console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
 const url = await recreateDatabase(adminUrl, NAME);
 const database = await openDatabase({ url, max: 2 });
 await migrateDatabase(database, url);
-const sql = postgres(url, { max: 1, onnotice: () => {} });
+const sql = connectPostgres(url, { max: 1, onnotice: () => {} });
 const config = loadConfig({ NODE_ENV: "development", DATABASE_URL: url, LOG_LEVEL: "warn" });
 const deps = { db: database.db, clock: { now: () => new Date() }, config };
 const batch = config.PII_PURGE_BATCH_SIZE;

@@ -1,4 +1,4 @@
-import postgres from "postgres";
+import { connectPostgres } from "../../src/db/postgres";
 
 /** The benchmarks' throw-away databases next to the one DATABASE_URL names, and which server holds them. */
 
@@ -22,7 +22,7 @@ export function withDatabase(url: string, name: string): string {
 /** Drops and creates `name` next to the database DATABASE_URL names; returns its URL. */
 export async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = connectPostgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.unsafe(`create database ${name}`);
@@ -34,7 +34,7 @@ export async function recreateDatabase(adminUrl: string, name: string): Promise<
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = connectPostgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
   } finally {
@@ -43,7 +43,7 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
 }
 
 export async function postgresVersion(url: string): Promise<string> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const client = connectPostgres(url, { max: 1, onnotice: () => {} });
   try {
     const [row] = await client<{ server_version: string }[]>`show server_version`;
     return `PostgreSQL ${row?.server_version ?? "?"}`;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import postgres from "postgres";
+import { connectPostgres } from "../../src/db/postgres";
 
 /** What machine the figures came from, and how busy it and the benchmark's own processes were. */
 
@@ -66,7 +66,7 @@ export function processesCpuSeconds(pids: readonly number[]): number {
  * warning, which unlike wall-clock rates does not depend on how busy the shared machine is.
  */
 export async function postgresCpuMs(adminUrl: string, name: string): Promise<number | undefined> {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = connectPostgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     const rows = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
     let ticks = 0;
