@@ -30,9 +30,10 @@ export function connectPostgres(
   url: string,
   options: postgres.Options<Record<string, never>> = {},
 ): postgres.Sql {
-  const parsed = new URL(url);
-  const socketDir = parsed.searchParams.get("host");
+  // Only a URL that names a socket is parsed here; any other (several hosts, say) goes to postgres.js as it is.
+  const socketDir = new URLSearchParams(url.split("?")[1] ?? "").get("host");
   if (!socketDir?.startsWith("/")) return postgres(url, options);
+  const parsed = new URL(url);
   parsed.searchParams.delete("host");
   const path = `${socketDir.replace(/\/+$/, "")}/.s.PGSQL.${parsed.port || "5432"}`;
   return postgres(parsed.toString(), { ...options, path });

@@ -16,6 +16,11 @@ describe("DATABASE_URL with a Unix socket directory", () => {
     expect(client.options.path).toBe("/srv/pg/.s.PGSQL.5433");
     expect(client.options.database).toBe("antifraud");
     expect(connectPostgres("postgres://app@db.example.cn/antifraud").options.path).toBeFalsy();
+    // Several hosts (postgres.js's failover) are not a URL `new URL` accepts: passed on untouched.
+    expect(connectPostgres("postgres://app@db1:5432,db2:5432/antifraud").options.host).toEqual([
+      "db1",
+      "db2",
+    ]);
   });
 
   it.skipIf(!existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`))(
