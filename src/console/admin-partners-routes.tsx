@@ -31,6 +31,7 @@ const DONE: MessageKey[] = [
   "apDonePartnerCreated",
   "apDonePartnerSaved",
   "apDoneKeyCreated",
+  "apDoneTestKeyCreated",
   "apDoneKeyRevoked",
   "apDoneWebhookRotated",
   "apDoneDisabled",
@@ -170,12 +171,14 @@ export function adminPartnersRoutes(deps: Deps) {
     });
 
   action("/admin/partners/:id/keys", async (c, id) => {
-    const key = await createPartnerKey(deps, c.get("principal"), id);
+    // A test key (the partner's integration environment) decides like a live one and sends nothing.
+    const mode = formText(await c.req.parseBody(), "mode") === "test" ? "test" : "live";
+    const key = await createPartnerKey(deps, c.get("principal"), id, mode);
     showOnce(deps, c, `${PAGE}/${id}`, [
       { label: "apKeyId", value: key.keyId },
       { label: "apApiKey", value: key.apiKey },
     ]);
-    return "apDoneKeyCreated";
+    return mode === "test" ? "apDoneTestKeyCreated" : "apDoneKeyCreated";
   });
   action("/admin/partners/:id/keys/:keyId/revoke", async (c, id) => {
     await revokePartnerKey(deps, c.get("principal"), id, c.req.param("keyId") as string);

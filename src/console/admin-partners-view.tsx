@@ -284,6 +284,7 @@ export function PartnerPage(props: {
               {props.keys.map((k) => (
                 <li data-key-id={k.keyId}>
                   <code>{k.keyId}</code>
+                  {k.mode === "test" && <span class="ap-test">{t.apKeyTest}</span>}
                   <span class="ap-meta">{time(k.createdAt)}</span>
                   {k.revokedAt ? (
                     <span class="ap-off">{fill(t.apKeyRevoked, { at: time(k.revokedAt) })}</span>
@@ -303,6 +304,14 @@ export function PartnerPage(props: {
             </ul>
             <p class="hint">{t.apKeyNewHint}</p>
             <ActionButton ctx={ctx} action={`${base}/keys`} label={t.apKeyNew} />
+            <p class="hint">{t.apTestKeyHint}</p>
+            <ActionButton
+              ctx={ctx}
+              action={`${base}/keys`}
+              label={t.apTestKeyNew}
+              hidden={{ mode: "test" }}
+              secondary
+            />
           </section>
           <section class="card" aria-labelledby="partner-webhook">
             <h3 id="partner-webhook">{t.apWebhook}</h3>

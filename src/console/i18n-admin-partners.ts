@@ -99,6 +99,10 @@ export const adminPartnersZh = {
   apKeyNewHint: "换密钥时：先新建，企业换用新密钥后，再吊销旧的。",
   apKeyRevoke: "吊销",
   apKeyNone: "没有接口密钥",
+  apKeyTest: "测试",
+  apTestKeyNew: "新建测试密钥",
+  apTestKeyHint:
+    "测试密钥（以 pk_test_ 开头）供企业联调：请求照常校验和判定，但不发送任何短信，也不计入额度。",
   apApiKey: "接口密钥",
   apWebhook: "回执签名密钥",
   apWebhookHint: "企业回传送达回执和上行短信时用它签名。",
@@ -110,6 +114,7 @@ export const adminPartnersZh = {
   apDonePartnerCreated: "物流企业已创建。",
   apDonePartnerSaved: "设置已保存，立即生效。",
   apDoneKeyCreated: "新接口密钥已生成。",
+  apDoneTestKeyCreated: "新测试密钥已生成。",
   apDoneKeyRevoked: "接口密钥已吊销。",
   apDoneWebhookRotated: "回执签名密钥已重新生成。",
   // Campaigns
@@ -285,6 +290,10 @@ export const adminPartnersEn: Record<keyof typeof adminPartnersZh, string> = {
   apKeyNewHint: "To rotate: create a new key, let the partner switch, then revoke the old one.",
   apKeyRevoke: "Revoke",
   apKeyNone: "No API keys",
+  apKeyTest: "Test",
+  apTestKeyNew: "New test key",
+  apTestKeyHint:
+    "A test key (it starts pk_test_) is for the partner's integration: requests are checked and decided as usual, but no SMS is sent and nothing counts toward the quota.",
   apApiKey: "API key",
   apWebhook: "Webhook signing secret",
   apWebhookHint: "The partner signs delivery receipts and inbound SMS with it.",
@@ -296,6 +305,7 @@ export const adminPartnersEn: Record<keyof typeof adminPartnersZh, string> = {
   apDonePartnerCreated: "Partner created.",
   apDonePartnerSaved: "Settings saved; they apply at once.",
   apDoneKeyCreated: "New API key created.",
+  apDoneTestKeyCreated: "New test key created.",
   apDoneKeyRevoked: "API key revoked.",
   apDoneWebhookRotated: "New webhook secret generated.",
   apCampaignsIntro:

@@ -19,6 +19,7 @@ const OPERATIONS: { method: string; path: string; fields: string[] }[] = [
     path: "/console/admin/partners",
     fields: ["name", "channel", "partsPerSecond", "dailyQuota", "smsApi"],
   },
+  { method: "POST", path: "/console/admin/partners/{id}/keys", fields: ["mode"] },
   { method: "POST", path: "/console/admin/partners/{id}/keys/{id}/revoke", fields: [] },
   { method: "GET", path: "/console/admin/campaigns/{id}", fields: ["done"] },
   {

@@ -89,6 +89,15 @@ describe(`admin pages for partners and campaigns in a browser (${TEST_DB})`, () 
     await expectFitsWidth(page);
     await shot(page, "partner-created-360-zh");
 
+    // A test key for the partner's integration environment: shown once, then marked as a test key.
+    await page.getByRole("button", { name: "新建测试密钥" }).click();
+    await page.waitForURL(/done=apDoneTestKeyCreated/);
+    await expect(page.locator("code.ap-secret").nth(1).textContent()).resolves.toMatch(/^pk_test_/);
+    await expect(page.locator("#partner-keys ~ ul .ap-test").textContent()).resolves.toBe("测试");
+    await expectAccessible(page);
+    await expectFitsWidth(page);
+    await shot(page, "partner-test-key-360-zh");
+
     // A campaign for 二工村, above the demo's standing campaign.
     const today = shanghaiDate(new Date());
     await page.goto(`${base()}/console/admin/campaigns`);

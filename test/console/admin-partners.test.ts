@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { auditLog, feedSources, optOuts, partners } from "../../schema";
+import { auditLog, feedSources, optOuts, partnerApiKeys, partners } from "../../schema";
 import { SESSION_COOKIE } from "../../src/auth/sessions";
 import { csrfToken } from "../../src/console/csrf";
 import { ManualClock } from "../support/clock";
@@ -204,6 +204,37 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
     expect(history.html).toMatch(/变更记录[\s\S]*吊销接口密钥[\s\S]*创建/);
     const [row] = await ctx.deps.db.select().from(partners).where(eq(partners.id, partnerId));
     expect(row).toMatchObject({ partsPerSecond: 5, dailyQuota: 2000, channel: "sns" });
+  });
+
+  it("issues a test key for a partner's integration, shown once and marked as a test key", async () => {
+    const browser = await browserAs("admin");
+    const created = await browser.post("/console/admin/partners", {
+      name: "圆通快递联调",
+      channel: "sns",
+      partsPerSecond: "5",
+      dailyQuota: "100",
+    });
+    const partnerId = (created.location as string).split("?")[0]?.split("/").pop() as string;
+
+    const issued = await browser.post(`/console/admin/partners/${partnerId}/keys`, { mode: "test" });
+    const page = await browser.get(issued.location as string);
+
+    expect(page.html).toContain("新测试密钥已生成");
+    const testKey = /pk_test_[A-Za-z0-9_-]{20,}/.exec(page.html)?.[0] as string;
+    expect(testKey).toBeDefined();
+    const keys = await ctx.deps.db
+      .select()
+      .from(partnerApiKeys)
+      .where(eq(partnerApiKeys.partnerId, partnerId));
+    expect(keys.map((k) => k.mode).sort()).toEqual(["live", "test"]);
+    const reread = await browser.get(`/console/admin/partners/${partnerId}`);
+    expect(reread.html).not.toContain(testKey);
+    expect(reread.html).toMatch(
+      /data-key-id="[^"]+">\s*<code>[^<]+<\/code>\s*<span class="ap-test">测试<\/span>/,
+    );
+    expect((await browser.get(`/console/admin/partners/${partnerId}?lang=en`)).html).toContain(
+      "New test key",
+    );
   });
 
   it("refuses a template with a call-back number and a courier's signature, each said in Chinese, then accepts a good one", async () => {
