@@ -24,6 +24,7 @@ const ACTIONS: Record<string, MessageKey> = {
   "partner.disable": "apActDisable",
   "partner.enable": "apActEnable",
   "partner.key_create": "apActKeyCreate",
+  "partner.key_create:test": "apActTestKeyCreate",
   "partner.key_revoke": "apActKeyRevoke",
   "partner.webhook_secret_rotate": "apActWebhookRotate",
   "campaign.create": "apActCreate",
@@ -51,7 +52,9 @@ export async function historyOf(
   return entries.map((e) => ({
     at: e.at,
     who: e.officerId ? (nameOf.get(e.officerId) ?? null) : null,
-    action: e.action,
+    // A test key's creation is told apart from a live key's: the key's mode is in the entry's data.
+    action:
+      e.action === "partner.key_create" && e.data?.mode === "test" ? "partner.key_create:test" : e.action,
   }));
 }
 

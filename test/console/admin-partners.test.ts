@@ -232,6 +232,7 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
     expect(reread.html).toMatch(
       /data-key-id="[^"]+">\s*<code>[^<]+<\/code>\s*<span class="ap-test">测试<\/span>/,
     );
+    expect(reread.html).toMatch(/变更记录[\s\S]*新建测试密钥[\s\S]*创建/);
     expect((await browser.get(`/console/admin/partners/${partnerId}?lang=en`)).html).toContain(
       "New test key",
     );
