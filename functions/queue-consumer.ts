@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { buildCloudDeps } from "../src/cloud/deps";
 import { snsChannel } from "../src/cloud/sns";
 import { handleSqsEvent } from "../src/cloud/sqs-handler";
@@ -12,4 +12,16 @@ import { messageHandler } from "../src/consumers";
 const deps = await buildCloudDeps(await loadCloudConfig(), { sns: snsChannel });
 const handle = messageHandler(deps);
 
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => handleSqsEvent(deps, event, handle);
+/**
+ * Handlers that wait on purpose (the paced release of deferred reminders) are told to stop this long before
+ * the function's timeout, so they end cleanly and leave the rest to the next delivery instead of being cut off.
+ */
+const STOP_BEFORE_TIMEOUT_MS = 10_000;
+
+export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  handleSqsEvent(
+    deps,
+    event,
+    handle,
+    AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - STOP_BEFORE_TIMEOUT_MS)),
+  );

@@ -15,6 +15,8 @@ export async function handleSqsEvent(
   deps: Deps,
   event: SQSEvent,
   handle: MessageHandler = messageHandler(deps),
+  /** Aborted shortly before the function times out: handlers that wait on purpose stop (MessageContext). */
+  signal?: AbortSignal,
 ): Promise<SQSBatchResponse> {
   // The physical queue name (the ARN's last part) tells a reader which queue a log line came from.
   const log = deps.log.child({ queue: event.Records[0]?.eventSourceARN.split(":").pop() });
@@ -36,7 +38,7 @@ export async function handleSqsEvent(
       failures.push(record.messageId);
     }
   }
-  const result = await runBatch(due, handle, log);
+  const result = await runBatch(due, handle, log, { signal });
   return {
     batchItemFailures: [...failures, ...result.failed.map((f) => f.id)].map((id) => ({ itemIdentifier: id })),
   };

@@ -110,6 +110,26 @@ describe("queue-consumer Lambda (handleSqsEvent)", () => {
     });
   });
 
+  it("hands the function's stop signal to each handler, so a paced one can end before the timeout", async () => {
+    const { deps } = await cloudSetup(server);
+    const stop = new AbortController();
+    const seen: (AbortSignal | undefined)[] = [];
+    const handle = async (_message: unknown, ctx: { signal?: AbortSignal }) => {
+      seen.push(ctx.signal);
+    };
+
+    await handleSqsEvent(
+      deps,
+      sqsEvent([sqsRecord(pushMessage("alr_a")), sqsRecord(pushMessage("alr_b"))]),
+      handle,
+      stop.signal,
+    );
+    stop.abort();
+
+    expect(seen).toHaveLength(2);
+    expect(seen.every((signal) => signal?.aborted)).toBe(true);
+  });
+
   it("sends a message back to its queue while it is not yet due, and handles it once it is", async () => {
     const { ctx, deps, sqs } = await cloudSetup(server);
     const [alertId = ""] = await receivedAlerts(ctx, [VICTIM]);

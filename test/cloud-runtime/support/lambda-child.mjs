@@ -40,7 +40,13 @@ let queue = Promise.resolve();
 process.on("message", (request) => {
   queue = queue.then(async () => {
     try {
-      const result = await handler(request.event, { functionName: file, awsRequestId: request.id });
+      // The context Lambda passes, as far as the functions read it: the time left before the timeout.
+      const context = {
+        functionName: file,
+        awsRequestId: request.id,
+        getRemainingTimeInMillis: () => Math.max(0, request.deadline - Date.now()),
+      };
+      const result = await handler(request.event, context);
       process.send?.({ kind: "result", id: request.id, result: result ?? null });
     } catch (error) {
       // drizzle wraps the driver's error: its cause says what the database (or TLS) answered.

@@ -57,7 +57,7 @@ export class LambdaFunction {
           reject(error);
         },
       });
-      child.send({ id, event });
+      child.send({ id, event, deadline: Date.now() + this.timeoutMs });
     });
   }
 
