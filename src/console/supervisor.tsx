@@ -6,6 +6,7 @@ import type { DeadLetter } from "../feedback/dead-letters";
 import type { DeadCallback } from "../message-events/callback-settings";
 import type { AlertsReport } from "../reports/alerts";
 import { type DayFigures, totalOf } from "../reports/daily";
+import { Csrf } from "./admin-layout";
 import { DEADLINE_KEY, fill } from "./i18n-supervisor";
 import { Layout, type PageContext, time, yuan } from "./layout";
 import { DayCharts, DayTable } from "./supervisor-charts";
@@ -190,6 +191,18 @@ function TodayCard(props: { ctx: PageContext; today: AlertsReport }) {
   );
 }
 
+/** A re-drive button; `label` names what it re-drives for a screen reader, where every button reads 重新推送. */
+function RedriveButton(props: { ctx: PageContext; action: string; label: string }) {
+  return (
+    <form class="sup-redrive" method="post" action={props.action}>
+      <Csrf ctx={props.ctx} />
+      <button class="secondary" type="submit" aria-label={props.label}>
+        {props.ctx.i18n.t.redrive}
+      </button>
+    </form>
+  );
+}
+
 function DeadLetters(props: { ctx: PageContext; deadLetters: DeadLetter[] }) {
   const { t, label } = props.ctx.i18n;
   return (
@@ -207,16 +220,11 @@ function DeadLetters(props: { ctx: PageContext; deadLetters: DeadLetter[] }) {
               {d.outcome && ` · ${label.outcome[d.outcome as Outcome] ?? ""}`}
               {d.lastError && ` · ${fill(t.supLastError, { error: d.lastError })}`}
               {` · ${fill(t.supFailedAt, { at: time(d.deadAt) })}`}
-              <form class="sup-redrive" method="post" action={`/console/dead-letters/${d.eventId}/redrive`}>
-                <input type="hidden" name="_csrf" value={props.ctx.csrf ?? ""} />
-                <button
-                  class="secondary"
-                  type="submit"
-                  aria-label={fill(t.supRedriveFor, { ref: alertShortCode(d.alertId) })}
-                >
-                  {t.redrive}
-                </button>
-              </form>
+              <RedriveButton
+                ctx={props.ctx}
+                action={`/console/dead-letters/${d.eventId}/redrive`}
+                label={fill(t.supRedriveFor, { ref: alertShortCode(d.alertId) })}
+              />
             </li>
           ))}
         </ul>
@@ -242,20 +250,11 @@ function DeadCallbacks(props: { ctx: PageContext; deadCallbacks: DeadCallback[] 
                 {` · ${fill(t.supCallbackPending, { n: d.pendingEvents })}`}
                 {d.lastError && ` · ${fill(t.supLastError, { error: d.lastError })}`}
                 {d.deadAt && ` · ${fill(t.supFailedAt, { at: time(d.deadAt) })}`}
-                <form
-                  class="sup-redrive"
-                  method="post"
+                <RedriveButton
+                  ctx={props.ctx}
                   action={`/console/message-callbacks/${d.partnerId}/redrive`}
-                >
-                  <input type="hidden" name="_csrf" value={props.ctx.csrf ?? ""} />
-                  <button
-                    class="secondary"
-                    type="submit"
-                    aria-label={fill(t.supCallbackRedriveFor, { partner: d.partnerName })}
-                  >
-                    {t.redrive}
-                  </button>
-                </form>
+                  label={fill(t.supCallbackRedriveFor, { partner: d.partnerName })}
+                />
               </li>
             ))}
           </ul>
