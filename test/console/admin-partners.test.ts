@@ -55,6 +55,10 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
     };
   }
 
+  /** The id of what a create form made, from the page it redirected to (`/console/admin/<kind>/<id>?done=…`). */
+  const createdId = (res: { location: string | null }) =>
+    (res.location as string).split("?")[0]?.split("/").pop() as string;
+
   const PAGES = [
     "/console/admin/feeds",
     "/console/admin/partners",
@@ -183,7 +187,7 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
     const apiKey = /pk_[A-Za-z0-9_-]{20,}/.exec(page.html)?.[0] as string;
     expect(apiKey).toBeDefined();
     expect(page.html).toContain("0 / 2000 条");
-    const partnerId = (created.location as string).split("?")[0]?.split("/").pop() as string;
+    const partnerId = createdId(created);
     const reread = await browser.get(`/console/admin/partners/${partnerId}`);
     expect(reread.html).not.toContain(apiKey);
 
@@ -214,7 +218,7 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
       partsPerSecond: "5",
       dailyQuota: "100",
     });
-    const partnerId = (created.location as string).split("?")[0]?.split("/").pop() as string;
+    const partnerId = createdId(created);
 
     const issued = await browser.post(`/console/admin/partners/${partnerId}/keys`, { mode: "test" });
     const page = await browser.get(issued.location as string);
@@ -255,7 +259,7 @@ describe("admin pages for feeds, partners, campaigns and opt-outs", () => {
       priority: "5",
     });
     const campaignPage = await browser.get(created.location as string);
-    const id = (created.location as string).split("?")[0]?.split("/").pop() as string;
+    const id = createdId(created);
 
     const refused = await browser.post(`/console/admin/campaigns/${id}/templates`, {
       body: "【中通快递】防盗提醒：请拨打0994-1234567咨询。拒收请回复R",
