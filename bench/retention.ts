@@ -7,7 +7,6 @@
  *    and without it, alternating in rounds of INSERT_BATCH rows: what the purge adds to every event intake.
  * Needs DATABASE_URL (an admin-capable URL: it creates and drops af_bench_retention).
  */
-
 import { loadConfig } from "../src/config";
 import { migrateDatabase } from "../src/db/migrate";
 import { openDatabase } from "../src/db/open";
