@@ -64,6 +64,7 @@ code.ap-secret { display:block; overflow-wrap:anywhere; word-break:break-all; fo
 .ap-actions form.stack { flex:1 1 16rem; max-width:none; }
 .ap-on { color:#1c6b40; font-weight:600; } .ap-off { color:var(--critical); font-weight:600; }
 .ap-test { border:1px solid var(--high); color:#7a4a00; border-radius:4px; padding:0 .35em; font-size:.85em; }
+form.ap-action + .hint { margin-top:.9rem; }
 .ap-warn { color:var(--critical); font-weight:600; margin:.3rem 0 0; }
 .ap-meta { color:var(--muted); font-size:.9rem; margin:.2rem 0; overflow-wrap:anywhere; }
 .ap-body { white-space:pre-wrap; overflow-wrap:anywhere; background:var(--bg); padding:.4rem .5rem; border-radius:4px; margin:.3rem 0; }
