@@ -200,6 +200,17 @@ describe(`admin pages for partners and campaigns in a browser (${TEST_DB})`, () 
       }
       await shot(page, `${name}-${width}-${lang}`);
     }
+    // A test key for the demo courier: shown once, then listed as a test key, in the page's language.
+    await page.goto(`${base()}/console/admin/partners/${credentials.partner.id}`);
+    await page.getByRole("button", { name: lang === "zh" ? "新建测试密钥" : "New test key" }).click();
+    await page.waitForURL(/done=apDoneTestKeyCreated/);
+    await expect(page.locator(".ap-test").last().textContent()).resolves.toBe(
+      lang === "zh" ? "测试" : "Test",
+    );
+    await expectAccessible(page);
+    await expectFitsWidth(page);
+    await shot(page, `partner-test-key-${width}-${lang}`);
+
     // The demo's campaigns: anti-fraud and anti-theft; one open with its templates.
     await page.goto(`${base()}/console/admin/campaigns`);
     await expect(page.locator(".ap-list").textContent()).resolves.toContain("防盗");

@@ -209,6 +209,8 @@ describe(`supervisor console in a browser (${TEST_DB})`, () => {
 
   it.each([
     [360, "zh", "重新推送 演示快递公司（驿站） 的状态回调", "无中断的状态回调"],
+    [1280, "zh", "重新推送 演示快递公司（驿站） 的状态回调", "无中断的状态回调"],
+    [360, "en", "Re-drive the status callback of 演示快递公司（驿站）", "No stopped status callbacks"],
     [1280, "en", "Re-drive the status callback of 演示快递公司（驿站）", "No stopped status callbacks"],
   ] as const)(
     "re-drives a partner's stopped status callback at %i px (%s)",
