@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
+import { pooledRandomBytes } from "./random-bytes";
 
 /** Every id says what it refers to, so a log line or a URL can be read without a lookup. */
 export const ID_PREFIXES = {
@@ -39,7 +39,7 @@ export function newId(kind: IdKind, now = Date.now()): string {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const random = randomBytes(16);
+  const random = pooledRandomBytes(16);
   let rand = "";
   for (let i = 0; i < 16; i++) rand += ALPHABET[(random[i] as number) % 32];
   return `${ID_PREFIXES[kind]}_${time}${rand}`;

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
+import { pooledRandomBytes } from "../random-bytes";
 
 /**
  * Personal fields are stored encrypted (AES-256-GCM) with a keyed hash beside them for look-up and
@@ -15,7 +16,7 @@ export function createPii(encryptionKey: Buffer, hashKey: Buffer): Pii {
   if (encryptionKey.length !== 32 || hashKey.length !== 32) throw new Error("PII keys must be 32 bytes");
   return {
     encrypt(plain) {
-      const iv = randomBytes(12);
+      const iv = pooledRandomBytes(12);
       const cipher = createCipheriv("aes-256-gcm", encryptionKey, iv);
       const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
       return `v1.${iv.toString("base64url")}.${cipher.getAuthTag().toString("base64url")}.${body.toString("base64url")}`;
