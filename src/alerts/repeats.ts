@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import { alerts, type DeadlineKind, RISK_LEVELS, type RiskLevel, type WarningType } from "../../schema";
 import type { Executor } from "../db/client";
+import { idArray } from "../db/id-array";
 import { type DeadlinePolicy, nextDeadline } from "./deadlines";
 
 /**
@@ -91,7 +92,9 @@ export async function findOpenAlerts(
     .from(alerts)
     .where(
       and(
-        inArray(alerts.subjectPhoneHash, subjectHashes),
+        // One parameter, not one per warning: the statement's text stays the same for any batch, so it is a
+        // named statement parsed once per connection (src/db/named-statements.ts). Hashes are base64url.
+        sql`${alerts.subjectPhoneHash} = any(${idArray(subjectHashes)})`,
         eq(alerts.stationId, stationId),
         inArray(alerts.stage, [...OPEN_STAGES]),
         gte(alerts.receivedAt, since),
