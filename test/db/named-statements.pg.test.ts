@@ -65,5 +65,11 @@ describe("named statements on PostgreSQL", () => {
     database = openPostgres({ url, max: 1, prepare: false });
     await queryRows(database.db, sql`select ${1}::int as behind_a_pooler`);
     expect(await kept(database.db, "behind_a_pooler")).toHaveLength(0);
+    // Nor does the connection carry a setting of ours, which a pooler would pin it for.
+    const rows = await queryRows<{ source: string }>(
+      database.db,
+      sql`select source from pg_settings where name = 'plan_cache_mode'`,
+    );
+    expect(rows[0]?.source).not.toBe("client");
   });
 });
