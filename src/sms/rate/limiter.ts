@@ -30,15 +30,14 @@ export interface RateDecision {
   waitMs: number;
 }
 
-/**
- * Lets this statement's transaction commit without waiting for its WAL to reach the disk. Every taker of a
- * scope queues for its row, and a taker holds the row until its commit is on disk: with a synchronous
- * commit, that flush sets the pace of the hot global row, and urgent SMS wait in the same queue. A rate
- * decision is soft state: a database crash may lose the last fraction of a second of TAT moves (at most
- * three wal_writer_delay), after which that much may be granted again — a provider answering that with a
- * 429 is handled like any other. Referenced from a CTE the statement reads, so it is evaluated.
+/*
+ * The decision lets its transaction commit without waiting for its WAL to reach the disk (af_rate_take sets
+ * synchronous_commit off). Every taker of a scope queues for its row, and a taker holds the row until its
+ * commit is on disk: with a synchronous commit, that flush sets the pace of the hot global row, and urgent SMS
+ * wait in the same queue. A rate decision is soft state: a database crash may lose the last fraction of a
+ * second of TAT moves (at most three wal_writer_delay), after which that much may be granted again — a
+ * provider answering that with a 429 is handled like any other.
  */
-const ASYNC_COMMIT = sql`set_config('synchronous_commit', 'off', true)`;
 
 /**
  * A rate limiter shared by every worker in every process, kept in PostgreSQL (`rate_limits`): GCRA, the
@@ -108,39 +107,18 @@ export class RateLimiter {
   }
 
   private async decide(sorted: RateScope[], parts: number, lane: Lane): Promise<RateDecision | undefined> {
-    const rows = sorted.map((s) => {
+    const requests = sorted.map((s) => {
       const emission = 1 / s.partsPerSecond;
       const toleranceParts = lane === "urgent" ? s.burst : Math.max(1, s.burst - s.urgentReserve);
       // seconds: n/rate, and the tolerance; a request larger than the tolerance conforms from an idle scope.
-      return sql`(${s.key}::text, ${parts * emission}::float8, ${toleranceParts * emission}::float8)`;
+      return { key: s.key, inc: parts * emission, tol: toleranceParts * emission };
     });
-    const force = lane === "urgent";
+    // af_rate_take (migration 0021) is the one statement described above, kept as a function so that its
+    // plan is made once per connection rather than on every decision.
     const [row] = await queryRows<{ delay: number; found: number; taken: number }>(
       this.db,
-      sql`with req(key, inc, tol) as (values ${sql.join(rows, sql`, `)}),
-          t as (select clock_timestamp() as now, ${ASYNC_COMMIT} as async),
-          cur as (
-            select r.key, r.tat, req.inc, req.tol
-            from rate_limits r join req on req.key = r.key
-            order by r.key
-            for update of r
-          ),
-          d as (
-            select greatest(t.now, max(cur.tat + make_interval(secs => cur.inc - greatest(cur.tol, cur.inc)))) as at,
-                   t.now as now, count(*)::int as found
-            from cur cross join t
-            group by t.now
-          ),
-          upd as (
-            update rate_limits r
-            set tat = greatest(cur.tat, d.at) + make_interval(secs => cur.inc)
-            from cur cross join d
-            where r.key = cur.key and d.found = ${sorted.length}::int and (${force}::boolean or d.at <= d.now)
-            returning r.key
-          )
-          select extract(epoch from (d.at - d.now))::float8 as delay, d.found,
-                 (select count(*)::int from upd) as taken
-          from d`,
+      sql`select delay_seconds as delay, scopes_found as found, scopes_taken as taken
+          from af_rate_take(${JSON.stringify(requests)}::jsonb, ${sorted.length}::int, ${lane === "urgent"}::boolean)`,
     );
     if (!row || Number(row.found) !== sorted.length) return undefined;
     const waitMs = Math.max(0, Number(row.delay) * 1000);
