@@ -30,15 +30,6 @@ export interface RateDecision {
   waitMs: number;
 }
 
-/*
- * The decision lets its transaction commit without waiting for its WAL to reach the disk (af_rate_take sets
- * synchronous_commit off). Every taker of a scope queues for its row, and a taker holds the row until its
- * commit is on disk: with a synchronous commit, that flush sets the pace of the hot global row, and urgent SMS
- * wait in the same queue. A rate decision is soft state: a database crash may lose the last fraction of a
- * second of TAT moves (at most three wal_writer_delay), after which that much may be granted again — a
- * provider answering that with a 429 is handled like any other.
- */
-
 /**
  * A rate limiter shared by every worker in every process, kept in PostgreSQL (`rate_limits`): GCRA, the
  * generic cell rate algorithm. Each scope stores one timestamp, its theoretical arrival time (TAT): the time
@@ -58,6 +49,13 @@ export interface RateDecision {
  * reserve. The tokens it takes push TAT forward, so the bulk that follows waits for them: urgent goes first
  * and the provider's rate still holds. Only urgent traffic beyond the whole rate makes urgent wait, for each
  * other, at the rate.
+ *
+ * The decision's transaction commits without waiting for its WAL to reach the disk (af_rate_take sets
+ * synchronous_commit off). Every taker of a scope queues for its row, and a taker holds the row until its
+ * commit is on disk: with a synchronous commit, that flush sets the pace of the hot global row, and urgent SMS
+ * wait in the same queue. A rate decision is soft state: a database crash may lose the last fraction of a
+ * second of TAT moves (at most three wal_writer_delay), after which that much may be granted again — a
+ * provider answering that with a 429 is handled like any other.
  */
 export class RateLimiter {
   /** Rows known to exist; FOR UPDATE can only lock rows that do. */
