@@ -123,10 +123,12 @@ describe("two lanes", () => {
       expect(Math.max(...bulkAhead)).toBeLessThan(RATE);
       // Bulk, meanwhile, went as fast as the provider allows and no faster: at most RATE + BURST parts in
       // any second of the slots the limiter handed out, by the database's clock (its promise: arrivals can
-      // bunch behind a stalled event loop), and the gateway saw nothing the limiter had not granted.
+      // bunch behind a stalled event loop), and the gateway saw nothing the limiter had not granted. Counted
+      // in parts, not grants: urgent SMS waiting at the same moment take their tokens in one decision (the
+      // throttle's urgent takers, two one-part SMS at this burst), which a loaded machine makes happen.
       const grants = await log.grants("ch:http", RATE);
       expect(busiestSecond(grants.map((g) => g.slot))).toBeLessThanOrEqual(RATE + BURST);
-      expect(all.length).toBeLessThanOrEqual(grants.length);
+      expect(all.length).toBeLessThanOrEqual(grants.reduce((parts, g) => parts + g.parts, 0));
       const [{ queued } = { queued: 0 }] = await queryRows<{ queued: number }>(
         ctx.deps.db,
         sql`select count(*)::int as queued from sms_messages where lane = 'bulk' and status = 'queued'`,
