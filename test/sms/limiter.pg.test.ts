@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { RateLimiter, type RateScope } from "../../src/sms/rate/limiter";
 import { freshDatabase } from "../support/db";
@@ -43,5 +45,35 @@ describe("the shared GCRA limiter", () => {
     // 20/s with a burst of 4: never more than 24 in any second; and the takers did get most of it.
     expect(worst).toBeLessThanOrEqual(24);
     expect(grants.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it("counts a grant from when it was made, not from when the taker started waiting for another", async () => {
+    const { database } = await freshDatabase();
+    const l = new RateLimiter(database.db);
+    // One part every 500 ms, one at a time: two grants within 500 ms of each other break the rate.
+    const s = scope("ch:test", 2, 1);
+    await l.take([s], 1, "bulk");
+    await sleep(600);
+
+    // Another taker holds the scope's row for 1.2 s; the next decision queues behind it.
+    let released = 0;
+    const holder = database.db.transaction(async (tx) => {
+      await tx.execute(sql`select tat from rate_limits where key = ${s.key} for update`);
+      await sleep(1_200);
+      released = performance.now();
+    });
+    await sleep(100);
+    const queued = await l.take([s], 1, "bulk");
+    await holder;
+    const granted = performance.now();
+    const next = await l.take([s], 1, "bulk");
+
+    expect(queued.granted).toBe(true);
+    // The next part is due 500 ms after the queued grant was made (after the release), less the time
+    // since. Counted from when the queued taker began to wait, it would have been due 700 ms earlier.
+    const since = Math.ceil(performance.now() - released) + 1;
+    expect(next.granted).toBe(false);
+    expect(next.waitMs).toBeGreaterThanOrEqual(500 - since);
+    expect(granted).toBeGreaterThanOrEqual(released);
   });
 });

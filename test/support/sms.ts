@@ -172,10 +172,12 @@ export async function logRateGrants(
                    extract(epoch from new_tat)::float8 * 1000 as tat
             from test_grants where key = ${key} order by at`,
       );
-      // The log's time is a moment after the grant's, so the advance it sees is at most the true one:
-      // rounding never counts more parts than were granted (a slow moment can make it count fewer).
+      // The log's time trails the decision's by the rest of its statement, so from an idle scope the advance
+      // it sees falls short of the true one by that much (it is longer only when another scope of the same
+      // send set a later slot). Rounded up, less a hundredth of a part for the microseconds timestamps keep,
+      // it is the parts granted unless the statement ran on for a part's interval after reading the clock.
       return rows.map((r) => {
-        const parts = Math.max(1, Math.round(Number(r.advance) * partsPerSecond));
+        const parts = Math.max(1, Math.ceil(Number(r.advance) * partsPerSecond - 0.01));
         return { at: Number(r.at), parts, slot: Number(r.tat) - (parts * 1000) / partsPerSecond };
       });
     },
