@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { usesIdArray } from "./id-array";
 
 /**
  * Statements with at most this many parameters are named. Longer ones (multi-row VALUES, long IN lists) have
@@ -11,9 +12,12 @@ export const NAMED_STATEMENT_MAX_PARAMETERS = 32;
  * statement, which postgres.js keeps per connection. drizzle asks for an unnamed statement unless a query is
  * given a name, and postgres.js then spends two round trips on each statement with parameters (Parse and
  * Describe, then Bind and Execute) while PostgreSQL parses it every time; named, a statement costs one round
- * trip after its first use on a connection and is parsed once. (It is still planned on every run, for its
- * values: `plan_cache_mode` in ./postgres.ts says why.) A client whose own `prepare` option is off (behind
- * RDS Proxy, where a named statement would pin the connection) still names none: postgres.js's option wins.
+ * trip after its first use on a connection and is parsed once, and after five runs PostgreSQL may keep one
+ * plan for it. A statement that looks rows up by `idArray` stays unnamed, planned for its ids on every run
+ * (./id-array.ts says why). The rest keep PostgreSQL's default: forcing a plan per run on the connection
+ * (session 12) planned the foreign-key check of every inserted row as well, which alone took two thirds of
+ * an officer-notice insert (pg_stat_statements, bench:intake). A client whose own `prepare` option is off (behind RDS Proxy, where a named
+ * statement would pin the connection) still names none: postgres.js's option wins.
  */
 export function namingStatements<T extends postgres.Sql<Record<string, never>>>(client: T): T {
   return new Proxy(client, {
@@ -22,7 +26,7 @@ export function namingStatements<T extends postgres.Sql<Record<string, never>>>(
         const unsafe: T["unsafe"] = (query, parameters, options) =>
           target.unsafe(query, parameters, {
             ...options,
-            prepare: (parameters?.length ?? 0) <= NAMED_STATEMENT_MAX_PARAMETERS,
+            prepare: (parameters?.length ?? 0) <= NAMED_STATEMENT_MAX_PARAMETERS && !usesIdArray(query),
           });
         return unsafe;
       }

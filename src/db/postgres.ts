@@ -42,18 +42,11 @@ export function connectPostgres(
 
 /** postgres.js's options for a connection to `url`; the migrator's own single connection uses them too. */
 export function postgresClient(options: PostgresOptions): postgres.Sql {
-  const prepare = options.prepare ?? true;
   const client = connectPostgres(options.url, {
     max: options.max ?? 10,
-    prepare,
+    prepare: options.prepare ?? true,
     ...(options.ca ? { ssl: { ca: options.ca, rejectUnauthorized: true } } : {}),
     onnotice: () => {},
-    // Named statements (./named-statements.ts) are parsed once, but planned on every run with their
-    // parameters' values, as unnamed ones are. A plan PostgreSQL keeps for any values cannot see the ids in
-    // `id = any(idArray(ids))` (src/db/id-array.ts) and hashed whole tables: in bench:sms the submit write
-    // took 4.9 ms a batch instead of 1.0 and the SMS claim 8.5 ms instead of 2.0. Without named statements
-    // (behind RDS Proxy) every plan is made per run anyway, and the connection carries no setting of ours.
-    ...(prepare ? { connection: { plan_cache_mode: "force_custom_plan" } } : {}),
     // Timestamps arrive as Date objects either way; bigint as number is declared per column.
   });
   return client;

@@ -3,6 +3,7 @@ import { inArray, type SQL, sql } from "drizzle-orm";
 import { deadJobs, jobs } from "../../schema";
 import type { Database, Executor, Tx } from "../db/client";
 import { queryRows } from "../db/client";
+import { idArray } from "../db/id-array";
 import { PROMPT_MESSAGES, type QueueName } from "../topology";
 import type { BatchResult, ReceivedRecord } from "./batch";
 import type { MessageOf } from "./messages";
@@ -177,7 +178,7 @@ export class PgTableQueue implements QueuePort {
     const rows = await queryRows<JobRow>(
       this.database.db,
       sql`with handled as (
-            delete from jobs where id = any(string_to_array(${handled.join(",")}, ',')::bigint[])
+            delete from jobs where id = any(${idArray(handled)}::bigint[])
           )
           update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
                           receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
@@ -199,9 +200,7 @@ export class PgTableQueue implements QueuePort {
   /** Deletes jobs by id. `= any(array)` keeps one statement text for every count (an IN list would not). */
   async remove(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.database.db.execute(
-      sql`delete from jobs where id = any(string_to_array(${ids.join(",")}, ',')::bigint[])`,
-    );
+    await this.database.db.execute(sql`delete from jobs where id = any(${idArray(ids)}::bigint[])`);
   }
 
   /**
