@@ -92,8 +92,8 @@ export async function findOpenAlerts(
     .from(alerts)
     .where(
       and(
-        // One parameter, not one per warning: the statement's text stays the same for any batch, so it is a
-        // named statement parsed once per connection (src/db/named-statements.ts). Hashes are base64url.
+        // The hashes as one idArray, not a parameter each: the statement's text is the same for any batch, and
+        // it is planned for the hashes on every run (src/db/id-array.ts). Hashes are base64url: no commas.
         sql`${alerts.subjectPhoneHash} = any(${idArray(subjectHashes)})`,
         eq(alerts.stationId, stationId),
         inArray(alerts.stage, [...OPEN_STAGES]),
