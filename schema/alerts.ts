@@ -123,7 +123,8 @@ export const alerts = pgTable(
     index("alerts_stuck_received_idx").on(t.receivedAt).where(sql`${t.stage} = 'received'`),
     index("alerts_stuck_verified_idx").on(t.verifiedAt).where(sql`${t.stage} = 'verified'`),
     index("alerts_station_received_idx").on(t.stationId, t.receivedAt),
-    index("alerts_subject_idx").on(t.subjectPhoneHash),
+    // A subject's alerts, and intake's lookup of each subject's newest open alert at a station (repeats.ts).
+    index("alerts_subject_idx").on(t.subjectPhoneHash, t.stationId, t.receivedAt),
     // The retention purge looks only at alerts it has not purged yet.
     index("alerts_unpurged_idx").on(t.verifiedAt).where(sql`${t.personalDataPurgedAt} is null`),
   ],

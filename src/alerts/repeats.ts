@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { alerts, type DeadlineKind, RISK_LEVELS, type RiskLevel, type WarningType } from "../../schema";
-import type { Executor } from "../db/client";
+import { type Executor, queryRows } from "../db/client";
 import { idArray } from "../db/id-array";
+import { rowFromDriver } from "../db/rows";
 import { type DeadlinePolicy, nextDeadline } from "./deadlines";
 
 /**
@@ -68,8 +69,13 @@ export interface OpenAlert {
 /**
  * Each subject's most recent open alert at the station received since `since` (by subject hash). The rows are
  * locked: an officer closing one of them at this moment either finishes first (and the alert no longer
- * matches, so the warning opens a new case) or waits for the link, so no warning joins a case whose feedback
- * has already been written without it.
+ * matches, so the next most recent open one is taken, or the warning opens a new case) or waits for the
+ * link, so no warning joins a case whose feedback has already been written without it.
+ *
+ * One lookup per subject, by alerts_subject_idx (subject, station, received_at): newest first, one row. As one
+ * `subject = any(...)` over the batch, the planner (on a table it has not analysed) estimated a quarter of
+ * the station's alerts to match fifty subjects and read every alert of the day by the station's index
+ * instead: 17 ms a request at 30,000 alerts, growing through the day, against 3 ms this way (EXPLAIN ANALYZE).
  */
 export async function findOpenAlerts(
   tx: Executor,
@@ -78,35 +84,39 @@ export async function findOpenAlerts(
   since: Date,
 ): Promise<Map<string, OpenAlert>> {
   if (subjectHashes.length === 0) return new Map();
-  const rows = await tx
-    .select({
-      id: alerts.id,
-      stage: alerts.stage,
-      subjectPhoneHash: alerts.subjectPhoneHash,
-      type: alerts.type,
-      riskLevel: alerts.riskLevel,
-      amountAtRisk: alerts.amountAtRisk,
-      deadlineKind: alerts.deadlineKind,
-      deadlineAt: alerts.deadlineAt,
-    })
-    .from(alerts)
-    .where(
-      and(
-        // The hashes as one idArray, not a parameter each: the statement's text is the same for any batch, and
-        // it is planned for the hashes on every run (src/db/id-array.ts). Hashes are base64url: no commas.
-        sql`${alerts.subjectPhoneHash} = any(${idArray(subjectHashes)})`,
-        eq(alerts.stationId, stationId),
-        inArray(alerts.stage, [...OPEN_STAGES]),
-        gte(alerts.receivedAt, since),
-      ),
-    )
-    .orderBy(desc(alerts.receivedAt))
-    .for("update");
+  // The hashes as one idArray: the statement's text is the same for any batch (src/db/id-array.ts).
+  // Hashes are base64url: no commas.
+  const rows = await queryRows<Record<string, unknown>>(
+    tx,
+    sql`select open.* from unnest(${idArray([...new Set(subjectHashes)])}) as subject(hash)
+        cross join lateral (
+          select id, stage, subject_phone_hash, type, risk_level, amount_at_risk, deadline_kind, deadline_at
+          from alerts
+          where subject_phone_hash = subject.hash and station_id = ${stationId}
+            and stage in (${sql.join(
+              OPEN_STAGES.map((stage) => sql`${stage}`),
+              sql`, `,
+            )})
+            and received_at >= ${since.toISOString()}::timestamptz
+          order by received_at desc
+          limit 1
+          for update
+        ) as open`,
+  );
   const bySubject = new Map<string, OpenAlert>();
-  for (const row of rows) {
+  for (const raw of rows) {
+    const row = rowFromDriver(alerts, raw);
     // Matched by hash, so the hash is there.
-    const hash = row.subjectPhoneHash as string;
-    if (!bySubject.has(hash)) bySubject.set(hash, row as OpenAlert);
+    bySubject.set(row.subjectPhoneHash as string, {
+      id: row.id,
+      stage: row.stage as OpenAlert["stage"],
+      subjectPhoneHash: row.subjectPhoneHash as string,
+      type: row.type,
+      riskLevel: row.riskLevel,
+      amountAtRisk: row.amountAtRisk,
+      deadlineKind: row.deadlineKind,
+      deadlineAt: row.deadlineAt,
+    });
   }
   return bySubject;
 }
