@@ -14,10 +14,11 @@ export const NAMED_STATEMENT_MAX_PARAMETERS = 32;
  * Describe, then Bind and Execute) while PostgreSQL parses it every time; named, a statement costs one round
  * trip after its first use on a connection and is parsed once, and after five runs PostgreSQL may keep one
  * plan for it. A statement that looks rows up by `idArray` stays unnamed, planned for its ids on every run
- * (./id-array.ts says why). The rest keep PostgreSQL's default: forcing a plan per run on the connection
- * (session 12) planned the foreign-key check of every inserted row as well, which alone took two thirds of
- * an officer-notice insert (pg_stat_statements, bench:intake). A client whose own `prepare` option is off (behind RDS Proxy, where a named
- * statement would pin the connection) still names none: postgres.js's option wins.
+ * (./id-array.ts says why). The rest keep PostgreSQL's default: forcing a plan per run on every statement,
+ * as this client once did, also planned the foreign-key check of every inserted row, two thirds of an
+ * officer-notice insert (pg_stat_statements, bench:intake). A client whose own `prepare` option is off
+ * (behind RDS Proxy, where a named statement would pin the connection) still names none: postgres.js's
+ * option wins.
  */
 export function namingStatements<T extends postgres.Sql<Record<string, never>>>(client: T): T {
   return new Proxy(client, {

@@ -41,7 +41,8 @@ export interface RateDecision {
  * in key order (no deadlocks between takers), reads the clock once it holds them (a taker that queued behind
  * others is counted from when it is decided, not from when it began to wait), computes the earliest time all
  * of them conform, and moves every TAT only if the request is granted — so tokens are never taken from one
- * scope for a send another scope refused. n is a message's parts (providers bill parts), or the sum over a batch of messages.
+ * scope for a send another scope refused. n is a message's parts (providers bill parts), or the sum over a
+ * batch of messages.
  *
  * Lanes, and why bulk cannot starve urgent: bulk is granted only when it conforms now with a tolerance
  * reduced by the urgent reserve, so bulk alone keeps TAT at most (burst − reserve)/rate ahead of the clock.
@@ -112,8 +113,8 @@ export class RateLimiter {
       // seconds: n/rate, and the tolerance; a request larger than the tolerance conforms from an idle scope.
       return { key: s.key, inc: parts * emission, tol: toleranceParts * emission };
     });
-    // af_rate_take (migrations 0021, 0022) is the one statement described above, kept as a function so that its
-    // plan is made once per connection rather than on every decision.
+    // af_rate_take (migrations 0021, 0022) is the one statement described above, kept as a function so that
+    // its plan is made once per connection rather than on every decision.
     const [row] = await queryRows<{ delay: number; found: number; taken: number }>(
       this.db,
       sql`select delay_seconds as delay, scopes_found as found, scopes_taken as taken
