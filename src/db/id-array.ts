@@ -8,12 +8,8 @@ import { type SQL, sql } from "drizzle-orm";
  * every push (bench:intake, issue 19). Ids never contain a comma; cast the array for other key types
  * (`::bigint[]`).
  *
- * Only a plan made for the statement's values sees the array: a statement using idArray is never kept
- * prepared (./named-statements.ts): a plan PostgreSQL keeps for any values cannot see the ids, and hashed
- * whole tables (in bench:sms the submit write took 4.9 ms a batch instead of 1.0, the SMS claim 8.5 instead
- * of 2.0).
+ * `af_ids` (migration 0024) splits the list. Its cost keeps PostgreSQL from ever keeping one plan for a
+ * statement that uses it: that statement is planned for its ids on every run, while it stays a named statement
+ * (./named-statements.ts), parsed once.
  */
-export const idArray = (ids: readonly string[]): SQL => sql`string_to_array(${ids.join(",")}, ',')`;
-
-/** Whether a statement's text holds an idArray, and so must be planned for its values on every run. */
-export const usesIdArray = (query: string): boolean => query.includes("string_to_array(");
+export const idArray = (ids: readonly string[]): SQL => sql`af_ids(${ids.join(",")})`;

@@ -1,5 +1,4 @@
 import type postgres from "postgres";
-import { usesIdArray } from "./id-array";
 
 /**
  * Statements with at most this many parameters are named. Longer ones (multi-row VALUES, long IN lists) have
@@ -13,12 +12,11 @@ export const NAMED_STATEMENT_MAX_PARAMETERS = 32;
  * given a name, and postgres.js then spends two round trips on each statement with parameters (Parse and
  * Describe, then Bind and Execute) while PostgreSQL parses it every time; named, a statement costs one round
  * trip after its first use on a connection and is parsed once, and after five runs PostgreSQL may keep one
- * plan for it. A statement that looks rows up by `idArray` stays unnamed, planned for its ids on every run
- * (./id-array.ts says why). The rest keep PostgreSQL's default: forcing a plan per run on every statement,
- * as this client once did, also planned the foreign-key check of every inserted row, two thirds of an
- * officer-notice insert (pg_stat_statements, bench:intake). A client whose own `prepare` option is off
- * (behind RDS Proxy, where a named statement would pin the connection) still names none: postgres.js's
- * option wins.
+ * plan for it, except where `idArray` (./id-array.ts) keeps it planning per run. The connection keeps
+ * PostgreSQL's default plan_cache_mode: forcing a plan per run on every statement, as this client once did,
+ * also planned the foreign-key check of every inserted row, two thirds of an officer-notice insert
+ * (pg_stat_statements, bench:intake). A client whose own `prepare` option is off (behind RDS Proxy, where a
+ * named statement would pin the connection) still names none: postgres.js's option wins.
  */
 export function namingStatements<T extends postgres.Sql<Record<string, never>>>(client: T): T {
   return new Proxy(client, {
@@ -27,7 +25,7 @@ export function namingStatements<T extends postgres.Sql<Record<string, never>>>(
         const unsafe: T["unsafe"] = (query, parameters, options) =>
           target.unsafe(query, parameters, {
             ...options,
-            prepare: (parameters?.length ?? 0) <= NAMED_STATEMENT_MAX_PARAMETERS && !usesIdArray(query),
+            prepare: (parameters?.length ?? 0) <= NAMED_STATEMENT_MAX_PARAMETERS,
           });
         return unsafe;
       }
