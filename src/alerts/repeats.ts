@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { and, eq, gte, inArray, sql } from "drizzle-orm";
 import { alerts, type DeadlineKind, RISK_LEVELS, type RiskLevel, type WarningType } from "../../schema";
 import { type Executor, queryRows } from "../db/client";
 import { idArray } from "../db/id-array";
@@ -92,12 +92,12 @@ export async function findOpenAlerts(
         cross join lateral (
           select id, stage, subject_phone_hash, type, risk_level, amount_at_risk, deadline_kind, deadline_at
           from alerts
-          where subject_phone_hash = subject.hash and station_id = ${stationId}
-            and stage in (${sql.join(
-              OPEN_STAGES.map((stage) => sql`${stage}`),
-              sql`, `,
-            )})
-            and received_at >= ${since.toISOString()}::timestamptz
+          where ${and(
+            sql`${alerts.subjectPhoneHash} = subject.hash`,
+            eq(alerts.stationId, stationId),
+            inArray(alerts.stage, [...OPEN_STAGES]),
+            gte(alerts.receivedAt, since),
+          )}
           order by received_at desc
           limit 1
           for update
@@ -105,18 +105,11 @@ export async function findOpenAlerts(
   );
   const bySubject = new Map<string, OpenAlert>();
   for (const raw of rows) {
-    const row = rowFromDriver(alerts, raw);
-    // Matched by hash, so the hash is there.
-    bySubject.set(row.subjectPhoneHash as string, {
-      id: row.id,
-      stage: row.stage as OpenAlert["stage"],
-      subjectPhoneHash: row.subjectPhoneHash as string,
-      type: row.type,
-      riskLevel: row.riskLevel,
-      amountAtRisk: row.amountAtRisk,
-      deadlineKind: row.deadlineKind,
-      deadlineAt: row.deadlineAt,
-    });
+    const { id, stage, subjectPhoneHash, type, riskLevel, amountAtRisk, deadlineKind, deadlineAt } =
+      rowFromDriver(alerts, raw);
+    // Matched by hash, so the hash is there; matched among OPEN_STAGES, so the stage is one of them.
+    const open = { id, stage, subjectPhoneHash, type, riskLevel, amountAtRisk, deadlineKind, deadlineAt };
+    bySubject.set(subjectPhoneHash as string, open as OpenAlert);
   }
   return bySubject;
 }
