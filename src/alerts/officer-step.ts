@@ -2,6 +2,7 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import { alerts } from "../../schema";
 import type { Principal } from "../auth/sessions";
 import { type Executor, queryRows } from "../db/client";
+import { boundColumns, Rendered } from "../db/rendered";
 import { rowFromDriver } from "../db/rows";
 import { newId } from "../ids";
 import type { PromptStatement } from "../queue/port";
@@ -52,7 +53,7 @@ export async function writeOfficerStep(
 ): Promise<AlertRow | undefined> {
   const changed = CHANGED_ALERT;
   const ctes: SQL[] = [
-    sql`changed as (${updateAlert(executor, step).getSQL()})`,
+    sql`changed as (${updateAlert(executor, step)})`,
     ...(prompt?.ctes ?? []),
     sql`changed_timeline as (${timeline(step, changed, prompt?.timeline)})`,
     sql`changed_audit as (${audit(step, changed)})`,
@@ -65,36 +66,50 @@ export async function writeOfficerStep(
   return raw ? rowFromDriver(alerts, raw) : undefined;
 }
 
-function updateAlert(executor: Executor, { row, decision }: OfficerStep) {
-  const s = decision.state;
-  const chain = chainAfterOfficerStep(row, s, decision.transferredTo !== undefined);
-  return executor
+/**
+ * The conditional update of the alert, rendered once for each set of columns it writes (src/db/rendered.ts).
+ * The `where` values are named `read*`: the row as the step read it.
+ */
+const alertUpdate = new Rendered<{ columns: string[] }>((executor, { columns }) =>
+  executor
     .update(alerts)
-    .set({
-      stage: s.stage,
-      postId: s.postId,
-      ...(decision.transferredTo ? { routedBy: "transfer" } : {}),
-      acknowledgedAt: s.acknowledgedAt,
-      acknowledgedBy: s.acknowledgedBy,
-      outcome: s.outcome,
-      outcomeNote: s.outcomeNote,
-      amountProtected: s.amountProtected,
-      amountLost: s.amountLost,
-      verifiedAt: s.verifiedAt,
-      verifiedBy: s.verifiedBy,
-      visitRequired: s.visitOwedSince !== null,
-      ...(chain ?? {}),
-      version: s.version,
-    })
+    .set(boundColumns(alerts, columns))
     .where(
       and(
-        eq(alerts.id, row.id),
-        eq(alerts.version, row.version),
-        eq(alerts.stage, row.stage),
-        sql`xmin = ${row.xmin}::text::xid`,
+        eq(alerts.id, sql.placeholder("readId")),
+        eq(alerts.version, sql.placeholder("readVersion")),
+        eq(alerts.stage, sql.placeholder("readStage")),
+        sql`xmin = ${sql.placeholder("readXmin")}::text::xid`,
       ),
     )
-    .returning();
+    .returning()
+    .getSQL(),
+);
+
+function updateAlert(executor: Executor, { row, decision }: OfficerStep): SQL {
+  const s = decision.state;
+  const chain = chainAfterOfficerStep(row, s, decision.transferredTo !== undefined);
+  const set: Partial<AlertRow> = {
+    stage: s.stage,
+    postId: s.postId,
+    ...(decision.transferredTo ? { routedBy: "transfer" as const } : {}),
+    acknowledgedAt: s.acknowledgedAt,
+    acknowledgedBy: s.acknowledgedBy,
+    outcome: s.outcome,
+    outcomeNote: s.outcomeNote,
+    amountProtected: s.amountProtected,
+    amountLost: s.amountLost,
+    verifiedAt: s.verifiedAt,
+    verifiedBy: s.verifiedBy,
+    visitRequired: s.visitOwedSince !== null,
+    ...(chain ?? {}),
+    version: s.version,
+  };
+  return alertUpdate.sql(
+    executor,
+    { columns: Object.keys(set) },
+    { ...set, readId: row.id, readVersion: row.version, readStage: row.stage, readXmin: row.xmin },
+  );
 }
 
 /** The step's entries, then those of `more` (the feedback queued), in that order on the timeline. */

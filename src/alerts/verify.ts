@@ -1,7 +1,9 @@
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { alerts, posts } from "../../schema";
 import type { Principal } from "../auth/sessions";
-import type { Db, Executor, Tx } from "../db/client";
+import { type Db, type Executor, queryRows, type Tx } from "../db/client";
+import { Rendered } from "../db/rendered";
+import { rowFromDriver } from "../db/rows";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { dutyAt, recipientsOf } from "../organisation/on-duty";
@@ -99,7 +101,7 @@ async function act(
 ): Promise<ActionResult> {
   let previous: ReadAlert | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const [read] = await readForStep(deps.db, alertId);
+    const read = await readForStep(deps.db, alertId);
     assertMayAct(principal, read);
     const { timeline, ...row } = read;
     if (previous && (row.version !== previous.version || row.stage !== previous.stage)) throw conflict();
@@ -160,31 +162,41 @@ interface TimelineEntry {
 
 /**
  * One statement: the alert with `xmin`, the id of the transaction that last wrote the row (writeOfficerStep),
- * and the timeline entries its workflow state is read from (stateOf), oldest first.
+ * and the timeline entries its workflow state is read from (stateOf), oldest first. Rendered once
+ * (src/db/rendered.ts): every step reads first.
  */
-function readForStep(db: Db, alertId: string) {
-  return db
+const readStatement = new Rendered<undefined>((executor) =>
+  executor
     .select({
       ...getTableColumns(alerts),
-      xmin: sql<string>`xmin::text`,
-      timeline: sql<TimelineEntry[]>`(
+      xmin: sql`xmin::text`.as("xmin"),
+      timeline: sql`(
         select coalesce(jsonb_agg(jsonb_build_object('kind', e.kind, 'data', e.data, 'at', e.at) order by e.id),
                         '[]'::jsonb)
         from alert_events e
-        where e.alert_id = alerts.id and e.kind in ('transferred', 'attempt_logged', 'outcome_recorded'))`.mapWith(
-        (value: unknown): TimelineEntry[] => {
-          // Text from postgres.js (drizzle leaves JSON undecoded there), already decoded from PGlite.
-          const entries = (typeof value === "string" ? JSON.parse(value) : value) as {
-            kind: string;
-            data: Record<string, unknown> | null;
-            at: string;
-          }[];
-          return entries.map((e) => ({ ...e, at: new Date(e.at) }));
-        },
+        where e.alert_id = alerts.id and e.kind in ('transferred', 'attempt_logged', 'outcome_recorded'))`.as(
+        "timeline",
       ),
     })
     .from(alerts)
-    .where(eq(alerts.id, alertId));
+    .where(eq(alerts.id, sql.placeholder("alertId")))
+    .getSQL(),
+);
+
+async function readForStep(db: Db, alertId: string) {
+  const [raw] = await queryRows<Record<string, unknown>>(db, readStatement.sql(db, undefined, { alertId }));
+  if (!raw) return undefined;
+  return { ...rowFromDriver(alerts, raw), xmin: String(raw.xmin), timeline: timelineOf(raw.timeline) };
+}
+
+function timelineOf(value: unknown): TimelineEntry[] {
+  // Text from postgres.js (drizzle leaves JSON undecoded there), already decoded from PGlite.
+  const entries = (typeof value === "string" ? JSON.parse(value) : value) as {
+    kind: string;
+    data: Record<string, unknown> | null;
+    at: string;
+  }[];
+  return entries.map((e) => ({ ...e, at: new Date(e.at) }));
 }
 
 function withoutXmin({ xmin: _, ...row }: ReadAlert): AlertRow {
