@@ -60,10 +60,12 @@ export class Rendered<Shape extends Record<string, unknown> | undefined> {
     if (!rendered) {
       const query = dialect.sqlToQuery(this.build(executor, shape));
       const parts = query.sql.split("\u0000");
-      rendered = {
-        texts: parts.filter((_, i) => i % 2 === 0),
-        slots: query.params.map(slotOf),
-      };
+      // Markers in the parameters' order, one per parameter: anything else is a drizzle this was not made for.
+      const markers = parts.filter((_, i) => i % 2 === 1);
+      if (markers.length !== query.params.length || markers.some((marker, i) => marker !== String(i))) {
+        throw new Error("drizzle rendered the parameters of a statement otherwise than in their order");
+      }
+      rendered = { texts: parts.filter((_, i) => i % 2 === 0), slots: query.params.map(slotOf) };
       this.byShape.set(key, rendered);
     }
     return rendered;
