@@ -102,5 +102,7 @@ function slotValue(slot: Slot, values: Record<string, unknown>): unknown {
   const value = values[slot.name];
   // As drizzle renders a Param: null stays null, everything else goes through the column's encoder.
   if (value === null || value === undefined) return null;
-  return slot.encoder ? slot.encoder.mapToDriverValue(value) : value;
+  const encoded = slot.encoder ? slot.encoder.mapToDriverValue(value) : value;
+  // drizzle would write an array in a chunk as a list, an SQL as text: an object travels as a Param.
+  return typeof encoded === "object" ? new Param(encoded) : encoded;
 }
