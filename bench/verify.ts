@@ -5,7 +5,7 @@
  *     the feedback event and its delivery job: src/alerts/officer-step.ts) over OUTCOMES acknowledged alerts,
  *     CONCURRENCY at a time, no workers running. Baseline in the same run, same concurrency, on as many other
  *     acknowledged alerts: a bare conditional UPDATE to `verified` per alert. Both also report this process's
- *     CPU time per item.
+ *     CPU time per item and, on a PostgreSQL server on this machine, its backends' (read from /proc).
  *  2. callbacks/s: the feedback workers then deliver that backlog to a local receiver (node:http on 127.0.0.1
  *     answering 200); measured until every event is delivered.
  *  3. outcome-to-callback latency: outcomes recorded at RATE/s for SECONDS with the workers idle and listening;
@@ -31,7 +31,7 @@ import { startWorkers } from "../src/local/workers";
 import { signPayload } from "../src/signature";
 import { dropDatabase, postgresVersion } from "./support/databases";
 import { benchRuntime } from "./support/local-runtime";
-import { loadAverage, machine } from "./support/machine";
+import { loadAverage, machine, serverCpu } from "./support/machine";
 import { fmt, summarize } from "./support/stats";
 import { sleep, waitFor } from "./support/wait";
 
@@ -172,20 +172,23 @@ const outcome = (alertId: string) =>
   recordOutcome(deps, principal, alertId, { outcome: "dissuaded", amountProtected: 5_000_000 });
 
 /**
- * Runs `work` over `ids`, `CONCURRENCY` at a time; returns items per second and this process's CPU time per
- * item (user + system, ms): what the client side costs, next to the database's share in pg_stat_statements.
+ * Runs `work` over `ids`, `CONCURRENCY` at a time; returns items per second and the CPU time per item (user +
+ * system, ms) of this process and, when PostgreSQL runs on this machine, of the bench database's backends: on
+ * two shared cores the rate follows the CPU per item, so these say where an item's cost is.
  */
 async function perSecond(ids: string[], work: (id: string) => Promise<unknown>) {
   const limit = pLimit(CONCURRENCY);
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const cpu = serverCpu(benchUrl ? adminUrl : undefined, DB_NAME);
   await Promise.all(ids.map((id) => limit(() => work(id))));
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    rate: ids.length / ((performance.now() - t0) / 1000),
-    cpuMs: (cpu.user + cpu.system) / 1000 / ids.length,
-  };
+  const rate = ids.length / ((performance.now() - t0) / 1000);
+  const { nodeMs, pgMs } = await cpu();
+  return { rate, cpuMs: nodeMs / ids.length, pgMs: pgMs === undefined ? undefined : pgMs / ids.length };
 }
+
+/** "client CPU 0.61 ms, PostgreSQL 0.71 ms each", PostgreSQL's share only where it could be read. */
+const cpuEach = ({ cpuMs, pgMs }: { cpuMs: number; pgMs: number | undefined }) =>
+  `client CPU ${fmt(cpuMs, 2)} ms${pgMs === undefined ? "" : `, PostgreSQL ${fmt(pgMs, 2)} ms`} each`;
 
 async function feedbackCount(status?: "delivered" | "pending"): Promise<number> {
   const [row] = await db
@@ -287,10 +290,10 @@ try {
   console.log("| measurement | result |");
   console.log("| --- | --- |");
   console.log(
-    `| outcomes recorded through recordOutcome (${CONCURRENCY} concurrent, ${OUTCOMES}) | ${fmt(outcomes.rate)} /s (client CPU ${fmt(outcomes.cpuMs, 2)} ms each) |`,
+    `| outcomes recorded through recordOutcome (${CONCURRENCY} concurrent, ${OUTCOMES}) | ${fmt(outcomes.rate)} /s (${cpuEach(outcomes)}) |`,
   );
   console.log(
-    `| baseline: bare conditional UPDATE to verified, same concurrency | ${fmt(bareUpdates.rate)} /s (client CPU ${fmt(bareUpdates.cpuMs, 2)} ms each) |`,
+    `| baseline: bare conditional UPDATE to verified, same concurrency | ${fmt(bareUpdates.rate)} /s (${cpuEach(bareUpdates)}) |`,
   );
   console.log(
     `| callbacks delivered from a backlog of ${recorded} (feedback workers, local receiver) | ${fmt(callbacksPerSecond)} /s |`,
