@@ -35,9 +35,9 @@ const dialect = new MarkingDialect({ casing: "snake_case" });
  * (./named-statements.ts).
  *
  * `build` writes a shape's statement with `sql.placeholder(name)` where each run's values go (through
- * `bound(column, name)` where a column encodes the value). It is given only the shape, and the executor's
- * builders (the text does not depend on which executor: every client here has the same dialect settings),
- * so no value of a run can end up in the text.
+ * `boundColumns` for an update's `set`, where each column encodes its value). It is given only the shape
+ * and the executor's builders (the text does not depend on which executor: every client here has the same
+ * dialect settings), so no value of a run can end up in the text.
  */
 export class Rendered<Shape extends Record<string, unknown> | undefined> {
   private readonly byShape = new Map<string, { texts: string[]; slots: Slot[] }>();
@@ -72,19 +72,17 @@ export class Rendered<Shape extends Record<string, unknown> | undefined> {
   }
 }
 
-/** A run's value for the placeholder `name`, written as `column` writes it (drizzle's own encoding). */
-export function bound(column: DriverValueEncoder<unknown, unknown>, name: string): SQL {
-  return new SQL([new Param(new Placeholder(name), column)]);
-}
-
-/** An update's `set` of `table`'s columns `keys`, each bound to the placeholder of its key. */
+/**
+ * An update's `set` of `table`'s columns `keys`, each bound to the placeholder of its key: a run's value is
+ * written as its column writes it (drizzle's own encoding).
+ */
 export function boundColumns<T extends PgTable>(table: T, keys: readonly string[]): PgUpdateSetSource<T> {
   const columns: Record<string, DriverValueEncoder<unknown, unknown>> = getTableColumns(table);
   return Object.fromEntries(
     keys.map((key) => {
       const column = columns[key];
       if (!column) throw new Error(`${key} is not a column`);
-      return [key, bound(column, key)];
+      return [key, new SQL([new Param(new Placeholder(key), column)])];
     }),
   ) as PgUpdateSetSource<T>;
 }
