@@ -4,6 +4,7 @@ import { deadJobs, jobs } from "../../schema";
 import type { Database, Executor, Tx } from "../db/client";
 import { queryRows } from "../db/client";
 import { idArray } from "../db/id-array";
+import { noFlushWait } from "../db/no-flush-wait";
 import { PROMPT_MESSAGES, type QueueName } from "../topology";
 import type { BatchResult, ReceivedRecord } from "./batch";
 import type { MessageOf } from "./messages";
@@ -167,7 +168,8 @@ export class PgTableQueue implements QueuePort {
   /**
    * Claims up to `limit` visible jobs, hiding them for `visibilitySeconds`. `handled` are ids of jobs the
    * caller has finished: they are deleted in the same statement, so a worker settles one batch and claims the
-   * next in a single round trip (see QueueWorker).
+   * next in a single round trip (see QueueWorker). Its commit does not wait for the disk (../db/no-flush-wait.ts):
+   * a claim or delete lost in a database crash is a job delivered again.
    */
   async claim(
     queue: QueueName,
@@ -179,12 +181,14 @@ export class PgTableQueue implements QueuePort {
       this.database.db,
       sql`with handled as (
             delete from jobs where id = any(${idArray(handled)}::bigint[])
+          ), claimed as (
+            update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
+                            receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
+            where id in (select id from jobs where queue = ${queue} and visible_at <= now()
+                         order by visible_at, id limit ${limit} for update skip locked)
+            returning id, payload, receive_count
           )
-          update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
-                          receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
-          where id in (select id from jobs where queue = ${queue} and visible_at <= now()
-                       order by visible_at, id limit ${limit} for update skip locked)
-          returning id, payload, receive_count`,
+          select * from claimed where ${noFlushWait}`,
     );
     return rows.map(toReceived);
   }
