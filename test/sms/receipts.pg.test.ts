@@ -73,7 +73,7 @@ describe("POST /v1/partners/{partnerId}/delivery-receipts", () => {
     const [id] = await queueTestSms(ctx, [{ to: PHONE, partnerId: partner.id }]);
 
     const sending = ctx.drain();
-    await untilWaitingForLock(ctx.deps.db, "%update sms_messages m%", "the submit write");
+    await untilWaitingForLock(ctx.deps.db, "%af_write_submits%", "the submit write");
     // The receipt comes while that write is under way: stored as pending, since the submit is not visible.
     const res = await postReceipts(
       ctx,

@@ -56,7 +56,7 @@ describe("recording submits", () => {
 
     const sendingReminder = sendSms(ctx.deps, reminder as string, ctx.deps.log);
     try {
-      await untilWaitingForLock(ctx.deps.db, "%update sms_messages m%", "the reminder's submit write");
+      await untilWaitingForLock(ctx.deps.db, "%af_write_submits%", "the reminder's submit write");
       await sendSms(ctx.deps, warning as string, ctx.deps.log);
       expect((await message(ctx, warning as string)).status).toBe("submitted");
       expect((await message(ctx, reminder as string)).status).toBe("queued");

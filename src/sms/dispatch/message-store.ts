@@ -265,24 +265,14 @@ export async function scheduleRetry(
   });
 }
 
-/** Submits and their events, for many messages in one statement (coalesced by submits.ts). */
+/**
+ * Submits and their events, for many messages in one statement (coalesced by submits.ts): `af_write_submits`
+ * (migration 0025), the statement as a function so that its plan is kept (the migration says why that is
+ * safe for this lookup by key, and what planning it on every run cost).
+ */
 export async function writeSubmits(
   db: Deps["db"],
   submits: { id: string; providerMessageId: string | null; submittedAt: string; detail: string | null }[],
 ): Promise<void> {
-  await db.execute(
-    sql`with s as (
-          select * from jsonb_to_recordset(${JSON.stringify(submits)}::jsonb)
-            as s(id text, "providerMessageId" text, "submittedAt" timestamptz, detail text)
-        ),
-        u as (
-          update sms_messages m
-          set status = 'submitted', lease_until = null, provider_message_id = s."providerMessageId",
-              submitted_at = s."submittedAt", hold_reason = null, attempts = m.attempts + 1, last_error = null
-          from s
-          where m.id = s.id and m.id = any(${idArray(submits.map((x) => x.id))}) and ${STILL_QUEUED}
-          returning m.id, s.detail
-        )
-        insert into sms_events (message_id, status, detail) select id, 'submitted', detail from u`,
-  );
+  await db.execute(sql`select af_write_submits(${JSON.stringify(submits)}::jsonb)`);
 }
