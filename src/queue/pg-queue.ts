@@ -168,8 +168,9 @@ export class PgTableQueue implements QueuePort {
   /**
    * Claims up to `limit` visible jobs, hiding them for `visibilitySeconds`. `handled` are ids of jobs the
    * caller has finished: they are deleted in the same statement, so a worker settles one batch and claims the
-   * next in a single round trip (see QueueWorker). Its commit does not wait for the disk (../db/no-flush-wait.ts):
-   * a claim or delete lost in a database crash is a job delivered again.
+   * next in a single round trip (see QueueWorker). `af_claim_jobs` (migration 0026) keeps its plans; its commit
+   * does not wait for the disk (../db/no-flush-wait.ts): a claim or delete lost in a database crash is a job
+   * delivered again.
    */
   async claim(
     queue: QueueName,
@@ -179,16 +180,10 @@ export class PgTableQueue implements QueuePort {
   ): Promise<ReceivedRecord[]> {
     const rows = await queryRows<JobRow>(
       this.database.db,
-      sql`with handled as (
-            delete from jobs where id = any(${idArray(handled)}::bigint[])
-          ), claimed as (
-            update jobs set visible_at = now() + make_interval(secs => ${visibilitySeconds}),
-                            receive_count = receive_count + 1, claimed_by = ${this.holder ?? null}
-            where id in (select id from jobs where queue = ${queue} and visible_at <= now()
-                         order by visible_at, id limit ${limit} for update skip locked)
-            returning id, payload, receive_count
-          )
-          select * from claimed where ${noFlushWait}`,
+      sql`select id, payload, receive_count
+          from af_claim_jobs(${queue}::text, ${limit}::int, ${visibilitySeconds}::float8, ${this.holder ?? null}::text,
+                             ${handled.join(",")}::text)
+          where ${noFlushWait}`,
     );
     return rows.map(toReceived);
   }
