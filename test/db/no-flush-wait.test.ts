@@ -37,7 +37,7 @@ describe("a commit that does not wait for the disk", () => {
       expect(within).toBe("off");
       expect(await setting(db)).toBe("on");
 
-      // On its own, as the queue's claim and the limiter's decision run: the next statement waits again.
+      // On its own, as the queue's claim runs: the next statement waits again.
       await queryRows(db, sql`select id from jobs where queue = 'no such queue' and ${noFlushWait}`);
       expect(await setting(db)).toBe("on");
     } finally {
