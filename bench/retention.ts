@@ -12,8 +12,8 @@ import { migrateDatabase } from "../src/db/migrate";
 import { openDatabase } from "../src/db/open";
 import { connectPostgres } from "../src/db/postgres";
 import { purgeParcelEvents } from "../src/privacy/retention";
-import { dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
-import { loadAverage, machine } from "./support/machine";
+import { dropDatabase, recreateDatabase } from "./support/databases";
+import { startPostgresBench } from "./support/postgres-bench";
 import { fmt } from "./support/stats";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
@@ -21,16 +21,7 @@ const INSERT_ROWS = Number(process.env.BENCH_INSERT_ROWS ?? 100_000);
 const INSERT_BATCH = 1_000;
 const NAME = "af_bench_retention";
 
-const adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  console.error("bench:retention needs DATABASE_URL (PostgreSQL).");
-  process.exit(1);
-}
-
-console.log(`machine   ${machine()}`);
-console.log(`database  ${await postgresVersion(adminUrl)} (database ${NAME})`);
-console.log(`date      ${new Date().toISOString()}`);
-console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
+const adminUrl = await startPostgresBench("bench:retention", NAME);
 
 const url = await recreateDatabase(adminUrl, NAME);
 const database = await openDatabase({ url, max: 2 });

@@ -18,8 +18,9 @@ import { migrateDatabase } from "../src/db/migrate";
 import { openDatabase } from "../src/db/open";
 import { PgTableQueue } from "../src/queue/pg-queue";
 import { writeSubmits } from "../src/sms/dispatch/message-store";
-import { benchDatabase, dropDatabase, postgresVersion, recreateDatabase } from "./support/databases";
-import { loadAverage, machine } from "./support/machine";
+import { benchDatabase, dropDatabase, recreateDatabase } from "./support/databases";
+import { loadAverage } from "./support/machine";
+import { startPostgresBench } from "./support/postgres-bench";
 import { fmt } from "./support/stats";
 
 const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 2000);
@@ -28,16 +29,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLAIM_SIZE = 5;
 const NAME = benchDatabase("af_bench_statements");
 
-const adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  console.error("bench:statements needs DATABASE_URL (PostgreSQL on this machine).");
-  process.exit(1);
-}
-
-console.log(`machine   ${machine()}`);
-console.log(`database  ${await postgresVersion(adminUrl)} (database ${NAME})`);
-console.log(`date      ${new Date().toISOString()}`);
-console.log(`load avg  ${loadAverage()} (1/5/15 min) at start`);
+const adminUrl = await startPostgresBench("bench:statements", NAME);
 
 const url = await recreateDatabase(adminUrl, NAME);
 const database = await openDatabase({ url, max: 1 });
