@@ -10,7 +10,6 @@
  * time, per statement. The two forms alternate, ROUNDS rounds each.
  * Needs DATABASE_URL (an admin-capable URL: it creates and drops af_bench_statements + BENCH_DB_SUFFIX).
  */
-import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { queryRows } from "../src/db/client";
 import { idArray } from "../src/db/id-array";
@@ -19,7 +18,7 @@ import { openDatabase } from "../src/db/open";
 import { PgTableQueue } from "../src/queue/pg-queue";
 import { writeSubmits } from "../src/sms/dispatch/message-store";
 import { benchDatabase, dropDatabase, recreateDatabase } from "./support/databases";
-import { loadAverage } from "./support/machine";
+import { loadAverage, processesCpuSeconds } from "./support/machine";
 import { startPostgresBench } from "./support/postgres-bench";
 import { fmt } from "./support/stats";
 
@@ -52,11 +51,10 @@ await db.execute(
 await db.execute(sql`analyze jobs`);
 await db.execute(sql`analyze sms_messages`);
 
-const [backend] = await queryRows<{ pid: number }>(db, sql`select pg_backend_pid() as pid`);
-const backendCpuMs = () => {
-  const fields = readFileSync(`/proc/${backend?.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000; // utime + stime, USER_HZ 100
-};
+const backends = (await queryRows<{ pid: number }>(db, sql`select pg_backend_pid() as pid`)).map(
+  (r) => r.pid,
+);
+const backendCpuMs = () => processesCpuSeconds(backends) * 1000;
 
 /** The claim as it was sent before migration 0026, planned for its ids on every run. */
 async function claimPlannedPerRun(handled: string[]): Promise<string[]> {
