@@ -1,22 +1,27 @@
 /**
- * `npm run bench:statements`: what PostgreSQL spends on the two statements every reminder and every job go
+ * `npm run bench:statements`: what PostgreSQL spends on the statements every reminder and every job go
  * through, as the code sends them, against the same statement planned for its values on every run (how it
  * was sent until session 15, with `af_ids`: the baseline, kept here as text).
  *  - the job claim: PgTableQueue.claim (af_claim_jobs, migration 0026), CLAIMS claims of 5 jobs of a queue
  *    holding tens of thousands, each deleting the 5 the previous one claimed, as a worker does;
  *  - the submit write: writeSubmits (af_write_submits, migration 0025), SUBMITS submits of one message, as
- *    most come back from the provider one at a time during a flood.
+ *    most come back from the provider one at a time during a flood;
+ *  - the SMS claim: claim (af_claim_sms, migration 0027), SUBMITS claims of one urgent message, as a victim
+ *    warning's is claimed.
  * One connection; its backend's CPU time (from /proc, so PostgreSQL must run on this machine) and the wall
  * time, per statement. The two forms alternate, ROUNDS rounds each.
  * Needs DATABASE_URL (an admin-capable URL: it creates and drops af_bench_statements + BENCH_DB_SUFFIX).
  */
 import { sql } from "drizzle-orm";
+import { shanghaiDate } from "../src/calendar";
+import { systemClock } from "../src/clock";
+import { loadConfig } from "../src/config";
 import { queryRows } from "../src/db/client";
 import { idArray } from "../src/db/id-array";
 import { migrateDatabase } from "../src/db/migrate";
 import { openDatabase } from "../src/db/open";
 import { PgTableQueue } from "../src/queue/pg-queue";
-import { writeSubmits } from "../src/sms/dispatch/message-store";
+import { claim as claimSms, writeSubmits } from "../src/sms/dispatch/message-store";
 import { benchDatabase, dropDatabase, recreateDatabase } from "./support/databases";
 import { loadAverage, processesCpuSeconds } from "./support/machine";
 import { startPostgresBench } from "./support/postgres-bench";
@@ -46,6 +51,12 @@ await db.execute(
 await db.execute(
   sql`insert into sms_messages (id, idempotency_key, lane, purpose, recipient_masked, segments, channel)
       select 'sms_' || g, 'bench-' || g, 'bulk', 'reminder', '138****0000', 1, 'http'
+      from generate_series(1, ${messagesNeeded}::int) g`,
+);
+// Victim warnings for the SMS claims, each to its own number (a daily count of its own, as in a day's warnings).
+await db.execute(
+  sql`insert into sms_messages (id, idempotency_key, lane, purpose, recipient_masked, recipient_hash, segments, channel)
+      select 'urg_' || g, 'bench-urg-' || g, 'urgent', 'victim_warning', '138****0000', 'hash-' || g, 1, 'http'
       from generate_series(1, ${messagesNeeded}::int) g`,
 );
 await db.execute(sql`analyze jobs`);
@@ -99,6 +110,32 @@ async function submitPlannedPerRun(submits: Submit[]): Promise<void> {
   );
 }
 
+/** The SMS claim as it was sent before migration 0027, planned for its ids on every run. */
+async function smsClaimPlannedPerRun(ids: string[], now: Date): Promise<void> {
+  await db.execute(
+    sql`with c as (
+          update sms_messages
+          set lease_until = now() + make_interval(secs => ${30}), lease_holder = ${null}
+          where id = any(${idArray(ids)}) and (status = 'queued') is true
+            and (lease_until is null or lease_until < now())
+            and (not_before is null or not_before <= ${now.toISOString()}::timestamptz)
+          returning *
+        ),
+        counted as (
+          insert into daily_usage (key, day, count)
+          select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDate(now)}::date, count(*) from c
+          where c.lane = 'urgent'
+          group by 1
+          order by 1
+          on conflict (key, day) do update set count = daily_usage.count + excluded.count
+        )
+        select * from c`,
+  );
+}
+
+/** The SMS claim's deps: the lease's length from the default configuration, the queue as its holder. */
+const claimDeps = { db, config: loadConfig({}), queue, clock: systemClock };
+
 async function measure(runs: number, one: (i: number) => Promise<void>) {
   const cpu0 = backendCpuMs();
   const t0 = performance.now();
@@ -112,6 +149,11 @@ const submitRound = (write: (s: Submit[]) => Promise<void>) =>
     const id = `sms_${nextMessage++}`;
     await write([{ id, providerMessageId: `p-${id}`, submittedAt: new Date().toISOString(), detail: null }]);
   });
+let nextUrgent = 1;
+const smsClaimRound = (claim: (ids: string[], now: Date) => Promise<unknown>) =>
+  measure(SUBMITS, async () => {
+    await claim([`urg_${nextUrgent++}`], new Date());
+  });
 const claimRound = (claim: (handled: string[]) => Promise<string[]>) => {
   let handled: string[] = [];
   return measure(CLAIMS, async () => {
@@ -124,15 +166,21 @@ const results = {
   claimKept: [] as { wallUs: number; cpuUs: number }[],
   submitPerRun: [] as { wallUs: number; cpuUs: number }[],
   submitKept: [] as { wallUs: number; cpuUs: number }[],
+  smsClaimPerRun: [] as { wallUs: number; cpuUs: number }[],
+  smsClaimKept: [] as { wallUs: number; cpuUs: number }[],
 };
 // A warm-up of each, so the kept plans are made and the planned-per-run statements parsed before counting.
 await claimRound(claimKeptPlan);
 await claimRound(claimPlannedPerRun);
+await smsClaimRound((ids, now) => claimSms(claimDeps, ids, now));
+await smsClaimRound(smsClaimPlannedPerRun);
 for (let round = 0; round < ROUNDS; round++) {
   results.claimPerRun.push(await claimRound(claimPlannedPerRun));
   results.claimKept.push(await claimRound(claimKeptPlan));
   results.submitPerRun.push(await submitRound(submitPlannedPerRun));
   results.submitKept.push(await submitRound((s) => writeSubmits(db, s)));
+  results.smsClaimPerRun.push(await smsClaimRound(smsClaimPlannedPerRun));
+  results.smsClaimKept.push(await smsClaimRound((ids, now) => claimSms(claimDeps, ids, now)));
 }
 
 const range = (xs: number[]) => `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
@@ -157,6 +205,13 @@ console.log(
   ),
 );
 console.log(row(`submit write of 1 message (${SUBMITS} a round)`, results.submitPerRun, results.submitKept));
+console.log(
+  row(
+    `SMS claim of 1 urgent message, counted (${SUBMITS} a round)`,
+    results.smsClaimPerRun,
+    results.smsClaimKept,
+  ),
+);
 console.log(`load avg  ${loadAverage()} (1/5/15 min) at end`);
 
 await database.close();

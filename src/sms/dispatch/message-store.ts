@@ -2,7 +2,6 @@ import { sql } from "drizzle-orm";
 import type { smsMessages } from "../../../schema";
 import { shanghaiDate } from "../../calendar";
 import { queryRows } from "../../db/client";
-import { idArray } from "../../db/id-array";
 import type { Deps } from "../../deps";
 import type { Log } from "../../log";
 import { transact } from "../../queue/outbox";
@@ -42,26 +41,11 @@ export type SuppressReason = "opted_out" | "partner_disabled";
  * one number in a batch add two.
  */
 export async function claim(deps: StoreDeps, ids: string[], now: Date): Promise<Map<string, Message>> {
+  // af_claim_sms (migration 0027) keeps its plan: the update by key and the urgent counts, one statement.
   const rows = await queryRows<Record<string, unknown>>(
     deps.db,
-    sql`with c as (
-          update sms_messages
-          set lease_until = now() + make_interval(secs => ${deps.config.SMS_SEND_LEASE_SECONDS}),
-              lease_holder = ${deps.queue.holder ?? null}
-          where id = any(${idArray(ids)}) and ${STILL_QUEUED}
-            and (lease_until is null or lease_until < now())
-            and (not_before is null or not_before <= ${now.toISOString()}::timestamptz)
-          returning *
-        ),
-        counted as (
-          insert into daily_usage (key, day, count)
-          select 'num:' || c.channel || ':' || c.recipient_hash, ${shanghaiDate(now)}::date, count(*) from c
-          where c.lane = 'urgent'
-          group by 1
-          order by 1 -- the counters in key order, as admitBulkMany takes them: no deadlock between the two
-          on conflict (key, day) do update set count = daily_usage.count + excluded.count
-        )
-        select * from c`,
+    sql`select * from af_claim_sms(${ids.join(",")}::text, ${deps.config.SMS_SEND_LEASE_SECONDS}::float8,
+          ${deps.queue.holder ?? null}::text, ${now.toISOString()}::timestamptz, ${shanghaiDate(now)}::date)`,
   );
   return new Map(rows.map((r) => [r.id as string, toMessage(r)]));
 }
