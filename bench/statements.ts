@@ -1,7 +1,7 @@
 /**
  * `npm run bench:statements`: what PostgreSQL spends on the statements every reminder and every job go
- * through, as the code sends them, against the same statement planned for its values on every run (how it
- * was sent until session 15, with `af_ids`: the baseline, kept here as text).
+ * through, as the code sends them, against the same statement planned for its values on every run (how each
+ * was sent with `af_ids` before its migration: the baseline, kept here as text).
  *  - the job claim: PgTableQueue.claim (af_claim_jobs, migration 0026), CLAIMS claims of 5 jobs of a queue
  *    holding tens of thousands, each deleting the 5 the previous one claimed, as a worker does;
  *  - the submit write: writeSubmits (af_write_submits, migration 0025), SUBMITS submits of one message, as
