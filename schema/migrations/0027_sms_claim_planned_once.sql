@@ -8,7 +8,8 @@
 -- "still queued" is written `(status = 'queued') IS TRUE` for the reason message-store.ts's STILL_QUEUED gives:
 -- it cannot match the partial index of queued messages, which a plan would otherwise scan whole.
 -- `claim_ids` is the message ids, comma-separated; urgent messages count toward their number's daily cap on
--- `usage_day` in the same statement, the counters taken in key order, as admitBulkMany takes them.
+-- `usage_day` in the same statement, the counters taken in key order, as admitBulkMany takes them, so that
+-- the two never deadlock.
 CREATE OR REPLACE FUNCTION af_claim_sms(claim_ids text, lease_seconds float8, holder text, due timestamptz,
                                         usage_day date)
 RETURNS SETOF sms_messages

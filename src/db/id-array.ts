@@ -13,3 +13,9 @@ import { type SQL, sql } from "drizzle-orm";
  * (./named-statements.ts), parsed once.
  */
 export const idArray = (ids: readonly string[]): SQL => sql`af_ids(${ids.join(",")})`;
+
+/**
+ * The ids as one comma-separated text parameter, as the functions that keep their plans take a list
+ * (af_claim_jobs, af_claim_sms; they split it with string_to_array): one parameter for any count.
+ */
+export const idList = (ids: readonly string[]): SQL => sql`${ids.join(",")}::text`;

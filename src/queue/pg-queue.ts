@@ -3,7 +3,7 @@ import { inArray, type SQL, sql } from "drizzle-orm";
 import { deadJobs, jobs } from "../../schema";
 import type { Database, Executor, Tx } from "../db/client";
 import { queryRows } from "../db/client";
-import { idArray } from "../db/id-array";
+import { idArray, idList } from "../db/id-array";
 import { noFlushWait } from "../db/no-flush-wait";
 import { PROMPT_MESSAGES, type QueueName } from "../topology";
 import type { BatchResult, ReceivedRecord } from "./batch";
@@ -182,7 +182,7 @@ export class PgTableQueue implements QueuePort {
       this.database.db,
       sql`select id, payload, receive_count
           from af_claim_jobs(${queue}::text, ${limit}::int, ${visibilitySeconds}::float8, ${this.holder ?? null}::text,
-                             ${handled.join(",")}::text)
+                             ${idList(handled)})
           where ${noFlushWait}`,
     );
     return rows.map(toReceived);

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { smsMessages } from "../../../schema";
 import { shanghaiDate } from "../../calendar";
 import { queryRows } from "../../db/client";
+import { idList } from "../../db/id-array";
 import type { Deps } from "../../deps";
 import type { Log } from "../../log";
 import { transact } from "../../queue/outbox";
@@ -44,7 +45,7 @@ export async function claim(deps: StoreDeps, ids: string[], now: Date): Promise<
   // af_claim_sms (migration 0027) keeps its plan: the update by key and the urgent counts, one statement.
   const rows = await queryRows<Record<string, unknown>>(
     deps.db,
-    sql`select * from af_claim_sms(${ids.join(",")}::text, ${deps.config.SMS_SEND_LEASE_SECONDS}::float8,
+    sql`select * from af_claim_sms(${idList(ids)}, ${deps.config.SMS_SEND_LEASE_SECONDS}::float8,
           ${deps.queue.holder ?? null}::text, ${now.toISOString()}::timestamptz, ${shanghaiDate(now)}::date)`,
   );
   return new Map(rows.map((r) => [r.id as string, toMessage(r)]));
