@@ -19,3 +19,16 @@ export const idArray = (ids: readonly string[]): SQL => sql`af_ids(${ids.join(",
  * (af_claim_jobs, af_claim_sms; they split it with string_to_array): one parameter for any count.
  */
 export const idList = (ids: readonly string[]): SQL => sql`${ids.join(",")}::text`;
+
+/**
+ * An array parameter as one literal (`${arrayLiteral(ids)}::text[]`, `::bigint[]`): one parameter for any
+ * count, in order, repeats kept (unnest pairs two arrays by position). Only for values that need no quoting
+ * inside it, ids, keyed hashes, waybill numbers and integers ([A-Za-z0-9_-]); anything else is refused
+ * rather than quoted.
+ */
+export function arrayLiteral(values: readonly (string | bigint)[]): string {
+  for (const v of values) {
+    if (!/^[A-Za-z0-9_-]+$/.test(String(v))) throw new Error("unexpected character in an array parameter");
+  }
+  return `{${values.join(",")}}`;
+}

@@ -2,6 +2,7 @@ import { and, eq, gte, isNull, lte, sql } from "drizzle-orm";
 import { campaigns, campaignTemplates } from "../../schema";
 import { addDays, shanghaiDate } from "../calendar";
 import { queryRows, type Tx } from "../db/client";
+import { arrayLiteral } from "../db/id-array";
 import type { ActiveCampaign } from "./decide";
 
 /** The reads and writes of parcel intake's one transaction (src/parcels/intake.ts), in set-based SQL. */
@@ -46,7 +47,7 @@ export async function loadReservations(
   const rows = await queryRows<{ recipient_hash: string; reserved_at: Date | string }>(
     tx,
     sql`select recipient_hash, reserved_at from reminder_reservations
-        where recipient_hash = any(${textArray(hashes)}::text[])
+        where recipient_hash = any(${arrayLiteral(hashes)}::text[])
           and reserved_at > ${window.from.toISOString()}::timestamptz
           and reserved_at < ${window.to.toISOString()}::timestamptz
           and test = ${test}`,
@@ -58,16 +59,6 @@ export async function loadReservations(
     reserved.set(r.recipient_hash, list);
   }
   return reserved;
-}
-
-/**
- * A text[] parameter as one array literal. Only for values the input schema restricts to [A-Za-z0-9_-]
- * (waybill numbers, keyed hashes, ids), which need no quoting; anything else is refused.
- */
-export function textArray(values: string[]): string {
-  for (const v of values)
-    if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new Error("unexpected character in an id list");
-  return `{${[...new Set(values)].join(",")}}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { reminderReservations } from "../../schema";
 import { queryRows, type Tx } from "../db/client";
+import { arrayLiteral } from "../db/id-array";
 import type { Deps } from "../deps";
 import { type FieldError, zodFieldErrors } from "../errors";
 import { type IdempotencyRequest, idempotent } from "../idempotency";
@@ -13,7 +14,7 @@ import { unstorableText } from "../text";
 import { outsideWindow } from "../time-window";
 import { type Decision, decideReminder } from "./decide";
 import { type ParcelEventInput, ParcelEventInputSchema } from "./event-input";
-import { insertEvents, loadActiveCampaigns, loadReservations, textArray } from "./intake-store";
+import { insertEvents, loadActiveCampaigns, loadReservations } from "./intake-store";
 import { lockRecipients, recipientLockKey } from "./locks";
 
 export type ParcelEventResult =
@@ -215,11 +216,11 @@ async function decideAndStore(
       tx,
       sql`select waybill_no, kind, message_id from parcel_events
           where partner_id = ${partner.partnerId} and test = ${test}
-            and waybill_no = any(${textArray(candidates.map((c) => c.input.waybillNo))}::text[])`,
+            and waybill_no = any(${arrayLiteral(candidates.map((c) => c.input.waybillNo))}::text[])`,
     ),
     queryRows<{ recipient_hash: string }>(
       tx,
-      sql`select recipient_hash from opt_outs where recipient_hash = any(${textArray(allHashes)}::text[])`,
+      sql`select recipient_hash from opt_outs where recipient_hash = any(${arrayLiteral(allHashes)}::text[])`,
     ),
     loadReservations(tx, allHashes, window, test),
     loadActiveCampaigns(tx, partner.stationId, now),

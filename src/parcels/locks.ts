@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Tx } from "../db/client";
+import { arrayLiteral } from "../db/id-array";
 
 /**
  * The per-recipient lock behind the frequency caps: a transaction-scoped advisory lock keyed by the recipient's
@@ -17,7 +18,5 @@ export function recipientLockKey(recipientHash: string): bigint {
 export async function lockRecipients(tx: Tx, keys: bigint[]): Promise<void> {
   const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (sorted.length === 0) return;
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(k) from unnest(${`{${sorted.join(",")}}`}::bigint[]) as k`,
-  );
+  await tx.execute(sql`select pg_advisory_xact_lock(k) from unnest(${arrayLiteral(sorted)}::bigint[]) as k`);
 }

@@ -3,6 +3,7 @@ import { inArray, sql } from "drizzle-orm";
 import { smsMessages } from "../../schema";
 import { shanghaiDate } from "../calendar";
 import { queryRows, type Tx } from "../db/client";
+import { arrayLiteral } from "../db/id-array";
 import type { Deps } from "../deps";
 import type { Log } from "../log";
 import { transact } from "../queue/outbox";
@@ -204,10 +205,4 @@ async function suppressDeferred(tx: Tx, rows: { id: string; hash: string; reason
         where recipient_hash = any(${arrayLiteral(rows.map((r) => r.hash))}::text[])
           and parcel_event_id = any(${arrayLiteral(rows.map((r) => r.id))}::text[])`,
   );
-}
-
-/** Ids and keyed hashes are [A-Za-z0-9_-] only, so they need no quoting inside an array literal. */
-function arrayLiteral(values: string[]): string {
-  for (const v of values) if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new Error(`unexpected array element ${v}`);
-  return `{${values.join(",")}}`;
 }
