@@ -40,6 +40,25 @@ describe("Coalescer", () => {
     expect(runs).toEqual([[1], [2, 3, 4], [5, 6]]);
   });
 
+  it("with a linger, waits that long for company before its first run", async () => {
+    const runs: number[][] = [];
+    const coalescer = new Coalescer<number, number>(
+      async (items) => {
+        runs.push(items);
+        return items;
+      },
+      100,
+      30,
+    );
+    const first = coalescer.add(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = coalescer.add(2);
+    expect(runs).toEqual([]);
+
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(runs).toEqual([[1, 2]]);
+  });
+
   it("rejects every caller of a failed run, and runs the next batch regardless", async () => {
     let calls = 0;
     const coalescer = new Coalescer<string, string>(async (items) => {
