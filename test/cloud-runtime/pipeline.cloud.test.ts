@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { type FauxqsServer, interceptLocalhostDns, startFauxqs } from "fauxqs";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { smsMessages } from "../../schema";
+import { smsEvents, smsMessages } from "../../schema";
 import { buildLambdaBundles, type LambdaBundle, lambdaEnvironment } from "../../scripts/lambda-bundles";
 import type { Database } from "../../src/db/client";
 import { openPostgres } from "../../src/db/postgres";
@@ -358,5 +358,43 @@ describe("the cloud functions, bundled, on SQS, SNS and PostgreSQL over verified
       .where(and(eq(smsMessages.alertId, alertId), eq(smsMessages.purpose, "victim_warning")));
     expect(texts).toHaveLength(1);
     slow.kill();
+  }, 60_000);
+
+  it("does not text a victim again when the consumer timed out after SNS took the text", async () => {
+    const victim = "+8613800138033";
+    const alertId = await postWarning(victim);
+    await drain(sqs, [queues["alert-push"]], consumer);
+    // SNS takes the Publish and answers late. The function times out before the SNS client gives up on the
+    // answer (2 s), so nothing is recorded: Lambda ends the instance holding the SMS's send lease, which
+    // (2 s here, 60 s by default) runs out before SQS hands the job out again.
+    const cutOff = new LambdaFunction(
+      bundle("queue-consumer"),
+      { ...env, TEST_SNS_ANSWER_DELAY_MS: "8000", SMS_SEND_LEASE_SECONDS: "2" },
+      1_200,
+    );
+    const first = await pollOnce(sqs, queues["sms-urgent"], cutOff, { visibilitySeconds: 5 });
+    cutOff.kill();
+    expect(first.outcome).toBe("timed out");
+    expect(cutOff.publishes.map((p) => p.phoneNumber)).toEqual([victim]);
+    expect((await victimWarning(alertId))?.status).toBe("queued");
+
+    const retried = await waitForRedelivery(queues["sms-urgent"], consumer);
+    await drain(sqs, allQueues(), consumer);
+
+    expect(retried.messageId).toBe(first.delivered[0]?.messageId);
+    // SNS cannot be asked whether it has the text, and a second warning is worse than a missing receipt.
+    expect(textsTo(victim)).toEqual([]);
+    const warning = await victimWarning(alertId);
+    expect(warning).toMatchObject({ status: "submitted", providerMessageId: null });
+    const events = await database.db
+      .select({ detail: smsEvents.detail })
+      .from(smsEvents)
+      .where(eq(smsEvents.messageId, warning?.id as string))
+      .orderBy(asc(smsEvents.id));
+    expect(events.map((e) => e.detail)).toEqual([
+      null,
+      "its lease ran out with no outcome recorded: its sender stopped; outcome unknown",
+      "outcome unknown; cannot be checked, not re-sent",
+    ]);
   }, 60_000);
 });

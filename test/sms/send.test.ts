@@ -1,96 +1,41 @@
 import { eq, sql } from "drizzle-orm";
 import { delay, HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { devOutbox } from "../../schema";
 import { queryRows } from "../../src/db/client";
 import { OutboxChannel } from "../../src/sms/channels/outbox-channel";
 import { applyReceipt } from "../../src/sms/receipts/receipts";
-import { createTestContext, type TestContext } from "../support/context";
+import { createTestContext } from "../support/context";
 import {
-  GATEWAY_URL,
   gatewayApi,
   gatewayEnv,
   history,
   message,
   migrateOnceBeforeAll,
-  queueTestSms,
   releaseDelayedSmsJobs,
   smsJobDelays,
 } from "../support/sms";
+import {
+  accepted,
+  businessCode,
+  type GatewayRequest,
+  hangs,
+  sendOne,
+  simulatedGateway,
+  status,
+} from "../support/sms-gateway";
 
 migrateOnceBeforeAll();
 
-/** The domestic SMS gateway: msw answers in its place; any other request leaving the process fails the test. */
-const gateway = setupServer();
-beforeAll(() => gateway.listen({ onUnhandledRequest: "error" }));
-afterEach(() => gateway.resetHandlers());
-afterAll(() => gateway.close());
-
-interface Sent {
-  outId: string;
-  mobile: string;
-  content: string;
-  signName: string;
-  authorization: string | null;
-  at: number;
-}
-type Answer = (sent: Sent) => Response | Promise<Response>;
-
-/** Answers with `answers` in turn (the last one repeats), recording every request the engine made. */
-function gatewayAnswering(...answers: Answer[]): Sent[] {
-  const sent: Sent[] = [];
-  gateway.use(
-    http.post(GATEWAY_URL, async ({ request }) => {
-      const body = (await request.json()) as Record<string, string>;
-      const s: Sent = {
-        outId: body.outId as string,
-        mobile: body.mobile as string,
-        content: body.content as string,
-        signName: body.signName as string,
-        authorization: request.headers.get("authorization"),
-        at: performance.now(),
-      };
-      sent.push(s);
-      return (answers[Math.min(sent.length, answers.length) - 1] as Answer)(s);
-    }),
-  );
-  return sent;
-}
-
-const accepted =
-  (id?: string): Answer =>
-  (s) =>
-    HttpResponse.json({ code: "OK", data: { msgId: id ?? `gw-${s.outId}` } });
-const status =
-  (code: number, headers: Record<string, string> = {}): Answer =>
-  () =>
-    HttpResponse.json({ code: "ERR", message: "no" }, { status: code, headers });
-const businessCode =
-  (code: string): Answer =>
-  () =>
-    HttpResponse.json({ code, message: "refused" });
-const hangs: Answer = async () => {
-  await delay(2_000);
-  return HttpResponse.json({ code: "OK", data: { msgId: "too-late" } });
-};
-
-const PHONE = "+8613800138000";
-
-async function send(ctx: TestContext, lane: "urgent" | "bulk" = "urgent") {
-  const [id] = await queueTestSms(ctx, [
-    { to: PHONE, lane, purpose: lane === "urgent" ? "victim_warning" : "parcel_reminder" },
-  ]);
-  await ctx.drain();
-  return id as string;
-}
+const gateway = simulatedGateway();
+const gatewayAnswering = gateway.answering;
 
 describe("sending through an HTTP gateway", () => {
   it("submits with our message id as client reference and records the provider's id", async () => {
     const ctx = await createTestContext({ env: gatewayEnv() });
     const sent = gatewayAnswering(accepted("gw-1"));
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
 
     expect(sent).toEqual([
       {
@@ -113,7 +58,7 @@ describe("sending through an HTTP gateway", () => {
       await delay(150);
       return accepted()(s);
     });
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     expect((await message(ctx, id)).status).toBe("submitted");
   });
 
@@ -125,7 +70,7 @@ describe("sending through an HTTP gateway", () => {
     const started = performance.now();
     const secondsSinceSend = () => (performance.now() - started) / 1000;
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     expect((await message(ctx, id)).status).toBe("queued");
     const [due] = await smsJobDelays(ctx);
     expect(due).toBeGreaterThan(2 - secondsSinceSend());
@@ -140,7 +85,7 @@ describe("sending through an HTTP gateway", () => {
     await ctx.drain();
 
     expect(sent).toHaveLength(2);
-    expect((sent[1] as Sent).at - (sent[0] as Sent).at).toBeGreaterThanOrEqual(1_950);
+    expect((sent[1] as GatewayRequest).at - (sent[0] as GatewayRequest).at).toBeGreaterThanOrEqual(1_950);
     expect(await message(ctx, id)).toMatchObject({ status: "submitted", attempts: 2 });
     const h = await history(ctx, id);
     expect(h.map((e) => e.status)).toEqual(["queued", "queued", "submitted"]);
@@ -151,7 +96,7 @@ describe("sending through an HTTP gateway", () => {
     const ctx = await createTestContext({ env: gatewayEnv() });
     const sent = gatewayAnswering(status(429, { "retry-after": "30" }), accepted());
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     await releaseDelayedSmsJobs(ctx); // the retry job comes early (a redelivery): the limiter still says wait
     await ctx.drain();
 
@@ -171,7 +116,7 @@ describe("sending through an HTTP gateway", () => {
     // margin, 0.1 s, was broken by a busy machine, as in the Retry-After test above).
     let started = performance.now();
     const secondsSinceSend = () => (performance.now() - started) / 1000;
-    const id = await send(ctx, "bulk");
+    const id = await sendOne(ctx, "bulk");
     const [first] = await smsJobDelays(ctx);
     expect(first).toBeGreaterThan(2.5 - secondsSinceSend());
     expect(first).toBeLessThan(5.1);
@@ -199,7 +144,7 @@ describe("sending through an HTTP gateway", () => {
     const ctx = await createTestContext({ env: gatewayEnv() });
     const sent = gatewayAnswering(answer);
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     await releaseDelayedSmsJobs(ctx);
     await ctx.drain();
 
@@ -211,7 +156,7 @@ describe("sending through an HTTP gateway", () => {
   it("retries a business code the API lists as transient", async () => {
     const ctx = await createTestContext({ env: gatewayEnv() });
     const sent = gatewayAnswering(businessCode("BUSY"), accepted());
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     await releaseDelayedSmsJobs(ctx);
     await ctx.drain();
     expect(sent).toHaveLength(2);
@@ -223,7 +168,7 @@ describe("sending through an HTTP gateway", () => {
     gatewayAnswering(() =>
       HttpResponse.json({ code: "ERR", message: "bad number 13800138000" }, { status: 400 }),
     );
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     const m = await message(ctx, id);
     expect(m.lastError).toContain("138****8000");
     expect(JSON.stringify(await history(ctx, id))).not.toContain("13800138000");
@@ -240,7 +185,7 @@ describe("an answer that may or may not mean the SMS went out", () => {
     const ctx = await createTestContext({ env: gatewayEnv() });
     const sent = gatewayAnswering(answer, accepted());
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     await releaseDelayedSmsJobs(ctx);
     await ctx.drain();
 
@@ -277,7 +222,7 @@ describe("an answer that may or may not mean the SMS went out", () => {
       return hangs(s);
     });
     const lookups: string[] = [];
-    gateway.use(
+    gateway.server.use(
       http.get("https://sms-gateway.test/v1/status", ({ request }) => {
         const outId = new URL(request.url).searchParams.get("outId") as string;
         lookups.push(outId);
@@ -286,7 +231,7 @@ describe("an answer that may or may not mean the SMS went out", () => {
       }),
     );
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     expect(await message(ctx, id)).toMatchObject({ status: "queued", holdReason: "outcome_unknown" });
     await releaseDelayedSmsJobs(ctx);
     await ctx.drain();
@@ -306,9 +251,11 @@ describe("an answer that may or may not mean the SMS went out", () => {
     });
     const ctx = await createTestContext({ env: gatewayEnv(api) });
     const sent = gatewayAnswering(hangs, accepted("gw-2"));
-    gateway.use(http.get("https://sms-gateway.test/v1/status", () => HttpResponse.json({}, { status: 404 })));
+    gateway.server.use(
+      http.get("https://sms-gateway.test/v1/status", () => HttpResponse.json({}, { status: 404 })),
+    );
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     await releaseDelayedSmsJobs(ctx);
     await ctx.drain();
 
@@ -324,7 +271,7 @@ describe("an answer that may or may not mean the SMS went out", () => {
     const ctx = await createTestContext({ env: gatewayEnv(gatewayApi({ dedupesByClientReference: true })) });
     const sent = gatewayAnswering(hangs, accepted("gw-same"));
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     expect(await message(ctx, id)).toMatchObject({ status: "queued", holdReason: null });
     await releaseDelayedSmsJobs(ctx);
     await ctx.drain();
@@ -344,7 +291,7 @@ describe("an answer that may or may not mean the SMS went out", () => {
       random: () => rolls.shift() ?? 0.99,
     });
 
-    const id = await send(ctx);
+    const id = await sendOne(ctx);
     expect((await message(ctx, id)).status).toBe("queued");
     await releaseDelayedSmsJobs(ctx);
     await ctx.drain();

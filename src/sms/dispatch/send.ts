@@ -7,7 +7,7 @@
 import { nextShanghaiMidnight, shanghaiDate } from "../../calendar";
 import type { Deps } from "../../deps";
 import type { Log } from "../../log";
-import { type SmsChannel, SmsSendError } from "../channels/channel";
+import { type SmsChannel, SmsSendError, type SmsSendResult } from "../channels/channel";
 import { admitBulk, admitBulkMany, type BulkAdmission } from "../counters/bulk-admission";
 import { giveBack, perNumberKey } from "../counters/daily-usage";
 import { QUOTA_WARN_SHARE } from "../counters/quota-leases";
@@ -178,6 +178,12 @@ async function admitMany(
   }
 }
 
+/** What admission counted for a message about to go out, given back if it certainly does not. */
+interface Counted {
+  taken: { key: string; amount: number }[];
+  quota?: { partner: PartnerSms; parts: number };
+}
+
 /** Steps 2 (for a reminder the batch did not admit yet) to 4 for one message. */
 async function admitAndSend(
   deps: SendDeps,
@@ -188,51 +194,21 @@ async function admitAndSend(
 ): Promise<void> {
   const { message, channel, partner, log: smsLog } = ready;
   const day = shanghaiDate(now);
-  const taken: { key: string; amount: number }[] = [];
-  let quotaTaken: { partner: PartnerSms; parts: number } | undefined;
-  if (message.lane === "bulk") {
-    if (partnerGone(ready)) return suppress(deps, message, "partner_disabled", smsLog);
-    const numberKey = perNumberKey(message.channel, message.recipientHash);
-    const admission =
-      admitted ??
-      (await admitBulk(deps.db, {
-        recipientHash: message.recipientHash,
-        day,
-        numberKey,
-        numberCap: bulkNumberCap(deps, engine, ready),
-      }));
-    if (admission.optedOut) return suppress(deps, message, "opted_out", smsLog);
-    if (admission.numberCount === undefined) {
-      return hold(deps, message, "per_number_cap", nextShanghaiMidnight(now), smsLog);
-    }
-    taken.push({ key: numberKey, amount: 1 });
-    if (partner) {
-      const quota = await engine.quotas.take(partner, day, message.segments);
-      if (!quota) {
-        await giveBack(deps.db, numberKey, day, 1);
-        smsLog.warn(
-          { partnerId: partner.id, quota: partner.dailyQuota },
-          "partner daily SMS quota exhausted",
-        );
-        return hold(deps, message, "quota_exhausted", nextShanghaiMidnight(now), smsLog);
-      }
-      quotaTaken = { partner, parts: message.segments };
-      const warnAt = partner.dailyQuota * QUOTA_WARN_SHARE;
-      if (quota.used !== undefined && quota.used >= warnAt && quota.used - message.segments < warnAt) {
-        smsLog.warn(
-          { partnerId: partner.id, used: quota.used, quota: partner.dailyQuota },
-          "partner has used 80% of its daily SMS quota",
-        );
-      }
-    }
-  } else {
-    // Counted toward the number's cap by claim().
-    taken.push({ key: perNumberKey(message.channel, message.recipientHash), amount: 1 });
+  let counted: Counted | undefined;
+  try {
+    counted = await admit(deps, engine, ready, admitted, now);
+  } catch (error) {
+    // The provider was not called: give the lease up, so that the queue's retry sends it as usual. A lease
+    // left to run out would be taken for a send whose outcome is unknown (af_claim_sms, migration 0028).
+    await release(deps, message.id, errorText(error));
+    throw error;
   }
+  if (!counted) return;
 
   const scopes = engine.scopes(message.channel, partner);
+  let sent: SmsSendResult;
   try {
-    const result = await engine.dispatch(message.channel, message.lane, scopes, message.segments, () =>
+    sent = await engine.dispatch(message.channel, message.lane, scopes, message.segments, () =>
       channel.send({
         messageId: message.id,
         to: deps.pii.decrypt(message.recipientEnc),
@@ -242,17 +218,84 @@ async function admitAndSend(
         alertId: message.alertId,
       }),
     );
-    await recordSubmitted(deps, message, result.providerMessageId, null);
-    // Every warning is worth a log line; reminders, at hundreds a second, only when debugging.
-    const level = message.lane === "urgent" ? "info" : "debug";
-    smsLog[level]({ alertId: message.alertId, partnerId: message.partnerId }, "sms submitted");
   } catch (error) {
     const maybeSent = error instanceof SmsSendError && error.unknownOutcome;
     // What was counted for an SMS that certainly did not go out is given back; a maybe-sent one stays counted.
     if (!maybeSent) {
-      for (const t of taken) await giveBack(deps.db, t.key, day, t.amount);
-      if (quotaTaken) engine.quotas.giveBack(quotaTaken.partner, day, quotaTaken.parts);
+      for (const t of counted.taken) await giveBack(deps.db, t.key, day, t.amount);
+      if (counted.quota) engine.quotas.giveBack(counted.quota.partner, day, counted.quota.parts);
     }
     await handleSendFailure(deps, engine, message, channel, partner, error, smsLog);
+    return;
   }
+  try {
+    await recordSubmitted(deps, message, sent.providerMessageId, null);
+  } catch (error) {
+    // The provider has it and only the record failed (the database went away for a moment). Giving the lease
+    // up would have the queue's retry send it a second time. Left to run out, it makes the next claim treat
+    // the SMS as outcome unknown: sent again only where that cannot text the person twice (af_claim_sms).
+    smsLog.error(
+      { err: error, providerMessageId: sent.providerMessageId },
+      "sms went out but its submit was not recorded; its lease is kept",
+    );
+    throw error;
+  }
+  // Every warning is worth a log line; reminders, at hundreds a second, only when debugging.
+  const level = message.lane === "urgent" ? "info" : "debug";
+  smsLog[level]({ alertId: message.alertId, partnerId: message.partnerId }, "sms submitted");
+}
+
+/**
+ * Step 2: a reminder is suppressed (partner gone, opted out) or held (number at its cap, partner at its
+ * quota), or counted toward both; a warning was counted toward its number's cap by claim(). Undefined: the
+ * message does not go out now.
+ */
+async function admit(
+  deps: SendDeps,
+  engine: SmsEngine,
+  ready: Ready,
+  admitted: BulkAdmission | undefined,
+  now: Date,
+): Promise<Counted | undefined> {
+  const { message, partner, log: smsLog } = ready;
+  const numberKey = perNumberKey(message.channel, message.recipientHash);
+  if (message.lane !== "bulk") return { taken: [{ key: numberKey, amount: 1 }] };
+  const day = shanghaiDate(now);
+  if (partnerGone(ready)) {
+    await suppress(deps, message, "partner_disabled", smsLog);
+    return undefined;
+  }
+  const admission =
+    admitted ??
+    (await admitBulk(deps.db, {
+      recipientHash: message.recipientHash,
+      day,
+      numberKey,
+      numberCap: bulkNumberCap(deps, engine, ready),
+    }));
+  if (admission.optedOut) {
+    await suppress(deps, message, "opted_out", smsLog);
+    return undefined;
+  }
+  if (admission.numberCount === undefined) {
+    await hold(deps, message, "per_number_cap", nextShanghaiMidnight(now), smsLog);
+    return undefined;
+  }
+  const taken = [{ key: numberKey, amount: 1 }];
+  if (!partner) return { taken };
+  const quota = await engine.quotas.take(partner, day, message.segments);
+  if (!quota) {
+    await giveBack(deps.db, numberKey, day, 1);
+    smsLog.warn({ partnerId: partner.id, quota: partner.dailyQuota }, "partner daily SMS quota exhausted");
+    await hold(deps, message, "quota_exhausted", nextShanghaiMidnight(now), smsLog);
+    return undefined;
+  }
+  const warnAt = partner.dailyQuota * QUOTA_WARN_SHARE;
+  if (quota.used !== undefined && quota.used >= warnAt && quota.used - message.segments < warnAt) {
+    smsLog.warn(
+      { partnerId: partner.id, used: quota.used, quota: partner.dailyQuota },
+      "partner has used 80% of its daily SMS quota",
+    );
+  }
+  return { taken, quota: { partner, parts: message.segments } };
 }

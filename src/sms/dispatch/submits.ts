@@ -15,8 +15,8 @@ interface Submit {
  * A reminder's submit waits this long for others before it is written: at hundreds a second the statement
  * and its commit then cover several times as many. During the 10:00 release PostgreSQL spent a quarter less
  * CPU (bench:sms, BENCHMARKS.md). A warning's is written at once. A sender that dies meanwhile leaves what
- * dying between the send and its record always left, a window only 20 ms longer: the SMS's lease, which
- * the local runtime's take-over marks outcome unknown (src/queue/worker-registry.ts).
+ * dying between the send and its record always left, a window only 20 ms longer: the SMS's lease, which the
+ * next claim once it runs out (af_claim_sms), or sooner the local runtime's take-over, marks outcome unknown.
  */
 const BULK_LINGER_MS = 20;
 

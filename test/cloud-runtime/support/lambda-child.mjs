@@ -11,6 +11,9 @@ import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 
 const [file, region] = process.argv.slice(2);
+// A test may have SNS take a Publish and answer only this much later: an instance that times out meanwhile
+// has sent the text without learning so, as a request cut off after it reached AWS leaves it.
+const answerDelayMs = Number(process.env.TEST_SNS_ANSWER_DELAY_MS ?? 0);
 
 const sns = setupServer(
   http.post(`https://sns.${region}.amazonaws.com/`, async ({ request }) => {
@@ -22,6 +25,7 @@ const sns = setupServer(
       message: form.get("Message"),
       messageId,
     });
+    if (answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, answerDelayMs));
     return HttpResponse.xml(
       `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
     );
