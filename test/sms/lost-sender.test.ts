@@ -1,9 +1,7 @@
 import { sql } from "drizzle-orm";
-import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../support/context";
 import {
-  gatewayApi,
   gatewayEnv,
   history,
   message,
@@ -11,7 +9,7 @@ import {
   queueTestSms,
   releaseDelayedSmsJobs,
 } from "../support/sms";
-import { accepted, PHONE, sendOne, simulatedGateway } from "../support/sms-gateway";
+import { accepted, gatewayWithLookup, PHONE, sendOne, simulatedGateway } from "../support/sms-gateway";
 
 /**
  * A send gives its lease up on every way out (submitted, failed, retried, held, put back, released), so a
@@ -94,21 +92,9 @@ describe("a sender that stops between the provider and the record", () => {
   });
 
   it("a lease left by a sender that died (a Lambda timed out) is taken as outcome unknown: the gateway is asked first", async () => {
-    const api = gatewayApi({
-      lookup: {
-        url: "https://sms-gateway.test/v1/status?outId={clientReference}",
-        messageIdPath: "data.msgId",
-      },
-    });
-    const ctx = await createTestContext({ env: gatewayEnv(api) });
+    const ctx = await createTestContext({ env: gatewayEnv(gatewayWithLookup()) });
     const sent = gateway.answering(accepted("gw-new"));
-    const lookups: string[] = [];
-    gateway.server.use(
-      http.get("https://sms-gateway.test/v1/status", ({ request }) => {
-        lookups.push(new URL(request.url).searchParams.get("outId") as string);
-        return HttpResponse.json({ data: { msgId: "gw-first" } });
-      }),
-    );
+    const lookups = gateway.lookups(() => "gw-first");
     const [id] = (await queueTestSms(ctx, [{ to: PHONE }])) as [string];
     // The first sender claimed it, called the gateway, and was stopped before it recorded anything.
     await ctx.deps.db.execute(

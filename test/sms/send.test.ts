@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { delay, HttpResponse, http } from "msw";
+import { delay, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { devOutbox } from "../../schema";
 import { queryRows } from "../../src/db/client";
@@ -19,6 +19,7 @@ import {
   accepted,
   businessCode,
   type GatewayRequest,
+  gatewayWithLookup,
   hangs,
   sendOne,
   simulatedGateway,
@@ -209,27 +210,13 @@ describe("an answer that may or may not mean the SMS went out", () => {
   });
 
   it("asks the gateway by client reference before re-sending, and does not re-send what it already has", async () => {
-    const api = gatewayApi({
-      lookup: {
-        url: "https://sms-gateway.test/v1/status?outId={clientReference}",
-        messageIdPath: "data.msgId",
-      },
-    });
-    const ctx = await createTestContext({ env: gatewayEnv(api) });
+    const ctx = await createTestContext({ env: gatewayEnv(gatewayWithLookup()) });
     const accepted_ = new Map<string, string>();
     const sent = gatewayAnswering(async (s) => {
       accepted_.set(s.outId, "gw-took-it"); // the gateway took it, then our connection timed out
       return hangs(s);
     });
-    const lookups: string[] = [];
-    gateway.server.use(
-      http.get("https://sms-gateway.test/v1/status", ({ request }) => {
-        const outId = new URL(request.url).searchParams.get("outId") as string;
-        lookups.push(outId);
-        const id = accepted_.get(outId);
-        return id ? HttpResponse.json({ data: { msgId: id } }) : HttpResponse.json({}, { status: 404 });
-      }),
-    );
+    const lookups = gateway.lookups((outId) => accepted_.get(outId));
 
     const id = await sendOne(ctx);
     expect(await message(ctx, id)).toMatchObject({ status: "queued", holdReason: "outcome_unknown" });
@@ -243,17 +230,9 @@ describe("an answer that may or may not mean the SMS went out", () => {
   });
 
   it("re-sends after the lookup finds nothing: the first request never arrived", async () => {
-    const api = gatewayApi({
-      lookup: {
-        url: "https://sms-gateway.test/v1/status?outId={clientReference}",
-        messageIdPath: "data.msgId",
-      },
-    });
-    const ctx = await createTestContext({ env: gatewayEnv(api) });
+    const ctx = await createTestContext({ env: gatewayEnv(gatewayWithLookup()) });
     const sent = gatewayAnswering(hangs, accepted("gw-2"));
-    gateway.server.use(
-      http.get("https://sms-gateway.test/v1/status", () => HttpResponse.json({}, { status: 404 })),
-    );
+    gateway.lookups(() => undefined);
 
     const id = await sendOne(ctx);
     await releaseDelayedSmsJobs(ctx);

@@ -2,7 +2,7 @@ import { delay, HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { TestContext } from "./context";
-import { GATEWAY_URL, queueTestSms } from "./sms";
+import { GATEWAY_URL, gatewayApi, queueTestSms } from "./sms";
 
 /** One request the engine made of the gateway (gatewayApi's fields). */
 export interface GatewayRequest {
@@ -46,8 +46,30 @@ export function simulatedGateway() {
       );
       return sent;
     },
+    /**
+     * Answers the status lookup (gatewayWithLookup) with the provider's id `found` gives for our id, or 404;
+     * returns our ids as they were asked for.
+     */
+    lookups(found: (outId: string) => string | undefined): string[] {
+      const asked: string[] = [];
+      server.use(
+        http.get(LOOKUP_URL, ({ request }) => {
+          const outId = new URL(request.url).searchParams.get("outId") as string;
+          asked.push(outId);
+          const id = found(outId);
+          return id ? HttpResponse.json({ data: { msgId: id } }) : HttpResponse.json({}, { status: 404 });
+        }),
+      );
+      return asked;
+    },
   };
 }
+
+const LOOKUP_URL = "https://sms-gateway.test/v1/status";
+
+/** The gateway's API as gatewayApi has it, with a status lookup by our id (client reference). */
+export const gatewayWithLookup = () =>
+  gatewayApi({ lookup: { url: `${LOOKUP_URL}?outId={clientReference}`, messageIdPath: "data.msgId" } });
 
 export const accepted =
   (id?: string): Answer =>
