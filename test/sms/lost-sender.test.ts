@@ -61,10 +61,29 @@ async function leaseRunsOut(ctx: TestContext, id: string) {
 }
 
 describe("a sender that stops between the provider and the record", () => {
+  it("a submit whose record fails for a moment is recorded on a try again, with the provider's id", async () => {
+    const ctx = await createTestContext({ env: gatewayEnv() });
+    const sent = gateway.answering(accepted("gw-1"));
+    const undo = await failFirstInserts(ctx, "sms_events", { when: "new.status = 'submitted'", times: 2 });
+    try {
+      const id = await sendOne(ctx);
+
+      expect(sent).toHaveLength(1);
+      expect(await message(ctx, id)).toMatchObject({
+        status: "submitted",
+        providerMessageId: "gw-1",
+        leaseUntil: null,
+      });
+    } finally {
+      await undo();
+    }
+  });
+
   it("a submit whose record fails after the gateway took it is never sent again, even once the lease runs out", async () => {
     const ctx = await createTestContext({ env: gatewayEnv() }); // no lookup, no de-duplication: like SNS
     const sent = gateway.answering(accepted("gw-1"));
-    const undo = await failFirstInserts(ctx, "sms_events", { when: "new.status = 'submitted'" });
+    // The record and its three tries again all fail.
+    const undo = await failFirstInserts(ctx, "sms_events", { when: "new.status = 'submitted'", times: 4 });
     try {
       const id = await sendOne(ctx);
       expect(sent).toHaveLength(1);

@@ -4,6 +4,7 @@
  * (message-store.ts, submits.ts), asks the per-process engine (engine.ts) for the channel, the partner's
  * settings, rate and quota, and hands whatever did not go out to the failure policy (failure-policy.ts).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { nextShanghaiMidnight, shanghaiDate } from "../../calendar";
 import type { Deps } from "../../deps";
 import type { Log } from "../../log";
@@ -228,21 +229,39 @@ async function admitAndSend(
     await handleSendFailure(deps, engine, message, channel, partner, error, smsLog);
     return;
   }
-  try {
-    await recordSubmitted(deps, message, sent.providerMessageId, null);
-  } catch (error) {
-    // The provider has it and only the record failed (the database went away for a moment). Giving the lease
-    // up would have the queue's retry send it a second time. Left to run out, it makes the next claim treat
-    // the SMS as outcome unknown: sent again only where that cannot text the person twice (af_claim_sms).
-    smsLog.error(
-      { err: error, providerMessageId: sent.providerMessageId },
-      "sms went out but its submit was not recorded; its lease is kept",
-    );
-    throw error;
-  }
+  await recordSent(deps, message, sent, smsLog);
   // Every warning is worth a log line; reminders, at hundreds a second, only when debugging.
   const level = message.lane === "urgent" ? "info" : "debug";
   smsLog[level]({ alertId: message.alertId, partnerId: message.partnerId }, "sms submitted");
+}
+
+/** Waits before each new try of a submit record that failed: the database gone for a moment. */
+const RECORD_RETRY_MS = [100, 400, 1_000];
+
+/**
+ * The provider has it: records the submit, trying again a few times over a second and a half if the database
+ * refuses. What is recorded keeps the provider's id, which the delivery receipt names. If it still fails, the
+ * lease is kept, not given up: the queue's retry would send the SMS a second time. Left to run out, it makes
+ * the next claim treat the SMS as outcome unknown, sent again only where that cannot text the person twice
+ * (af_claim_sms, migration 0028).
+ */
+async function recordSent(deps: SendDeps, message: Message, sent: SmsSendResult, log: Log): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await recordSubmitted(deps, message, sent.providerMessageId, null);
+    } catch (error) {
+      const waitMs = RECORD_RETRY_MS[attempt];
+      if (waitMs === undefined) {
+        log.error(
+          { err: error, providerMessageId: sent.providerMessageId },
+          "sms went out but its submit was not recorded; its lease is kept",
+        );
+        throw error;
+      }
+      log.warn({ err: error, attempt: attempt + 1 }, "sms submit record failed; trying again");
+      await sleep(waitMs);
+    }
+  }
 }
 
 /**
