@@ -364,15 +364,18 @@ describe("the cloud functions, bundled, on SQS, SNS and PostgreSQL over verified
     const victim = "+8613800138033";
     const alertId = await postWarning(victim);
     await drain(sqs, [queues["alert-push"]], consumer);
-    // SNS takes the Publish and answers late. The function times out before the SNS client gives up on the
-    // answer (2 s), so nothing is recorded: Lambda ends the instance holding the SMS's send lease, which
-    // (2 s here, 60 s by default) runs out before SQS hands the job out again.
+    // SNS takes the Publish and answers late; the function's timeout comes while it waits, so nothing is
+    // recorded. Lambda ends the instance holding the SMS's send lease, which (2 s here, 60 s by default) runs
+    // out well before SQS hands the job out again (8 s): the instance is started first, so that its cold
+    // start does not eat into that margin.
     const cutOff = new LambdaFunction(
       bundle("queue-consumer"),
       { ...env, TEST_SNS_ANSWER_DELAY_MS: "8000", SMS_SEND_LEASE_SECONDS: "2" },
-      1_200,
+      CONSUMER_TIMEOUT_MS,
     );
-    const first = await pollOnce(sqs, queues["sms-urgent"], cutOff, { visibilitySeconds: 5 });
+    await cutOff.invoke({ Records: [] });
+    cutOff.endsWhenItPublishes = true;
+    const first = await pollOnce(sqs, queues["sms-urgent"], cutOff, { visibilitySeconds: 8 });
     cutOff.kill();
     expect(first.outcome).toBe("timed out");
     expect(cutOff.publishes.map((p) => p.phoneNumber)).toEqual([victim]);

@@ -72,11 +72,18 @@ export class LambdaFunction {
     });
   }
 
-  kill(): void {
+  /**
+   * Set: the instance is ended the moment SNS takes a Publish, and its invocation times out, as Lambda ends
+   * one whose timeout comes while it waits for SNS's answer. Exact, where a short timeout races the work
+   * before the Publish on a busy machine.
+   */
+  endsWhenItPublishes = false;
+
+  kill(reason: Error = new Error("instance ended")): void {
     this.child?.kill("SIGKILL");
     this.child = undefined;
     this.ready = undefined;
-    for (const { reject } of this.pending.values()) reject(new Error("instance ended"));
+    for (const { reject } of this.pending.values()) reject(reason);
     this.pending.clear();
   }
 
@@ -103,8 +110,10 @@ export class LambdaFunction {
       this.ready = new Promise<void>((resolve, reject) => {
         child.on("message", (message: ChildMessage) => {
           if (message.kind === "ready") resolve();
-          else if (message.kind === "published") this.publishes.push(message);
-          else if (message.kind === "result") this.pending.get(message.id)?.resolve(message.result);
+          else if (message.kind === "published") {
+            this.publishes.push(message);
+            if (this.endsWhenItPublishes) this.kill(new InvocationTimeout("ended while SNS was answering"));
+          } else if (message.kind === "result") this.pending.get(message.id)?.resolve(message.result);
           else if (message.kind === "error") this.pending.get(message.id)?.reject(new Error(message.error));
         });
         child.on("exit", (code, signal) => {
