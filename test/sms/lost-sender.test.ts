@@ -9,7 +9,14 @@ import {
   queueTestSms,
   releaseDelayedSmsJobs,
 } from "../support/sms";
-import { accepted, gatewayWithLookup, PHONE, sendOne, simulatedGateway } from "../support/sms-gateway";
+import {
+  accepted,
+  gatewayWithLookup,
+  PHONE,
+  sendOne,
+  simulatedGateway,
+  status,
+} from "../support/sms-gateway";
 
 /**
  * A send gives its lease up on every way out (submitted, failed, retried, held, put back, released), so a
@@ -126,6 +133,28 @@ describe("a sender that stops between the provider and the record", () => {
     expect(lookups).toEqual([id]);
     expect(sent).toEqual([]);
     expect(await message(ctx, id)).toMatchObject({ status: "submitted", providerMessageId: "gw-first" });
+  });
+
+  it("a refusal whose retry cannot be recorded gives the lease up: the retry sends it, not taken as outcome unknown", async () => {
+    const ctx = await createTestContext({ env: gatewayEnv() }); // no lookup, no de-duplication: like SNS
+    const sent = gateway.answering(status(503), accepted("gw-2"));
+    // The retry's event (its first attempt failed) cannot be written.
+    const undo = await failFirstInserts(ctx, "sms_events", {
+      when: "new.status = 'queued' and new.detail is not null",
+    });
+    try {
+      const id = await sendOne(ctx);
+      expect(sent).toHaveLength(1);
+      expect(await message(ctx, id)).toMatchObject({ status: "queued", leaseUntil: null });
+
+      await releaseDelayedSmsJobs(ctx);
+      await ctx.drain();
+
+      expect(sent).toHaveLength(2);
+      expect(await message(ctx, id)).toMatchObject({ status: "submitted", providerMessageId: "gw-2" });
+    } finally {
+      await undo();
+    }
   });
 
   it("a reminder whose admission fails gives its lease up: the retry sends it once, not as outcome unknown", async () => {

@@ -221,12 +221,22 @@ async function admitAndSend(
     );
   } catch (error) {
     const maybeSent = error instanceof SmsSendError && error.unknownOutcome;
-    // What was counted for an SMS that certainly did not go out is given back; a maybe-sent one stays counted.
-    if (!maybeSent) {
-      for (const t of counted.taken) await giveBack(deps.db, t.key, day, t.amount);
-      if (counted.quota) engine.quotas.giveBack(counted.quota.partner, day, counted.quota.parts);
+    try {
+      // What was counted for an SMS that certainly did not go out is given back; a maybe-sent one stays counted.
+      if (!maybeSent) {
+        for (const t of counted.taken) await giveBack(deps.db, t.key, day, t.amount);
+        if (counted.quota) engine.quotas.giveBack(counted.quota.partner, day, counted.quota.parts);
+      }
+      await handleSendFailure(deps, engine, message, channel, partner, error, smsLog);
+    } catch (failure) {
+      // Recording the failure failed (the database gone for a moment). An SMS that certainly did not go out
+      // gives its lease up if it can, so that the queue's retry sends it; a lease left to run out would make
+      // it outcome unknown, and on a channel that can neither be asked nor de-duplicates, never sent.
+      if (!maybeSent && failure !== error) {
+        await release(deps, message.id, errorText(failure)).catch(() => undefined);
+      }
+      throw failure;
     }
-    await handleSendFailure(deps, engine, message, channel, partner, error, smsLog);
     return;
   }
   await recordSent(deps, message, sent, smsLog);
