@@ -179,12 +179,6 @@ async function admitMany(
   }
 }
 
-/** What admission counted for a message about to go out, given back if it certainly does not. */
-interface Counted {
-  taken: { key: string; amount: number }[];
-  quota?: { partner: PartnerSms; parts: number };
-}
-
 /** Steps 2 (for a reminder the batch did not admit yet) to 4 for one message. */
 async function admitAndSend(
   deps: SendDeps,
@@ -195,16 +189,13 @@ async function admitAndSend(
 ): Promise<void> {
   const { message, channel, partner, log: smsLog } = ready;
   const day = shanghaiDate(now);
-  let counted: Counted | undefined;
+  let goesOut: boolean;
   try {
-    counted = await admit(deps, engine, ready, admitted, now);
+    goesOut = await admit(deps, engine, ready, admitted, now);
   } catch (error) {
-    // The provider was not called: give the lease up, so that the queue's retry sends it as usual. A lease
-    // left to run out would be taken for a send whose outcome is unknown (af_claim_sms, migration 0028).
-    await release(deps, message.id, errorText(error));
-    throw error;
+    return releaseAndThrow(deps, message.id, error);
   }
-  if (!counted) return;
+  if (!goesOut) return;
 
   const scopes = engine.scopes(message.channel, partner);
   let sent: SmsSendResult;
@@ -222,20 +213,19 @@ async function admitAndSend(
   } catch (error) {
     const maybeSent = error instanceof SmsSendError && error.unknownOutcome;
     try {
-      // What was counted for an SMS that certainly did not go out is given back; a maybe-sent one stays counted.
+      // What was counted for an SMS that certainly did not go out is given back (its number's count, by
+      // claim() for a warning and by admit() for a reminder, and a reminder's partner quota); a maybe-sent
+      // one stays counted.
       if (!maybeSent) {
-        for (const t of counted.taken) await giveBack(deps.db, t.key, day, t.amount);
-        if (counted.quota) engine.quotas.giveBack(counted.quota.partner, day, counted.quota.parts);
+        await giveBack(deps.db, perNumberKey(message.channel, message.recipientHash), day, 1);
+        if (message.lane === "bulk" && partner) engine.quotas.giveBack(partner, day, message.segments);
       }
       await handleSendFailure(deps, engine, message, channel, partner, error, smsLog);
     } catch (failure) {
-      // Recording the failure failed (the database gone for a moment). An SMS that certainly did not go out
-      // gives its lease up if it can, so that the queue's retry sends it; a lease left to run out would make
-      // it outcome unknown, and on a channel that can neither be asked nor de-duplicates, never sent.
-      if (!maybeSent && failure !== error) {
-        await release(deps, message.id, errorText(failure)).catch(() => undefined);
-      }
-      throw failure;
+      // Recording the failure failed (the database gone for a moment). Our own failure (`error` rethrown)
+      // gave its lease up in handleSendFailure already, and a maybe-sent SMS keeps it.
+      if (maybeSent || failure === error) throw failure;
+      return releaseAndThrow(deps, message.id, failure);
     }
     return;
   }
@@ -243,6 +233,16 @@ async function admitAndSend(
   // Every warning is worth a log line; reminders, at hundreds a second, only when debugging.
   const level = message.lane === "urgent" ? "info" : "debug";
   smsLog[level]({ alertId: message.alertId, partnerId: message.partnerId }, "sms submitted");
+}
+
+/**
+ * For an SMS the provider certainly does not have: gives the lease up if the database lets it, so that the
+ * queue's retry sends it, and throws `error`. A lease left to run out would make the SMS outcome unknown
+ * (af_claim_sms, migration 0028), and on a channel that can neither be asked nor de-duplicates, never sent.
+ */
+async function releaseAndThrow(deps: SendDeps, messageId: string, error: unknown): Promise<never> {
+  await release(deps, messageId, errorText(error)).catch(() => undefined);
+  throw error;
 }
 
 /** Waits before each new try of a submit record that failed: the database gone for a moment. */
@@ -276,7 +276,7 @@ async function recordSent(deps: SendDeps, message: Message, sent: SmsSendResult,
 
 /**
  * Step 2: a reminder is suppressed (partner gone, opted out) or held (number at its cap, partner at its
- * quota), or counted toward both; a warning was counted toward its number's cap by claim(). Undefined: the
+ * quota), or counted toward both; a warning was counted toward its number's cap by claim(). False: the
  * message does not go out now.
  */
 async function admit(
@@ -285,14 +285,14 @@ async function admit(
   ready: Ready,
   admitted: BulkAdmission | undefined,
   now: Date,
-): Promise<Counted | undefined> {
+): Promise<boolean> {
   const { message, partner, log: smsLog } = ready;
+  if (message.lane !== "bulk") return true;
   const numberKey = perNumberKey(message.channel, message.recipientHash);
-  if (message.lane !== "bulk") return { taken: [{ key: numberKey, amount: 1 }] };
   const day = shanghaiDate(now);
   if (partnerGone(ready)) {
     await suppress(deps, message, "partner_disabled", smsLog);
-    return undefined;
+    return false;
   }
   const admission =
     admitted ??
@@ -304,20 +304,19 @@ async function admit(
     }));
   if (admission.optedOut) {
     await suppress(deps, message, "opted_out", smsLog);
-    return undefined;
+    return false;
   }
   if (admission.numberCount === undefined) {
     await hold(deps, message, "per_number_cap", nextShanghaiMidnight(now), smsLog);
-    return undefined;
+    return false;
   }
-  const taken = [{ key: numberKey, amount: 1 }];
-  if (!partner) return { taken };
+  if (!partner) return true;
   const quota = await engine.quotas.take(partner, day, message.segments);
   if (!quota) {
     await giveBack(deps.db, numberKey, day, 1);
     smsLog.warn({ partnerId: partner.id, quota: partner.dailyQuota }, "partner daily SMS quota exhausted");
     await hold(deps, message, "quota_exhausted", nextShanghaiMidnight(now), smsLog);
-    return undefined;
+    return false;
   }
   const warnAt = partner.dailyQuota * QUOTA_WARN_SHARE;
   if (quota.used !== undefined && quota.used >= warnAt && quota.used - message.segments < warnAt) {
@@ -326,5 +325,5 @@ async function admit(
       "partner has used 80% of its daily SMS quota",
     );
   }
-  return { taken, quota: { partner, parts: message.segments } };
+  return true;
 }
