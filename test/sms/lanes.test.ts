@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import { delay, HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client";
 import { startWorkers } from "../../src/local/workers";
 import { createTestContext, type TestContext } from "../support/context";
@@ -15,14 +14,12 @@ import {
   migrateOnceBeforeAll,
   queueTestSms,
 } from "../support/sms";
+import { simulatedGateway } from "../support/sms-gateway";
 
 migrateOnceBeforeAll();
 
 /** The domestic gateway answering in 20–80 ms, like the benchmark's. */
-const gateway = setupServer();
-beforeAll(() => gateway.listen({ onUnhandledRequest: "error" }));
-afterEach(() => gateway.resetHandlers());
-afterAll(() => gateway.close());
+const gateway = simulatedGateway().server;
 afterEach(dropRateGrantLogs);
 
 const RATE = 40;
